@@ -1,0 +1,98 @@
+"""The one source of "now", and the one parser for durations and instants.
+
+Every age and window in attribtui is relative to `now()`, never to SQL's NOW(), so tests and the
+sandbox can freeze time (`freeze(T)`, or ATTRIBTUI_NOW=T for child processes).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from datetime import UTC, datetime
+
+_frozen: int | None = None
+
+HOUR = 3600
+DAY = 86400
+
+
+def now() -> int:
+    """Epoch seconds: the frozen time if set, else $ATTRIBTUI_NOW, else the wall clock."""
+    if _frozen is not None:
+        return _frozen
+    env = os.environ.get("ATTRIBTUI_NOW")
+    if env:
+        return parse_instant(env)
+    return int(time.time())
+
+
+def freeze(t: int | None) -> None:
+    """Freeze now() at t (None unfreezes)."""
+    global _frozen
+    _frozen = t
+
+
+def hour(t: int) -> int:
+    return t - t % HOUR
+
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": HOUR, "d": DAY, "w": 7 * DAY}
+
+
+def parse_duration(text: str) -> int:
+    """'90m', '24h', '7d', '2w', '3600' -> seconds. Raises ValueError with a one-line fix."""
+    m = _DURATION.match(str(text).lower())
+    if not m or int(m.group(1)) <= 0:
+        raise ValueError(
+            f"'{text}' is not a duration; use a positive number with a unit, e.g. 90m, 24h, 7d"
+        )
+    return int(m.group(1)) * _UNITS[m.group(2)]
+
+
+def parse_instant(text: str) -> int:
+    """Epoch seconds or ISO-8601 (UTC unless an offset is given) -> epoch seconds."""
+    s = str(text).strip()
+    if re.fullmatch(r"\d{1,11}", s):
+        return int(s)
+    try:
+        dt = datetime.fromisoformat(s.replace("Z", "+00:00").replace(" ", "T", 1))
+    except ValueError:
+        raise ValueError(
+            f"'{text}' is not a time; use epoch seconds or ISO-8601 UTC, e.g. 2026-11-26T14:00:00Z"
+        ) from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return int(dt.timestamp())
+
+
+def iso(t: int | None) -> str | None:
+    """Epoch seconds -> '2026-11-26T14:00:00Z' (UTC)."""
+    if t is None:
+        return None
+    return datetime.fromtimestamp(int(t), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def ago(seconds: float) -> str:
+    """A compact human age: '45 s', '12 min', '3 h 5 min', '2 d 4 h'."""
+    s = int(abs(seconds))
+    if s < 60:
+        text = f"{s} s"
+    elif s < HOUR:
+        text = f"{s // 60} min"
+    elif s < DAY:
+        text = f"{s // HOUR} h {s % HOUR // 60} min" if s % HOUR >= 60 else f"{s // HOUR} h"
+    else:
+        text = f"{s // DAY} d {s % DAY // HOUR} h" if s % DAY >= HOUR else f"{s // DAY} d"
+    return text if seconds >= 0 else f"in {text}"
+
+
+def describe(t: int | None, ref: int | None = None) -> str:
+    """'2026-11-26T14:00:00Z (3 h 5 min ago)'."""
+    if t is None:
+        return "never"
+    ref = now() if ref is None else ref
+    delta = ref - t
+    rel = f"{ago(delta)} ago" if delta >= 0 else ago(delta)
+    return f"{iso(t)} ({rel})"

@@ -1,0 +1,166 @@
+"""The five credit strategies of the attribution runner (facts section 4, "Strategies").
+
+Pure, so the sandbox runner, the credit verifier and the credit checks compute the same numbers.
+Floats on purpose: Prosper202 computes in PHP floats and rounds only when MariaDB stores them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from attribtui.prosper.journey import Touch
+from attribtui.prosper.validation import php_float, php_int, php_is_numeric
+
+MODEL_TYPES = ("last_touch", "time_decay", "position_based", "algorithmic", "assisted")
+
+DEFAULT_HALF_LIFE_HOURS = 48
+DEFAULT_FIRST_TOUCH_WEIGHT = 0.4
+DEFAULT_LAST_TOUCH_WEIGHT = 0.4
+_TOLERANCE = 1e-4
+_CREDIT_STEP = Decimal("0.00001")
+
+
+@dataclass(frozen=True)
+class Credit:
+    """One credited touch as 202_attribution_touchpoints stores it (weight = credit)."""
+
+    position: int
+    click_id: int
+    credit: float
+
+
+@dataclass
+class Contribution:
+    """What one conversion adds to its hour's snapshot (conversions +1 besides these)."""
+
+    clicks: int
+    revenue: Decimal
+    cost: Decimal
+
+
+def _config(weighting_config: Mapping | None) -> Mapping:
+    # A decoded JSON list has no string keys in PHP either, so it behaves like an empty config.
+    return weighting_config if isinstance(weighting_config, Mapping) else {}
+
+
+def _last_touch(converting: Touch) -> list[Credit]:
+    return [Credit(0, converting.click_id, 1.0)]
+
+
+def _normalise(weights: list[float]) -> list[float]:
+    """Scale to 1, then let the last touch absorb an error above 1e-4 (as the PHP does)."""
+    total = sum(weights)
+    shares = [max(0.0, w / total) for w in weights]
+    error = 1.0 - sum(shares)
+    if abs(error) > _TOLERANCE:
+        shares[-1] = max(0.0, shares[-1] + error)
+    return shares
+
+
+def _half_life(config: Mapping) -> int:
+    value = config.get("half_life_hours")
+    if value is not None and php_is_numeric(value):
+        return max(1, php_int(value))
+    return DEFAULT_HALF_LIFE_HOURS
+
+
+def _time_decay(config: Mapping, journey: Sequence[Touch], conv_time: int) -> list[float]:
+    decay = math.log(2) / _half_life(config)
+    weights = [math.exp(-decay * max(0.0, (conv_time - t.click_time) / 3600)) for t in journey]
+    if sum(weights) <= 0.0:  # every weight underflowed: equal split
+        return [1.0 / len(journey)] * len(journey)
+    return _normalise(weights)
+
+
+def _position_weights(config: Mapping) -> tuple[float, float, float]:
+    first = config.get("first_touch_weight")
+    last = config.get("last_touch_weight")
+    # PHP: isset() then a (float) cast, so a non-numeric string counts as 0.0.
+    f = DEFAULT_FIRST_TOUCH_WEIGHT if first is None else php_float(first)
+    l = DEFAULT_LAST_TOUCH_WEIGHT if last is None else php_float(last)  # noqa: E741
+    if f < 0.0 or l < 0.0:
+        # Either one negative reverts *both* to the defaults (PositionBasedStrategy).
+        f, l = DEFAULT_FIRST_TOUCH_WEIGHT, DEFAULT_LAST_TOUCH_WEIGHT  # noqa: E741
+    return f, max(0.0, 1.0 - (f + l)), l
+
+
+def _position_based(config: Mapping, journey: Sequence[Touch]) -> list[float]:
+    n = len(journey)
+    first, middle, last = _position_weights(config)
+    if n == 1:
+        return [1.0]
+    if n == 2:
+        total = first + last
+        return [0.5, 0.5] if total <= 0.0 else [first / total, last / total]
+    weights = [first, *([middle / (n - 2)] * (n - 2)), last]
+    if sum(weights) <= 0.0:
+        return [1.0 / n] * n
+    # Weights above 1 (allowed by the runner, refused by v2 validation) are normalised too.
+    return _normalise(weights)
+
+
+def _assisted(journey: Sequence[Touch]) -> list[float]:
+    n = len(journey)
+    if n == 1:
+        return [1.0]
+    return [1.0 / (n - 1)] * (n - 1) + [0.0]
+
+
+def assign_credits(
+    model_type: str,
+    weighting_config: Mapping | None,
+    journey: Sequence[Touch],
+    converting: Touch,
+    conv_time: int,
+) -> list[Credit]:
+    """Credits the runner writes for one conversion; zero-credit touches are omitted.
+
+    ``journey`` is the journey used for credit (``journey_for_credit``); positions are its indexes.
+    algorithmic and any unknown type run as last touch.
+    """
+    if model_type not in ("time_decay", "position_based", "assisted"):
+        return _last_touch(converting)
+    touches = list(journey) or [converting]
+    config = _config(weighting_config)
+    if model_type == "time_decay":
+        shares = _time_decay(config, touches, conv_time)
+    elif model_type == "position_based":
+        shares = _position_based(config, touches)
+    else:
+        shares = _assisted(touches)
+    credits = [
+        Credit(position, touch.click_id, share)
+        for position, (touch, share) in enumerate(zip(touches, shares, strict=True))
+        if share > 0.0
+    ]
+    if not credits:
+        # TimeDecayStrategy's guard: the converting click gets 1. The PHP writes it at the last
+        # position (n-1) even when the converting click sits elsewhere; we copy that.
+        credits = [Credit(len(touches) - 1, converting.click_id, 1.0)]
+    return credits
+
+
+def round_credit(x: float) -> Decimal:
+    """A credit as decimal(10,5) stores it.
+
+    MariaDB turns a double into its shortest round-trip decimal string before rounding half up,
+    hence ``repr`` rather than the exact binary value (0.123455 rounds to 0.12346).
+    """
+    return Decimal(repr(float(x))).quantize(_CREDIT_STEP, rounding=ROUND_HALF_UP)
+
+
+def contribution(credits: Iterable[Credit], payout: Decimal, converting_cpc: Decimal) -> Contribution:
+    """Clicks, revenue and cost one conversion adds to its snapshot hour.
+
+    Cost uses the converting click's CPC for every touch (as Prosper202 does). Sums are exact
+    Decimals of the unrounded credits; the caller rounds to decimal(12,4) when comparing.
+    """
+    items = list(credits)
+    return Contribution(
+        clicks=len(items),
+        revenue=sum((payout * Decimal(c.credit) for c in items), Decimal(0)),
+        cost=sum((converting_cpc * Decimal(c.credit) for c in items), Decimal(0)),
+    )
