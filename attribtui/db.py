@@ -36,6 +36,7 @@ ER_BAD_DB = 1049
 ER_INTERRUPTED = 1317
 ER_STATEMENT_TIMEOUT = {1969, 3024}
 ER_READ_ONLY = {1792}
+ER_NO_SUCH_TABLE = 1146
 
 
 class DbError(Exception):
@@ -60,6 +61,10 @@ class QueryCancelled(DbError):
 
 class ReadOnlyError(DbError):
     pass
+
+
+class MissingTable(DbError):
+    """A table the query needs does not exist (reported by schema.tables)."""
 
 
 def describe_url(url: str) -> str:
@@ -366,6 +371,9 @@ class Database:
             )
         if code == ER_BAD_DB:
             return DbUnreachable(f"database not found at {where}; check the database name in db.url")
+        if code == ER_NO_SUCH_TABLE or "no such table" in msg:
+            name = msg.split("'")[1].split(".")[-1] if "'" in msg else msg.split(":")[-1].strip()
+            return MissingTable(f"table {name} is missing on {where} (see schema.tables)")
         if code in ER_READ_ONLY:
             return ReadOnlyError(f"the session on {where} is read-only; this read tried to write")
         if isinstance(orig, sqlite3.OperationalError) and "unable to open" in msg:

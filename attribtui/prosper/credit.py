@@ -12,9 +12,16 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from attribtui.prosper.journey import Touch
-from attribtui.prosper.validation import php_float, php_int, php_is_numeric
+from attribtui.prosper.validation import MODEL_TYPES, php_float, php_int, php_is_numeric
 
-MODEL_TYPES = ("last_touch", "time_decay", "position_based", "algorithmic", "assisted")
+__all__ = [
+    "MODEL_TYPES",
+    "Contribution",
+    "Credit",
+    "assign_credits",
+    "contribution",
+    "round_credit",
+]
 
 DEFAULT_HALF_LIFE_HOURS = 48
 DEFAULT_FIRST_TOUCH_WEIGHT = 0.4
@@ -152,7 +159,9 @@ def round_credit(x: float) -> Decimal:
     return Decimal(repr(float(x))).quantize(_CREDIT_STEP, rounding=ROUND_HALF_UP)
 
 
-def contribution(credits: Iterable[Credit], payout: Decimal, converting_cpc: Decimal) -> Contribution:
+def contribution(
+    credits: Iterable[Credit], payout: Decimal, converting_cpc: Decimal
+) -> Contribution:
     """Clicks, revenue and cost one conversion adds to its snapshot hour.
 
     Cost uses the converting click's CPC for every touch (as Prosper202 does). Sums are exact

@@ -115,7 +115,9 @@ def _check_positions(stored: Sequence[StoredTouch]) -> list[Violation]:
         parts.append(f"repeated {repeated}")
     if outside:
         parts.append(f"out of range {outside}")
-    message = f"Positions should be 0..{len(stored) - 1} without gaps or repeats: {'; '.join(parts)}."
+    message = (
+        f"Positions should be 0..{len(stored) - 1} without gaps or repeats: {'; '.join(parts)}."
+    )
     return [Violation("positions", message)]
 
 

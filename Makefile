@@ -1,0 +1,50 @@
+# attribtui: the two quick-start commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-unit test-functional test-ui lint bench services mariadb memcached clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## Open the console on the embedded demo (SQLite sandbox with planted defects).
+demo: $(STAMP)
+	$(BIN)/attribtui demo
+
+## Set up and run the whole test suite against the real MariaDB and memcached.
+test: $(STAMP) services
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+test-functional: $(STAMP) services
+	$(BIN)/python -m pytest -q tests/functional
+
+test-ui: $(STAMP) services
+	$(BIN)/python -m pytest -q tests/ui
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP) services
+	$(BIN)/python bench/run_all.py
+
+services: mariadb memcached
+
+## MariaDB on 127.0.0.1:3306 (user root, empty password) normally runs already; start it if not.
+mariadb:
+	@bash .ci/ensure-services mariadb
+
+## memcached on 127.0.0.1:11211: installed with apt-get and started when missing.
+memcached:
+	@bash .ci/ensure-services memcached
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

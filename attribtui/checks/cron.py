@@ -1,0 +1,135 @@
+"""Cron checks: the rebuild and export heartbeats and the rebuild's duplicate-window guard.
+
+Prosper202's own System Checks (facts section 5) allow 24 h; the rebuild is meant to run hourly,
+so attribtui warns after 2 h. The heartbeat (202_cronjob_logs id 2) is written even by failed
+runs (facts section 3), so a fresh one proves only that the script started.
+"""
+
+from __future__ import annotations
+
+from attribtui import clock
+from attribtui.checks import CheckContext, Evidence, Outcome, check
+
+HEARTBEAT_WARN_S = 2 * 3600
+HEARTBEAT_FAIL_S = 24 * 3600
+GUARD_SKIP_LINE = "Attribution cron already processed this window; skipping."
+
+
+def _heartbeats(ctx: CheckContext) -> dict[int, int]:
+    rows = ctx.memo("cron.logs", lambda: ctx.db.read(
+        "SELECT id, last_execution_time FROM `202_cronjob_logs` WHERE id IN (1, 2, 3) LIMIT 3"))
+    return {int(r[0]): int(r[1]) for r in rows}
+
+
+def _script(ctx: CheckContext, name: str) -> str:
+    root = getattr(getattr(ctx.profile, "jobs", None), "prosper_root", None) or "/path/to/prosper202"
+    return f"{root.rstrip('/')}/202-cronjobs/{name}"
+
+
+def _evidence(row_id: int, value: int | None, now: int) -> Evidence:
+    age = clock.ago(now - value) if value else "never"
+    return Evidence.of(
+        ["table", "id", "last_execution_time", "last_execution_time_iso", "age"],
+        [["202_cronjob_logs", row_id, value, clock.iso(value) if value else None, age]],
+    )
+
+
+@check("cron.attribution_heartbeat", "Attribution rebuild cron heartbeat")
+def attribution_heartbeat(ctx: CheckContext) -> Outcome:
+    last = _heartbeats(ctx).get(2)
+    cron_line = (f"15 * * * * /usr/bin/php {_script(ctx, 'attribution-rebuild.php')} "
+                 ">> /var/log/prosper202/attribution-cron.log 2>&1")
+    caveat = ("Prosper202 writes this timestamp even when the run fails, so a fresh heartbeat "
+              "only proves the script started; read the cron log for its outcome.")
+    if not last:
+        return Outcome(
+            "warn",
+            "The attribution rebuild has never recorded a run (202_cronjob_logs id 2 is missing "
+            "or 0): snapshots and credits are not being computed. " + caveat,
+            _evidence(2, last, ctx.now),
+            f"Schedule the rebuild hourly (upstream example, as root's or the web user's crontab): {cron_line}",
+        )
+    age = ctx.now - last
+    ev = _evidence(2, last, ctx.now)
+    if age < -60:
+        return Outcome(
+            "warn",
+            f"The heartbeat is {clock.ago(-age)} in the future ({clock.iso(last)}): the database "
+            "clock or this machine's clock is wrong, and every age here is suspect.",
+            ev,
+            "Compare the DB server's clock with NTP (see db.clock_skew) and fix the one that drifts.",
+        )
+    desc = f"Last attribution rebuild ran {clock.describe(last, ctx.now)}."
+    if age > HEARTBEAT_FAIL_S:
+        status, head = "fail", f"{desc} Older than 24 h: snapshots are stale for every model."
+    elif age > HEARTBEAT_WARN_S:
+        status, head = "warn", f"{desc} It is meant to run hourly; the last {age // 3600} runs are missing."
+    else:
+        return Outcome("ok", f"{desc} {caveat}", ev)
+    return Outcome(
+        status,
+        f"{head} {caveat}",
+        ev,
+        f"Check that the cron entry exists and its log for errors; the upstream schedule is: "
+        f"{cron_line}. Then rebuild the missed window in chunks of at most 24 h with "
+        "hour-aligned bounds (--start=H0 --end=H1-1).",
+    )
+
+
+@check("cron.export_heartbeat", "Attribution export cron heartbeat")
+def export_heartbeat(ctx: CheckContext) -> Outcome:
+    last = _heartbeats(ctx).get(3)
+    if not last:
+        return Outcome(
+            "info",
+            "The export cron has never recorded a run (202_cronjob_logs id 3). It matters only if "
+            "attribution exports are scheduled; it exits 0 even when jobs fail.",
+            _evidence(3, last, ctx.now),
+        )
+    return Outcome(
+        "info",
+        f"Last attribution export cron run {clock.describe(last, ctx.now)}. It exits 0 even when "
+        "jobs fail, so judge exports by their job rows.",
+        _evidence(3, last, ctx.now),
+    )
+
+
+@check("cron.rebuild_guard", "Rebuild duplicate-window guard")
+def rebuild_guard(ctx: CheckContext) -> Outcome:
+    newest = ctx.db.scalar(
+        "SELECT MAX(cronjob_time) FROM `202_cronjobs` WHERE cronjob_type = 'attr'")
+    this_hour = clock.hour(ctx.now)
+    if newest is None:
+        return Outcome(
+            "info",
+            "No guard row ('attr' in 202_cronjobs): the next rebuild, scheduled or manual, will run.",
+            Evidence.of(["table", "cronjob_type", "newest cronjob_time"], [["202_cronjobs", "attr", None]]),
+        )
+    newest = int(newest)
+    ev = Evidence.of(
+        ["table", "cronjob_type", "cronjob_time", "cronjob_time_iso", "current hour_iso"],
+        [["202_cronjobs", "attr", newest, clock.iso(newest), clock.iso(this_hour)]],
+    )
+    skip = (f"a rebuild whose --end falls in that hour will print '{GUARD_SKIP_LINE}' and do "
+            "nothing (the guard ignores --user and --start)")
+    if newest > this_hour:
+        return Outcome(
+            "warn",
+            f"A guard row exists for a future hour ({clock.iso(newest)}): {skip}, so the scheduled "
+            "run in that hour will be skipped. A manual rebuild with a future --end wrote it.",
+            ev,
+            "Delete that guard row once you are sure no rebuild is running: "
+            f"DELETE FROM 202_cronjobs WHERE cronjob_type = 'attr' AND cronjob_time = {newest};",
+        )
+    if newest == this_hour:
+        return Outcome(
+            "info",
+            f"This hour ({clock.iso(this_hour)}) is already guarded: {skip}. Use an --end in "
+            "another hour for a manual rebuild now.",
+            ev,
+        )
+    return Outcome(
+        "info",
+        f"Newest guarded hour is {clock.describe(newest, ctx.now)}; the current hour is not guarded.",
+        ev,
+    )
