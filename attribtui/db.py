@@ -374,7 +374,7 @@ class Database:
         if code == ER_NO_SUCH_TABLE or "no such table" in msg:
             name = msg.split("'")[1].split(".")[-1] if "'" in msg else msg.split(":")[-1].strip()
             return MissingTable(f"table {name} is missing on {where} (see schema.tables)")
-        if code in ER_READ_ONLY:
+        if code in ER_READ_ONLY or "readonly database" in msg:
             return ReadOnlyError(f"the session on {where} is read-only; this read tried to write")
         if isinstance(orig, sqlite3.OperationalError) and "unable to open" in msg:
             return DbUnreachable(f"cannot open {where}; check db.url")

@@ -5,21 +5,13 @@ Every test run uses its own database names (attribtui_t<pid>_<n>) and drops them
 
 from __future__ import annotations
 
-import itertools
 import os
 from collections.abc import Callable, Iterator
 
-import pymysql
 import pytest
 
 from attribtui import clock
-
-# A fixed "now" for every seeded database and frozen clock: 2026-11-26T12:34:56Z.
-NOW = 1795696496
-MARIADB_HOST = os.environ.get("ATTRIBTUI_TEST_MARIADB_HOST", "127.0.0.1")
-MARIADB_PORT = int(os.environ.get("ATTRIBTUI_TEST_MARIADB_PORT", "3306"))
-SERVER_URL = f"mysql+pymysql://root@{MARIADB_HOST}:{MARIADB_PORT}"
-_counter = itertools.count()
+from tests.support import NOW, create_database, drop_database
 
 
 @pytest.fixture(autouse=True)
@@ -42,27 +34,6 @@ def frozen_clock() -> Iterator[int]:
     clock.freeze(None)
 
 
-def _admin() -> pymysql.connections.Connection:
-    return pymysql.connect(host=MARIADB_HOST, port=MARIADB_PORT, user="root", autocommit=True)
-
-
-def new_database_name() -> str:
-    return f"attribtui_t{os.getpid()}_{next(_counter)}"
-
-
-def create_database() -> tuple[str, str]:
-    name = new_database_name()
-    with _admin() as conn, conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
-    return name, f"{SERVER_URL}/{name}"
-
-
-def drop_database(name: str) -> None:
-    with _admin() as conn, conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-
-
 @pytest.fixture
 def fresh_db() -> Iterator[Callable[[], str]]:
     """A factory of empty MariaDB databases (URLs), all dropped after the test."""
@@ -76,3 +47,25 @@ def fresh_db() -> Iterator[Callable[[], str]]:
     yield make
     for name in names:
         drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def seeded_url() -> Iterator[str]:
+    """One MariaDB database seeded once per session with the demo defects at NOW (read-only use)."""
+    from attribtui.sandbox.seed import seed
+
+    name, url = create_database()
+    seed(url, conversions=600, now=NOW, defects="demo")
+    yield url
+    drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def clean_url() -> Iterator[str]:
+    """One MariaDB database seeded once per session without defects (read-only use)."""
+    from attribtui.sandbox.seed import seed
+
+    name, url = create_database()
+    seed(url, conversions=600, now=NOW, defects="none")
+    yield url
+    drop_database(name)

@@ -1,0 +1,34 @@
+"""The core never imports Textual (DESIGN): headless commands must stay light and scriptable."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+CORE = Path(__file__).resolve().parents[2] / "attribtui"
+
+
+def test_no_module_under_attribtui_imports_textual() -> None:
+    offenders = []
+    for path in CORE.rglob("*.py"):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(n == "textual" or n.startswith("textual.") for n in names):
+                offenders.append(f"{path.relative_to(CORE.parent)}:{node.lineno}")
+    assert offenders == []
+
+
+def test_headless_check_does_not_load_textual() -> None:
+    code = (
+        "import sys, attribtui.cli, attribtui.checks, attribtui.db, attribtui.config;"
+        "attribtui.checks.load_checks();"
+        "attribtui.cli.build_parser();"
+        "print('textual' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
