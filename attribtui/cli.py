@@ -36,10 +36,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def _common(p: argparse.ArgumentParser, *, fmt: bool = True) -> None:
-    p.add_argument("--profile", help="profile name (default: $ATTRIBTUI_PROFILE, then default_profile)")
-    p.add_argument("--config", metavar="PATH", help="config file (default: $ATTRIBTUI_CONFIG, "
-                   "then the user config dir; see `attribtui paths`)")
+def _common(p: argparse.ArgumentParser, *, fmt: bool = True, top: bool = False) -> None:
+    # Sub-commands SUPPRESS their defaults so `attribtui --profile x check` keeps x.
+    default = None if top else argparse.SUPPRESS
+    p.add_argument("--profile", default=default,
+                   help="profile name (default: $ATTRIBTUI_PROFILE, then default_profile)")
+    p.add_argument("--config", metavar="PATH", default=default,
+                   help="config file (default: $ATTRIBTUI_CONFIG, then the user config dir; "
+                   "see `attribtui paths`)")
     if fmt:
         p.add_argument("--format", choices=("table", "json"), default="table")
         p.add_argument("--json", dest="format", action="store_const", const="json",
@@ -56,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=fmt,
     )
     parser.add_argument("--version", action="version", version=f"attribtui {__version__}")
-    _common(parser, fmt=False)
+    _common(parser, fmt=False, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("check", help="run the schema, cron and integrity checks",
@@ -69,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list the check ids and exit")
     p.add_argument("--no-save", action="store_true", help="do not save this run under the data dir")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("demo", help="open the console on the embedded demo (SQLite sandbox)",
+                       description="Seed (or reuse) the demo database under the data dir and open "
+                       "the console on it with a `demo` profile. The demo is reseeded when older "
+                       "than 6 h, since its findings are relative to when it was seeded.")
+    p.add_argument("--reset", action="store_true", help="reseed the demo database now")
+    p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("config", help="show the effective configuration")
     csub = p.add_subparsers(dest="config_command", metavar="ACTION", parser_class=_Parser)
@@ -117,8 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return EXIT_OK
+        args.func = cmd_console
     try:
         return int(args.func(args) or 0)
     except UsageError as e:
@@ -147,6 +157,44 @@ def _profile(args: argparse.Namespace) -> Any:
     for warning in profile.warnings:
         _err(f"warning: {warning}")
     return profile
+
+
+# -- console ----------------------------------------------------------------------------------------
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    """No command: the console on the default profile, or a screen explaining how to set one up."""
+    from attribtui.config import ConfigError, find_config, load_profile
+
+    profile, error = None, None
+    try:
+        if find_config(args.config) or os.environ.get("ATTRIBTUI_DB_URL") or args.profile:
+            profile = load_profile(args.profile, config_path=args.config)
+    except ConfigError as e:
+        error = str(e)
+    from screens.app import run_console
+
+    return run_console(profile, config_error=error)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from attribtui import demo
+
+    path = demo.db_path()
+    busy = demo.busy_reason()
+    if args.reset and busy:
+        _err(f"refused: not reseeding the demo now: {busy}; wait for it or cancel it first")
+        return EXIT_WARN
+    reason = demo.needs_seed(path, reset=args.reset)
+    prepare = None
+    if reason:
+        def prepare(progress: Callable[[str, float], None]) -> None:
+            progress(f"seeding the demo database ({reason})", 0.0)
+            demo.reseed(path, progress)
+
+    from screens.app import run_console
+
+    return run_console(demo.profile(path), prepare=prepare)
 
 
 # -- check ------------------------------------------------------------------------------------------

@@ -21,8 +21,14 @@ def save(report: dict[str, Any]) -> Path:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     stamp = clock.iso(report["generated_at"]).replace(":", "").replace("-", "")
     safe_profile = "".join(c if c.isalnum() or c in "-_" else "_" for c in report["profile"])
-    path = folder / f"{stamp}-{safe_profile}-{os.getpid()}.json"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    n = 0
+    while True:  # never overwrite: two runs may share a second (and a frozen clock)
+        path = folder / f"{stamp}-{safe_profile}-{os.getpid()}-{n}.json"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            break
+        except FileExistsError:
+            n += 1
     with os.fdopen(fd, "w") as fh:
         json.dump(report, fh, indent=1, sort_keys=False)
     return path

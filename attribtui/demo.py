@@ -1,0 +1,90 @@
+"""`attribtui demo`: the embedded Prosper202 sandbox on SQLite, under the data dir.
+
+The demo database is reused between runs, and reseeded when older than 6 h (its findings, such
+as a stale heartbeat, are relative to the time it was seeded), but never while a job or a
+walkthrough of the demo is live. Seeding writes a new file and swaps it in atomically, so a
+half-seeded demo is never opened.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from attribtui import clock
+from attribtui.config import DbConfig, JobsConfig, Profile, data_dir
+
+MAX_AGE_S = 6 * 3600
+CONVERSIONS = 2000
+PROFILE_NAME = "demo"
+
+Progress = Callable[[str, float], None]
+
+
+def db_path() -> Path:
+    folder = data_dir() / "demo"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder / "demo.sqlite"
+
+
+def url_for(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def profile(path: Path | None = None) -> Profile:
+    """The `demo` profile: a dev environment on the demo database, jobs through the stand-ins."""
+    path = path or db_path()
+    return Profile(
+        name=PROFILE_NAME,
+        environment="dev",
+        db=DbConfig(url=url_for(path), statement_timeout_ms=5000, connect_timeout_s=2),
+        jobs=JobsConfig(runner="sandbox"),
+        sources={"*": "demo"},
+    )
+
+
+def busy_reason() -> str | None:
+    """Why the demo must not be reseeded now (a live job or walkthrough on it), or None."""
+    jobs = data_dir() / "jobs"
+    if jobs.is_dir():
+        for folder in jobs.iterdir():
+            meta = folder / "job.json"
+            if meta.exists() and not (folder / "exit.json").exists() and PROFILE_NAME in meta.read_text():
+                return f"job {folder.name} is still running on the demo"
+    return None
+
+
+def needs_seed(path: Path, *, reset: bool = False, now: int | None = None) -> str | None:
+    """Why the demo database must be (re)seeded now, or None to reuse it as it is."""
+    from attribtui.sandbox.seed import read_marker
+
+    if not path.exists():
+        return "no demo database yet"
+    try:
+        marker = read_marker(url_for(path))
+    except Exception as e:  # noqa: BLE001 - a damaged file is simply reseeded
+        return f"the demo database is unreadable ({type(e).__name__})"
+    if not marker or "seeded_at" not in marker:
+        return "the last seed did not finish"
+    busy = busy_reason()
+    if reset:
+        return None if busy else "--reset"
+    age = (clock.now() if now is None else now) - int(marker["now"])
+    if age > MAX_AGE_S and not busy:
+        return f"the demo data is {clock.ago(age)} old (its findings are relative to when it was seeded)"
+    return None
+
+
+def reseed(path: Path, progress: Progress | None = None, conversions: int = CONVERSIONS) -> None:
+    """Seed a fresh demo into a temporary file, then swap it in."""
+    from attribtui.sandbox.seed import seed
+
+    tmp = path.with_suffix(".seeding.sqlite")
+    for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        leftover.unlink(missing_ok=True)
+    seed(url_for(tmp), conversions=conversions, defects="demo", progress=progress)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    os.replace(tmp, path)
+    os.chmod(path, 0o600)

@@ -1,0 +1,73 @@
+"""The shell header: who and where (profile, environment, read-only, DB), backend status, alerts.
+
+Status is shown by symbol and word, never by colour alone (NO_COLOR at 3 a.m.).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, Static
+
+from attribtui.config import redact_text
+from attribtui.status import Component, Status
+
+# Same vocabulary as `attribtui check` (cli.SYMBOLS); "off" is a backend with no configuration.
+STATE_WORDS = {"ok": "✔ ok", "warn": "▲ WARN", "fail": "✖ FAIL", "off": "–"}
+
+
+def component_text(c: Component) -> str:
+    return " ".join(p for p in (c.name, STATE_WORDS.get(c.state, c.state), c.text) if p)
+
+
+def env_badge(profile: Any) -> tuple[str, str]:
+    """(text, class) for the environment: loud for production and unknown."""
+    if profile.environment == "production":
+        return "PRODUCTION", "-loud"
+    if profile.environment == "unknown":
+        return "ENV UNKNOWN: treated as production", "-loud"
+    return f"env {profile.environment}", "-quiet"
+
+
+def alert_lines(status: Status, profile: Any) -> list[str]:
+    lines = [f"▲ {w}" for w in status.warnings]
+    lines += [f"▲ override {o}" for o in profile.overrides]
+    return [redact_text(line, profile.secrets()) for line in lines]
+
+
+class ShellHeader(Vertical):
+    """Reads `app.profile`, `app.db_label` and follows `app.status`."""
+
+    def compose(self) -> ComposeResult:
+        profile = self.app.profile  # type: ignore[attr-defined]
+        text, cls = env_badge(profile)
+        with Horizontal(id="hdr-identity", classes="header-row"):
+            yield Label("attribtui", id="hdr-app")
+            yield Label(f"profile {profile.name}", id="hdr-profile")
+            yield Label(text, id="hdr-env", classes=f"badge {cls}")
+            if profile.read_only:
+                yield Label("READ-ONLY", id="hdr-ro", classes="badge")
+            yield Label(self.app.db_label, id="hdr-db")  # type: ignore[attr-defined]
+        with Horizontal(id="hdr-backends", classes="header-row"):
+            for name in ("db", "api", "cache"):
+                yield Label("", id=f"hdr-b-{name}", classes="backend")
+            yield Label("", id="hdr-lag")
+        yield Static("", id="hdr-alerts")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "status", self._show_status)
+
+    def _show_status(self, status: Status) -> None:
+        for name, comp in zip(("db", "api", "cache"), status.components, strict=True):
+            label = self.query_one(f"#hdr-b-{name}", Label)
+            label.update(component_text(comp))
+            label.set_classes(f"backend -{comp.state}")
+            label.tooltip = comp.detail or None
+        lag = self.query_one("#hdr-lag", Label)
+        lag.update("" if status.replica_lag_s is None else f"replica lag {status.replica_lag_s:.0f} s")
+        alerts = alert_lines(status, self.app.profile)  # type: ignore[attr-defined]
+        box = self.query_one("#hdr-alerts", Static)
+        box.update("\n".join(alerts))
+        box.display = bool(alerts)

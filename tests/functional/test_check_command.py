@@ -1,0 +1,122 @@
+"""`attribtui check` end to end: planted defects found exactly, exit codes, JSON shape."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from attribtui import checks
+from attribtui.cli import main
+from attribtui.db import Database
+from attribtui.sandbox.defects import DEFECTS, demo_defects
+from attribtui.sandbox.seed import seed
+from tests.support import NOW
+
+NOT_OK = {"warn", "fail", "error", "skipped"}
+
+
+def run_checks(url: str) -> dict[str, checks.CheckResult]:
+    db = Database(url)
+    try:
+        return {r.id: r for r in checks.run_checks(checks.CheckContext(db=db, now=NOW),
+                                                   checks.select(None))}
+    finally:
+        db.close()
+
+
+def assert_found_exactly(results: dict[str, checks.CheckResult], defects) -> None:
+    expected = {}
+    for d in defects:
+        for f in d.findings:
+            # Several findings may share a check: its status is the worst of them.
+            expected[f.check_id] = checks.worst([expected.get(f.check_id, "ok"), f.status])
+    found = {cid: r.status for cid, r in results.items() if r.status in NOT_OK}
+    # db.clock_skew compares with the real wall clock: never part of a planted defect.
+    found.pop("db.clock_skew", None)
+    assert found == expected
+    for d in defects:
+        for f in d.findings:
+            text = json.dumps(results[f.check_id].evidence)
+            assert f.match in text, f"{d.id}: {f.match!r} not in {f.check_id} evidence"
+
+
+def test_demo_defects_are_found_exactly(seeded_url: str, frozen_clock: int) -> None:
+    assert_found_exactly(run_checks(seeded_url), demo_defects())
+
+
+def test_clean_database_has_no_findings(clean_url: str, frozen_clock: int) -> None:
+    assert_found_exactly(run_checks(clean_url), [])
+
+
+ISOLATED = sorted(d.id for d in DEFECTS.values() if d.where == "isolated")
+
+
+@pytest.mark.parametrize("defect_id", ISOLATED)
+def test_each_isolated_defect_is_found(defect_id: str, fresh_db, frozen_clock: int) -> None:
+    url = fresh_db()
+    seed(url, conversions=60, now=NOW, defects=[defect_id])
+    assert_found_exactly(run_checks(url), [DEFECTS[defect_id]])
+
+
+def cli(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "attribtui.cli", *argv], capture_output=True,
+                          text=True, env={**os.environ, **env}, timeout=120)
+
+
+def test_check_json_lists_the_demo_defects_with_exit_2(seeded_url: str) -> None:
+    out = cli(["check", "--json"], {"ATTRIBTUI_DB_URL": seeded_url, "ATTRIBTUI_NOW": str(NOW)})
+    assert out.returncode == 2, out.stderr
+    doc = json.loads(out.stdout)
+    assert set(doc) == {"profile", "generated_at", "generated_at_iso", "overrides", "summary", "checks"}
+    assert doc["profile"] == "env" and doc["generated_at"] == NOW
+    assert doc["generated_at_iso"] == "2026-11-26T12:34:56Z"
+    assert any("ATTRIBTUI_DB_URL" in o for o in doc["overrides"])
+    first = doc["checks"][0]
+    assert set(first) == {"id", "group", "title", "status", "details", "evidence", "remediation",
+                          "duration_ms"}
+    heartbeat = next(c for c in doc["checks"] if c["id"] == "cron.attribution_heartbeat")
+    assert heartbeat["status"] == "fail" and heartbeat["remediation"]
+    assert set(heartbeat["evidence"]) == {"columns", "rows", "truncated"}
+    assert doc["summary"]["fail"] >= 1
+
+
+def test_exit_codes(clean_url: str, capsys: pytest.CaptureFixture[str],
+                    monkeypatch: pytest.MonkeyPatch, frozen_clock: int) -> None:
+    monkeypatch.setenv("ATTRIBTUI_DB_URL", clean_url)
+    assert main(["check", "--only", "schema", "--no-save"]) == 0
+    assert main(["check", "--only", "cron.export_heartbeat", "--no-save"]) == 0
+    assert main(["check", "--only", "nosuch.check"]) == 64
+    assert "unknown check or group nosuch.check" in capsys.readouterr().err
+    monkeypatch.setenv("ATTRIBTUI_DB_URL", "mysql+pymysql://root@127.0.0.1:1/x")
+    assert main(["check", "--no-save"]) == 3
+    monkeypatch.setenv("ATTRIBTUI_BOGUS", "1")
+    assert main(["check"]) == 3
+    assert "ATTRIBTUI_BOGUS" in capsys.readouterr().err
+
+
+def test_unreachable_database_is_one_error_per_check_without_waiting_each_time(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("ATTRIBTUI_DB_URL", "mysql+pymysql://root@127.0.0.1:1/x")
+    assert main(["check", "--json", "--no-save"]) == 3
+    doc = json.loads(capsys.readouterr().out)
+    assert {c["status"] for c in doc["checks"]} == {"error"}
+    assert all("cannot reach the database" in c["details"] for c in doc["checks"])
+
+
+def test_usage_errors_exit_64() -> None:
+    assert cli(["check", "--format", "yaml"], {}).returncode == 64
+    assert cli(["nosuchcommand"], {}).returncode == 64
+
+
+def test_each_run_is_saved(clean_url: str, monkeypatch: pytest.MonkeyPatch, frozen_clock: int) -> None:
+    from attribtui.checks import store
+
+    monkeypatch.setenv("ATTRIBTUI_DB_URL", clean_url)
+    main(["check", "--only", "cron"])
+    runs = store.load_runs("env")
+    assert len(runs) == 1 and runs[0]["generated_at"] == NOW
+    assert oct(os.stat(runs[0]["_path"]).st_mode & 0o777) == "0o600"

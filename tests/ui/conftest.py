@@ -1,0 +1,77 @@
+"""UI fixtures: profiles built in code, a fixed header status, a frozen clock, deterministic checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from attribtui import checks, clock
+from attribtui.checks import CheckSpec, Evidence, Outcome
+from attribtui.config import DbConfig, MemcacheConfig, Profile
+from attribtui.status import Component, Status
+from screens.app import ConsoleApp
+from tests.conftest import NOW
+
+FIXED_STATUS = Status(
+    Component("DB", "ok", "2 ms", "mysql 127.0.0.1:3306/prosper202 answered in 2.0 ms"),
+    Component("API", "off", "not configured", "api.base_url is not set"),
+    Component("memcached", "ok", "", "memcached 1.6.18 (0.3 ms)"),
+)
+
+
+def fixed_status() -> Status:
+    return FIXED_STATUS
+
+
+def make_profile(url: str | None, *, name: str = "staging", environment: str = "staging",
+                 read_only: bool = False, overrides: list[str] | None = None,
+                 memcache: list[str] | None = None) -> Profile:
+    return Profile(name=name, environment=environment, read_only=read_only,
+                   db=DbConfig(url=url, connect_timeout_s=2.0),
+                   memcache=MemcacheConfig(servers=memcache or []),
+                   overrides=overrides or [])
+
+
+def make_app(profile: Profile, **kw: Any) -> ConsoleApp:
+    kw.setdefault("status_provider", fixed_status)
+    kw.setdefault("status_interval", 3600)
+    return ConsoleApp(profile, **kw)
+
+
+async def settle(pilot: Any) -> None:
+    """Let every worker finish and the screen catch up."""
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.fixture(autouse=True)
+def _frozen() -> Iterator[None]:
+    clock.freeze(NOW)
+    yield
+    clock.freeze(None)
+
+
+@pytest.fixture
+def deterministic_db_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The db.* checks measure real round trips and the wall clock: fixed outcomes for snapshots."""
+    registry = checks.load_checks()
+    fixed = {
+        "db.connection": Outcome("ok", "Connected to mysql 127.0.0.1:3306/prosper202 in 2.0 ms.",
+                                 Evidence.of(["role", "database", "round trip"],
+                                             [["primary", "mysql 127.0.0.1:3306/prosper202",
+                                               "2.0 ms"]])),
+        "db.clock_skew": Outcome("ok", "Clocks agree within 0.2 s."),
+    }
+    for cid, out in fixed.items():
+        spec = registry[cid]
+        monkeypatch.setitem(registry, cid, CheckSpec(spec.id, spec.title, lambda _c, o=out: o))
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests run on asyncio through anyio's pytest plugin (httpx brings anyio)."""
+    return "asyncio"

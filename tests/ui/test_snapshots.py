@@ -1,0 +1,50 @@
+"""SVG snapshots of the health screen: frozen clock, fixed header status, fixed db.* outcomes."""
+
+from __future__ import annotations
+
+import pytest
+
+from attribtui.status import Component, Status
+from screens.noconfig import no_config_app
+from tests.ui.conftest import FIXED_STATUS, make_app, make_profile, settle
+
+pytestmark = pytest.mark.mariadb
+
+WARNED = Status(
+    Component("DB", "warn", "2 ms"),
+    Component("API", "fail", "down", "cannot reach http://127.0.0.1:9/api/v2/health"),
+    Component("memcached", "ok", ""),
+    replica_lag_s=4,
+    clock_skew_s=75,
+    warnings=("DB clock 75 s ahead of this machine: every age shown is off by that much",),
+)
+
+
+def _app(url: str, **kw):
+    status = kw.pop("status", FIXED_STATUS)
+    app = make_app(make_profile(url, **kw), status_provider=lambda: status)
+    app.db_label = "mysql 127.0.0.1:3306/prosper202"  # the test database name changes per run
+    return app
+
+
+def test_health_80x24_production(snap_compare, seeded_url, deterministic_db_checks) -> None:
+    app = _app(seeded_url, name="prod-eu", environment="production", read_only=True)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+
+
+def test_health_120x40_with_warnings(snap_compare, seeded_url, deterministic_db_checks) -> None:
+    app = _app(seeded_url, status=WARNED,
+               overrides=["ATTRIBTUI_DB_URL=mysql+pymysql://root@127.0.0.1:3306/prosper202 (db.url)"])
+
+    async def select_indexes(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("home", "down", "down")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=select_indexes)
+
+
+def test_no_config_80x24(snap_compare, monkeypatch) -> None:
+    monkeypatch.setattr("screens.noconfig.default_config_path",
+                        lambda: __import__("pathlib").Path("/home/op/.config/attribtui/config.toml"))
+    assert snap_compare(no_config_app(), terminal_size=(80, 24))
