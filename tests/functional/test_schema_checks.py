@@ -81,8 +81,8 @@ def test_dropping_a_required_column_fails_schema_columns(our_schema: str) -> Non
     alter(our_schema, "ALTER TABLE `202_conversion_logs` DROP COLUMN deleted")
     res = run(our_schema, "schema.columns")["schema.columns"]
     assert res.status == "fail"
-    assert ["202_conversion_logs.deleted", "tinyint NOT NULL", "missing", "fail"] == \
-        res.evidence["rows"][0][:4]
+    assert res.evidence["rows"][0][:4] == \
+        ["202_conversion_logs.deleted", "tinyint NOT NULL", "missing", "fail"]
 
 
 def test_an_incompatible_type_fails_and_a_wider_one_is_info(our_schema: str) -> None:
