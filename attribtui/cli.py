@@ -30,13 +30,13 @@ class UsageError(Exception):
     """Bad command-line input: exit 64 with one line on stderr."""
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def _common(p: argparse.ArgumentParser, *, fmt: bool = True, top: bool = False) -> None:
+def common_args(p: argparse.ArgumentParser, *, fmt: bool = True, top: bool = False) -> None:
     # Sub-commands SUPPRESS their defaults so `attribtui --profile x check` keeps x.
     default = None if top else argparse.SUPPRESS
     p.add_argument("--profile", default=default,
@@ -52,7 +52,7 @@ def _common(p: argparse.ArgumentParser, *, fmt: bool = True, top: bool = False) 
 
 def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
-    parser = _Parser(
+    parser = Parser(
         prog="attribtui",
         description="Operations console for Prosper202's multi-touch attribution. "
         "Without a command it opens the console on the default profile.",
@@ -60,14 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=fmt,
     )
     parser.add_argument("--version", action="version", version=f"attribtui {__version__}")
-    _common(parser, fmt=False, top=True)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    common_args(parser, fmt=False, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     p = sub.add_parser("check", help="run the schema, cron and integrity checks",
                        description="Run the checks against the profile's database and print "
                        "the results. Each run is saved under the data dir.",
                        epilog=EXIT_CODES_HELP.replace("done / ", ""), formatter_class=fmt)
-    _common(p)
+    common_args(p)
     p.add_argument("--only", action="append", metavar="IDS_OR_GROUPS",
                    help="comma-separated check ids or groups (repeatable), e.g. schema,cron.rebuild_guard")
     p.add_argument("--list", action="store_true", help="list the check ids and exit")
@@ -82,29 +82,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("config", help="show the effective configuration")
-    csub = p.add_subparsers(dest="config_command", metavar="ACTION", parser_class=_Parser)
+    csub = p.add_subparsers(dest="config_command", metavar="ACTION", parser_class=Parser)
     show = csub.add_parser("show", help="the effective config, secrets redacted, with each value's source")
-    _common(show)
+    common_args(show)
     show.set_defaults(func=cmd_config_show)
     p.set_defaults(func=lambda a: _usage(p))
 
     p = sub.add_parser("paths", help="print every file and folder attribtui uses, with sizes")
-    _common(p)
+    common_args(p)
     p.set_defaults(func=cmd_paths)
 
     p = sub.add_parser("prune", help="remove old check runs and job logs",
                        epilog=EXIT_CODES_HELP, formatter_class=fmt)
-    _common(p)
+    common_args(p)
     p.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 30d, 12h")
     p.add_argument("--include-backups", action="store_true", help="also remove old purge/model backups")
     p.add_argument("--dry-run", action="store_true", help="list what would be removed")
     p.set_defaults(func=cmd_prune)
 
     p = sub.add_parser("sandbox", help="the embedded Prosper202 (seeded database) for demos and tests")
-    ssub = p.add_subparsers(dest="sandbox_command", metavar="ACTION", parser_class=_Parser)
+    ssub = p.add_subparsers(dest="sandbox_command", metavar="ACTION", parser_class=Parser)
     seed = ssub.add_parser("seed", help="create and seed a sandbox Prosper202 database",
                            epilog=EXIT_CODES_HELP, formatter_class=fmt)
-    _common(seed)
+    common_args(seed)
     seed.add_argument("--url", required=True, help="database URL, e.g. mysql+pymysql://root@127.0.0.1:3306/p202_sandbox or sqlite:///demo.sqlite")
     seed.add_argument("--conversions", type=int, default=2000, help="how many conversions (default 2000)")
     seed.add_argument("--now", help="pretend it is this time (epoch or ISO-8601 UTC); default: now")
@@ -116,7 +116,30 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--allow-remote", action="store_true", help="allow a non-loopback database host")
     seed.set_defaults(func=cmd_sandbox_seed)
     p.set_defaults(func=lambda a: _usage(p))
+    _register_plugins(sub, ssub)
     return parser
+
+
+def mutation_args(p: argparse.ArgumentParser) -> None:
+    """--dry-run, --yes and --confirm for every mutating command (DESIGN: headless output)."""
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the exact request, SQL or command it would run (redacted) and stop")
+    p.add_argument("--yes", action="store_true",
+                   help="confirm without a prompt (required when stdin is not a terminal)")
+    p.add_argument("--confirm", metavar="PROFILE_NAME",
+                   help="on production and implicit profiles, the profile name typed as confirmation")
+
+
+def _register_plugins(sub: argparse._SubParsersAction, sandbox: argparse._SubParsersAction) -> None:
+    """Each module of attribtui.commands adds its commands (and `sandbox` actions, if any)."""
+    import importlib
+    import pkgutil
+
+    import attribtui.commands as package
+
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{package.__name__}.{info.name}").register(sub, sandbox)
 
 
 def _usage(p: argparse.ArgumentParser) -> int:
@@ -141,21 +164,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
-def _err(msg: str) -> None:
+def err(msg: str) -> None:
     print(f"attribtui: {msg}", file=sys.stderr)
 
 
-def _profile(args: argparse.Namespace) -> Any:
+def load_profile_or_none(args: argparse.Namespace) -> Any:
     """Load the profile or print the config error; returns None on error (exit 3)."""
     from attribtui.config import ConfigError, load_profile
 
     try:
         profile = load_profile(args.profile, config_path=args.config)
     except ConfigError as e:
-        _err(f"config error: {e}")
+        err(f"config error: {e}")
         return None
     for warning in profile.warnings:
-        _err(f"warning: {warning}")
+        err(f"warning: {warning}")
     return profile
 
 
@@ -183,7 +206,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     path = demo.db_path()
     busy = demo.busy_reason()
     if args.reset and busy:
-        _err(f"refused: not reseeding the demo now: {busy}; wait for it or cancel it first")
+        err(f"refused: not reseeding the demo now: {busy}; wait for it or cancel it first")
         return EXIT_WARN
     reason = demo.needs_seed(path, reset=args.reset)
     prepare = None
@@ -213,13 +236,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         specs = checks.select(args.only)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    profile = _profile(args)
+    profile = load_profile_or_none(args)
     if profile is None:
         return EXIT_UNKNOWN
     try:
         db = Database.from_profile(profile)
     except DbError as e:
-        _err(str(e))
+        err(str(e))
         return EXIT_UNKNOWN
     ctx = checks.CheckContext(db=db, now=clock.now(), profile=profile)
     show = _progress_printer() if args.format == "table" and sys.stderr.isatty() else None
@@ -233,7 +256,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         try:
             saved = store.save(report)
         except OSError as e:
-            _err(f"warning: could not save this run ({e})")
+            err(f"warning: could not save this run ({e})")
     if args.format == "json":
         json.dump(report, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -299,7 +322,7 @@ def render_check_table(report: dict[str, Any], *, profile: Any, db_label: str) -
 def cmd_config_show(args: argparse.Namespace) -> int:
     from attribtui.config import effective_config
 
-    profile = _profile(args)
+    profile = load_profile_or_none(args)
     if profile is None:
         return EXIT_UNKNOWN
     rows = effective_config(profile)
@@ -326,7 +349,7 @@ def cmd_paths(args: argparse.Namespace) -> int:
     try:
         cfg = find_config(args.config)
     except ConfigError as e:
-        _err(f"config error: {e}")
+        err(f"config error: {e}")
         return EXIT_UNKNOWN
     rows = [(name, path, path.exists(), path_size(path)) for name, path in app_paths(cfg)]
     if args.format == "json":
@@ -410,7 +433,7 @@ def cmd_sandbox_seed(args: argparse.Namespace) -> int:
     except SeedRefused as e:
         if sys.stderr.isatty():
             print(file=sys.stderr)
-        _err(f"refused: {e}")
+        err(f"refused: {e}")
         return EXIT_WARN
     if sys.stderr.isatty():
         print(file=sys.stderr)
@@ -438,7 +461,7 @@ def _cautious_db_urls(args: argparse.Namespace) -> list[str]:
             if profile.cautious:
                 urls += [u for u in (profile.db.url, profile.db.read_url) if u]
     except ConfigError as e:
-        _err(f"warning: could not read every profile to protect its database ({e})")
+        err(f"warning: could not read every profile to protect its database ({e})")
     return urls
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Input, Label, Static
+
+from attribtui.actions import ActionPlan, typed_requirement, where
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -35,3 +41,53 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class ActionConfirmScreen(ModalScreen[bool]):
+    """Confirm an `ActionPlan`: where it goes, what it does; typed text on production/deletes."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, profile: Any, plan: ActionPlan) -> None:
+        super().__init__()
+        self.profile, self.plan = profile, plan
+        self.needed = typed_requirement(profile, plan)
+
+    def compose(self) -> ComposeResult:
+        lines = where(self.profile) + [""] + [f"• {e}" for e in self.plan.effects]
+        if self.plan.request:
+            lines += ["", f"Request: {self.plan.request}"]
+        with Vertical(id="action-box", classes="dialog"):
+            yield Label(self.plan.title, classes="dialog-title")
+            yield Static(Text("\n".join(lines)), classes="dialog-body")
+            if self.needed:
+                yield Label(f"Type {self.needed!r} to go ahead:")
+                yield Input(placeholder=self.needed, id="typed")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Go ahead" if self.needed else "Go ahead [y]", id="yes",
+                             variant="error", disabled=bool(self.needed))
+                yield Button("Cancel [esc]", id="no", variant="primary")
+
+    def on_mount(self) -> None:
+        if self.needed:
+            self.query_one("#typed", Input).focus()
+        else:
+            self.query_one("#no", Button).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#yes", Button).disabled = event.value.strip() != self.needed
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip() == self.needed:
+            self.dismiss(True)
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "y" and not self.needed:
+            event.stop()
+            self.dismiss(True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
