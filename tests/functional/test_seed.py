@@ -20,7 +20,7 @@ from attribtui.prosper import tables as pt
 from attribtui.prosper.journey import MAX_TOUCHES, Touch, build_journey, select_candidates
 from attribtui.sandbox.defects import DEFECTS, demo_defects, last_cron_run
 from attribtui.sandbox.seed import SeedRefused, SeedReport, read_marker, seed
-from tests.conftest import NOW, create_database, drop_database
+from tests.support import NOW, create_database, drop_database
 
 pytestmark = pytest.mark.mariadb
 

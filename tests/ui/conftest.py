@@ -12,7 +12,7 @@ from attribtui.checks import CheckSpec, Evidence, Outcome
 from attribtui.config import DbConfig, MemcacheConfig, Profile
 from attribtui.status import Component, Status
 from screens.app import ConsoleApp
-from tests.conftest import NOW
+from tests.support import NOW
 
 FIXED_STATUS = Status(
     Component("DB", "ok", "2 ms", "mysql 127.0.0.1:3306/prosper202 answered in 2.0 ms"),
