@@ -208,10 +208,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.reset and busy:
         err(f"refused: not reseeding the demo now: {busy}; wait for it or cancel it first")
         return EXIT_WARN
-    reason = demo.needs_seed(path, reset=args.reset)
-    prepare = None
-    if reason:
-        def prepare(progress: Callable[[str, float], None]) -> None:
+
+    def prepare(progress: Callable[[str, float], None]) -> None:
+        """In a worker after the first paint: reuse the demo database, or seed it."""
+        progress("checking the demo database", 0.0)
+        reason = demo.needs_seed(path, reset=args.reset)
+        if reason:
             progress(f"seeding the demo database ({reason})", 0.0)
             demo.reseed(path, progress)
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 import platformdirs
 
@@ -875,3 +875,17 @@ def private_file(path: str | os.PathLike[str]) -> Path:
     os.close(fd)
     path.chmod(0o600)
     return path
+
+
+def describe_db_url(url: str) -> str:
+    """'mysql 127.0.0.1:3306/p202' or 'sqlite /path/demo.sqlite': never the password.
+
+    Parsed with the standard library, so the header can show it before SQLAlchemy is loaded.
+    """
+    parts = urlsplit(url)
+    backend = parts.scheme.split("+", 1)[0] or "unknown"
+    if backend == "sqlite":
+        path = url.split(":///", 1)[1] if ":///" in url else ""
+        return f"sqlite {path or ':memory:'}"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{backend} {parts.hostname or 'localhost'}{port}{parts.path or '/'}"

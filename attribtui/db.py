@@ -26,6 +26,8 @@ from sqlalchemy.engine import Connection, Engine, Row, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.sql import Executable
 
+from attribtui.config import describe_db_url
+
 T = TypeVar("T")
 
 # MySQL/MariaDB error numbers we translate into one clear sentence.
@@ -67,13 +69,7 @@ class MissingTable(DbError):
     """A table the query needs does not exist (reported by schema.tables)."""
 
 
-def describe_url(url: str) -> str:
-    """'mariadb 127.0.0.1:3306/p202' or 'sqlite /path/demo.sqlite': never the password."""
-    u = make_url(url)
-    if u.get_backend_name() == "sqlite":
-        return f"sqlite {u.database or ':memory:'}"
-    port = f":{u.port}" if u.port else ""
-    return f"{u.get_backend_name()} {u.host or 'localhost'}{port}/{u.database or ''}"
+describe_url = describe_db_url
 
 
 @dataclass

@@ -12,9 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from attribtui import api, cache
-from attribtui.checks.dbhealth import LAG_WARN_S, SKEW_WARN_S, replica_lag
-from attribtui.db import Database, DbError, NotConfigured
+# Thresholds shared with the db.* checks. The heavy modules (SQLAlchemy, httpx, pymemcache) are
+# imported inside the probes, which run in worker threads: the console paints before they load.
+LAG_WARN_S = 60
+SKEW_WARN_S = 60
 
 STATES = ("ok", "warn", "fail", "off")  # off: not configured
 API_TIMEOUT_S = 3.0
@@ -80,10 +81,19 @@ class StatusProber:
 
     def __init__(self, profile: Any) -> None:
         self.profile = profile
-        self._db: Database | None = None
+        self._db: Any = None
         self._db_error: str | None = None
+        self._opened = False
+
+    def _open(self) -> None:
+        """Create the Database on first use (in a worker thread: it imports SQLAlchemy)."""
+        if self._opened:
+            return
+        from attribtui.db import Database, DbError, NotConfigured
+
+        self._opened = True
         try:
-            self._db = Database.from_profile(profile)
+            self._db = Database.from_profile(self.profile)
         except NotConfigured:
             self._db_error = "not configured"
         except DbError as e:
@@ -94,6 +104,7 @@ class StatusProber:
             self._db.close()
 
     def __call__(self) -> Status:
+        self._open()
         with ThreadPoolExecutor(max_workers=3, thread_name_prefix="status") as pool:
             db_f = pool.submit(self._probe_db)
             api_f = pool.submit(self._probe_api)
@@ -108,6 +119,9 @@ class StatusProber:
         return Status(db_c, api_c, cache_c, lag, skew, tuple(warnings), time.time())
 
     def _probe_db(self) -> tuple[Component, float | None, float | None, str]:
+        from attribtui.checks.dbhealth import replica_lag
+        from attribtui.db import DbError
+
         if self._db is None:
             if self._db_error == "not configured":
                 return Component("DB", "off", "not configured", "db.url is not set"), None, None, ""
@@ -139,6 +153,8 @@ class StatusProber:
         base = self.profile.api.base_url
         if not base:
             return Component("API", "off", "not configured", "api.base_url is not set")
+        from attribtui import api
+
         res = api.health(base, min(API_TIMEOUT_S, self.profile.api.timeout_s))
         return Component("API", res.status, "" if res.ok else "down", res.message)
 
@@ -146,5 +162,7 @@ class StatusProber:
         servers = self.profile.memcache.servers
         if not servers:
             return Component("memcached", "off", "not configured", "memcache.servers is empty")
+        from attribtui import cache
+
         res = cache.probe(servers, CACHE_TIMEOUT_S)
         return Component("memcached", res.status, "" if res.ok else "down", res.message)

@@ -18,8 +18,7 @@ from textual.reactive import reactive
 from textual.worker import Worker
 
 from attribtui import status as status_mod
-from attribtui.config import redact_text
-from attribtui.db import DbError, describe_url
+from attribtui.config import describe_db_url, redact_text
 from attribtui.status import Status, StatusProvider
 from screens.confirm import ConfirmScreen
 from screens.help import HelpScreen
@@ -32,14 +31,14 @@ Progress = Callable[[str, float], None]
 Prepare = Callable[[Progress], None]
 
 # Worker groups that are the shell's own housekeeping, not work the operator started.
-_HOUSEKEEPING = frozenset({"status", "cancel"})
+_HOUSEKEEPING = frozenset({"status", "cancel", "startup"})
 
 
 def _db_label(profile: Any) -> str:
     if not profile.db.url:
         return "no database configured"
     try:
-        return describe_url(profile.db.url)
+        return describe_db_url(profile.db.url)
     except Exception:  # a malformed URL: the health screen explains it
         return "db.url is not a valid URL"
 
@@ -76,18 +75,42 @@ class ConsoleApp(App[int]):
         self.prepare = prepare
         self.ready = prepare is None
         self._when_ready: list[Callable[[], Any]] = []
-        self.screen_specs = screens if screens is not None else discover()
-        for spec in self.screen_specs:
-            self.add_mode(spec.name, spec.factory)
-            self.bind(spec.key, f"show('{spec.name}')", description=spec.title, show=False)
+        self.screen_specs: list[ScreenSpec] = []
+        self._given_specs = screens
         self._too_small: TooSmallScreen | None = None
         self._mounted = False  # resize events before the first screen is up are ignored
 
     # -- start-up --------------------------------------------------------------------------------
 
+    def compose(self) -> Any:
+        """Painted first, while the screens (and SQLAlchemy, httpx...) load in a worker."""
+        from textual.widgets import Static
+
+        from screens.header import ShellHeader
+
+        yield ShellHeader()
+        yield Static("Loading…", id="loading")
+
     async def on_mount(self) -> None:
-        if self.screen_specs:
-            await self.switch_mode(self.screen_specs[0].name)
+        if self._given_specs is not None:
+            await self._install_screens(self._given_specs)
+        else:
+            self._discover_screens()
+
+    @work(thread=True, group="startup", name="load screens")
+    def _discover_screens(self) -> None:
+        """Import the screen modules off the event loop: their core imports are the slow part."""
+        specs = discover()
+        with contextlib.suppress(RuntimeError):  # the app is shutting down
+            self.call_from_thread(self._install_screens, specs)
+
+    async def _install_screens(self, specs: list[ScreenSpec]) -> None:
+        self.screen_specs = specs
+        for spec in specs:
+            self.add_mode(spec.name, spec.factory)
+            self.bind(spec.key, f"show('{spec.name}')", description=spec.title, show=False)
+        if specs:
+            await self.switch_mode(specs[0].name)
         self._mounted = True
         if self.prepare is not None:
             self.push_screen(PrepareScreen())
@@ -112,6 +135,8 @@ class ConsoleApp(App[int]):
         try:
             prepare(progress)
         except Exception as e:  # shown, never a traceback
+            from attribtui.db import DbError
+
             error = redact_text(f"{type(e).__name__}: {e}" if not isinstance(e, DbError)
                                 else str(e), self.profile.secrets())
         self.call_from_thread(self._prepared, error)

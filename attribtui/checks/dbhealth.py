@@ -5,8 +5,7 @@ from __future__ import annotations
 from attribtui import clock
 from attribtui.checks import CheckContext, Evidence, Outcome, check
 from attribtui.db import Database, describe_url
-
-SKEW_WARN_S = 60
+from attribtui.status import LAG_WARN_S, SKEW_WARN_S  # one threshold for header and checks
 
 
 @check("db.connection", "Database reachable")
@@ -39,7 +38,6 @@ def clock_skew(ctx: CheckContext) -> Outcome:
     return Outcome("ok", f"Clocks agree within {abs(skew):.1f} s.", ev)
 
 
-LAG_WARN_S = 60
 LAG_FAIL_S = 15 * 60
 
 

@@ -120,3 +120,16 @@ def test_each_run_is_saved(clean_url: str, monkeypatch: pytest.MonkeyPatch, froz
     runs = store.load_runs("env")
     assert len(runs) == 1 and runs[0]["generated_at"] == NOW
     assert oct(os.stat(runs[0]["_path"]).st_mode & 0o777) == "0o600"
+
+
+def test_sqlite_demo_runs_every_check_and_finds_the_demo_defects(tmp_path, frozen_clock: int) -> None:
+    """The embedded demo (SQLite) gets the same checks and the same findings as MariaDB."""
+    from attribtui import demo
+
+    path = tmp_path / "demo.sqlite"
+    seed(demo.url_for(path), conversions=300, now=NOW, defects="demo")
+    results = run_checks(demo.url_for(path))
+    assert set(results) == set(checks.load_checks())
+    assert not [r for r in results.values() if r.status == "error"]
+    sqlite_ok = [d for d in demo_defects() if d.sqlite]
+    assert_found_exactly(results, sqlite_ok)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from pathlib import Path
@@ -188,7 +189,7 @@ def slow_check(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
 async def test_cancel_stops_the_running_query(seeded_url: str, slow_check: threading.Event) -> None:
     app = make_app(make_profile(seeded_url))
     async with app.run_test(size=(80, 24)) as pilot:
-        assert slow_check.wait(10)
+        assert await asyncio.to_thread(slow_check.wait, 10)  # without blocking the loop
         await pilot.pause()
         screen = app.screen
         assert screen.running and screen.query_one("#runbar").display
@@ -204,7 +205,7 @@ async def test_cancel_stops_the_running_query(seeded_url: str, slow_check: threa
 async def test_quit_asks_while_checks_run(seeded_url: str, slow_check: threading.Event) -> None:
     app = make_app(make_profile(seeded_url))
     async with app.run_test(size=(80, 24)) as pilot:
-        assert slow_check.wait(10)
+        assert await asyncio.to_thread(slow_check.wait, 10)  # without blocking the loop
         await pilot.press("q")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
