@@ -167,3 +167,27 @@ def test_a_damaged_backup_is_refused(tmp_path: Path, seeded: str) -> None:
     bad.write_text(json.dumps({"kind": "something else"}) + "\n")
     with pytest.raises(purge.PurgeRefused, match="not an attribtui purge backup"):
         purge.restore(Database(seeded), profile_for(seeded), bad)
+
+
+def test_headless_purge_and_restore(seeded: str, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from attribtui.cli import main
+
+    monkeypatch.setenv("ATTRIBTUI_DB_URL", seeded)
+    db = Database(seeded)
+    ids = ",".join(map(str, journey_convs(db, 2)))
+    before = [tuple(r) for r in db.read(TP)]
+    assert main(["purge", "--conv-ids", ids, "--dry-run", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["dry_run"] and doc["conversions"] == 2 and doc["touchpoint_rows"] > 0
+    assert main(["purge", "--conv-ids", ids, "--yes"]) == 1  # implicit profile: --confirm needed
+    assert "--confirm=env" in capsys.readouterr().err
+    assert len(db.read(TP)) == len(before)
+    assert main(["purge", "--conv-ids", ids, "--yes", "--confirm", "env", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["deleted_rows"] == doc["touchpoint_rows"]
+    assert main(["purge", "restore", result["backup"], "--yes", "--confirm", "env"]) == 0
+    assert [tuple(r) for r in db.read(TP)] == before
+    assert main(["purge", "--conv-ids", "12x"]) == 64
+    assert main(["purge", "--user", "1"]) == 1
+    db.close()
