@@ -49,6 +49,7 @@ class ConsoleApp(App[int]):
     COMMANDS = App.COMMANDS | {ShellCommands}
     BINDINGS = [
         Binding("question_mark,f1", "help", "Help"),
+        Binding("ctrl+r", "incident_report", "Incident report", show=False),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -198,6 +199,35 @@ class ConsoleApp(App[int]):
     async def run_screen_command(self, name: str, action: str) -> None:
         await self.switch_mode(name)
         await self.screen.run_action(action)
+
+    def action_incident_report(self) -> None:
+        """ctrl+r from any screen (DESIGN): the last 24 h, or the active rollback walkthrough."""
+        self.notify("Writing the incident report…", timeout=3)
+        self._write_report()
+
+    @work(thread=True, group="report", name="incident report", exit_on_error=False)
+    def _write_report(self) -> None:
+        from attribtui import clock, report
+        from attribtui.db import Database, DbError
+
+        rollback = getattr(self, "active_rollback", None)
+        now = clock.now()
+        since = rollback["started_at"] if rollback else now - 86400
+        db = None
+        try:
+            db = Database.from_profile(self.profile) if self.profile.db.url else None
+            doc = report.build(self.profile, db, since, now, rollback=rollback)
+            md, _ = report.write(doc)
+            text = md.read_text()
+        except (DbError, OSError) as e:
+            self.call_from_thread(self.notify, f"Report failed: {e}", severity="error", timeout=15)
+            return
+        finally:
+            if db is not None:
+                db.close()
+        self.call_from_thread(self.copy_to_clipboard, text)
+        self.call_from_thread(self.notify, f"Report written to {md} (also copied via OSC 52)",
+                              title="Incident report", timeout=20)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen | TooSmallScreen):
