@@ -16,7 +16,14 @@ from typing import Any
 from attribtui import clock
 from attribtui.config import data_dir, redact_text, redact_url
 
-SECRET_KEYS = ("key", "apikey", "api_key", "password", "secret", "token")
+SECRET_NAMES = frozenset({"key", "apikey", "api_key", "password", "passwd", "secret", "token"})
+SECRET_SUFFIXES = ("_key", "_password", "_secret", "_token")
+
+
+def _secret_name(name: str) -> bool:
+    """'apikey', 'webhook_secret', 'api_key' are secrets; 'cache_keys', 'key_env' are not."""
+    n = name.lower()
+    return n in SECRET_NAMES or n.endswith(SECRET_SUFFIXES)
 
 
 def log_path() -> Path:
@@ -30,7 +37,7 @@ def operator(configured: str | None = None) -> str:
 
 def _redact(value: Any, secrets: list[str]) -> Any:
     if isinstance(value, Mapping):
-        return {k: "***" if any(s in k.lower() for s in SECRET_KEYS) and v else _redact(v, secrets)
+        return {k: "***" if _secret_name(k) and v else _redact(v, secrets)
                 for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_redact(v, secrets) for v in value]
