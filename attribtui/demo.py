@@ -11,13 +11,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from attribtui import clock
-from attribtui.config import DbConfig, JobsConfig, Profile, data_dir
+from attribtui.config import ApiConfig, DbConfig, JobsConfig, Profile, data_dir
 
 MAX_AGE_S = 6 * 3600
 CONVERSIONS = 2000
 PROFILE_NAME = "demo"
+DEMO_USER_ID = 1  # the seeded user with both attribution permissions
+API_KEY_VAR = "P202_DEMO_API_KEY"  # looked up in _api_env, never in os.environ
 
 Progress = Callable[[str, float], None]
 
@@ -33,15 +36,62 @@ def url_for(path: Path) -> str:
 
 
 def profile(path: Path | None = None) -> Profile:
-    """The `demo` profile: a dev environment on the demo database, jobs through the stand-ins."""
+    """The `demo` profile: a dev environment on the demo database, jobs through the stand-ins,
+    and the v2 API emulator on a free loopback port (started here, before the console opens)."""
     path = path or db_path()
     return Profile(
         name=PROFILE_NAME,
         environment="dev",
         db=DbConfig(url=url_for(path), statement_timeout_ms=5000, connect_timeout_s=2),
+        api=ApiConfig(base_url=start_api(path), key_env=API_KEY_VAR, environ=_api_env,
+                      timeout_s=5.0, user_id=DEMO_USER_ID),
         jobs=JobsConfig(runner="sandbox"),
         sources={"*": "demo"},
     )
+
+
+# -- the v2 API emulator of the demo ---------------------------------------------------------------
+# The key is read from the seeded 202_api_keys; on a first run the database is seeded only in the
+# console's prepare step, so the profile resolves the key lazily through this mapping (key_env).
+
+_api_env: dict[str, str] = {}
+_api_server: dict[str, Any] = {}
+
+
+def start_api(path: Path) -> str:
+    """Serve the emulator on the demo database (once per process); returns its base URL."""
+    from attribtui.sandbox.emulator import base_url, serve
+
+    url = url_for(path)
+    if url not in _api_server:
+        server, _thread = serve(url, "127.0.0.1", 0)
+        _api_server[url] = server
+    load_api_key(path)
+    return base_url(_api_server[url])
+
+
+def load_api_key(path: Path) -> str | None:
+    """The demo user's key from the seeded 202_api_keys (None while the demo is not seeded)."""
+    from sqlalchemy import create_engine, inspect, select
+
+    from attribtui.prosper import tables as pt
+
+    if not path.exists():
+        return None
+    engine = create_engine(url_for(path), hide_parameters=True)
+    try:
+        if pt.api_keys.name not in inspect(engine).get_table_names():
+            return None
+        with engine.connect() as conn:
+            key = conn.execute(select(pt.api_keys.c.api_key)
+                               .where(pt.api_keys.c.user_id == DEMO_USER_ID).limit(1)).scalar()
+    except Exception:  # noqa: BLE001 - an unreadable demo is reseeded by the prepare step
+        return None
+    finally:
+        engine.dispose()
+    if key:
+        _api_env[API_KEY_VAR] = key
+    return key
 
 
 def busy_reason() -> str | None:
@@ -88,3 +138,4 @@ def reseed(path: Path, progress: Progress | None = None, conversions: int = CONV
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     os.replace(tmp, path)
     os.chmod(path, 0o600)
+    load_api_key(path)

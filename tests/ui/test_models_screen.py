@@ -1,0 +1,214 @@
+"""The Models screen (key 3) against the v2 emulator on a seeded MariaDB: Pilot tests and snapshots."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import DataTable, Static
+
+from attribtui.config import ApiConfig, DbConfig, Profile
+from attribtui.prosper.validation import MSG_HALF_LIFE
+from attribtui.sandbox import emulator
+from screens.app import ConsoleApp
+from screens.confirm import ActionConfirmScreen
+from screens.models import SCREEN, DefaultChoiceScreen, ModelFormScreen, ModelsScreen
+from tests.support import NOW, create_database, drop_database
+from tests.ui.conftest import fixed_status, settle
+
+pytestmark = pytest.mark.mariadb
+
+KEY1 = hashlib.sha256(b"attribtui-sandbox-api-key-1").hexdigest()
+
+
+@pytest.fixture
+def sandbox() -> Iterator[dict[str, Any]]:
+    from attribtui.sandbox.seed import seed
+
+    name, url = create_database()
+    seed(url, conversions=200, now=NOW, defects="none")
+    server, _thread = emulator.serve(url)
+    yield {"url": url, "base": emulator.base_url(server)}
+    server.shutdown()
+    server.server_close()
+    drop_database(name)
+
+
+def make(sandbox: dict[str, Any], *, read_only: bool = False) -> ConsoleApp:
+    profile = Profile(name="staging", environment="staging", read_only=read_only,
+                      db=DbConfig(url=sandbox["url"], connect_timeout_s=2.0),
+                      api=ApiConfig(base_url=sandbox["base"], key=KEY1, user_id=1))
+    app = ConsoleApp(profile, status_provider=fixed_status, status_interval=3600,
+                     screens=[SCREEN])
+    app.db_label = "mysql 127.0.0.1:3306/prosper202"  # the test database name changes per run
+    return app
+
+
+def screen_text(app: ConsoleApp) -> str:
+    parts = [str(w.render()) for w in app.screen.query(Static) if w.display]
+    for table in app.screen.query(DataTable):
+        parts += [" ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+    return "\n".join(parts)
+
+
+def table_rows(app: ConsoleApp) -> list[list[str]]:
+    table = app.screen.query_one("#models-table", DataTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+@pytest.mark.anyio
+async def test_lists_merged_models_and_panels(sandbox: dict[str, Any]) -> None:
+    app = make(sandbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ModelsScreen)
+        rows = table_rows(app)
+        assert [r[0] for r in rows] == ["4", "3", "2", "1"]
+        assert rows[0][2:5] == ["no", "no", "hidden"]
+        assert rows[3][3] == "★ yes"
+        summary = str(app.screen.query_one("#models-summary", Static).render())
+        assert "4 model(s), 1 hidden by the API" in summary and "default: 1" in summary
+        await pilot.press("down", "down")  # model 2: its audit rows and snapshots
+        await settle(pilot)
+        audit = app.screen.query_one("#audit-table", DataTable)
+        rows = [[str(c) for c in audit.get_row_at(i)] for i in range(audit.row_count)]
+        assert rows and {r[2] for r in rows} == {"2"}  # the selected model's rows only
+        assert [r[0] for r in rows] == sorted((r[0] for r in rows), reverse=True)  # newest first
+        assert "lookback_start=" in rows[0][3]  # metadata as key=value
+        chart = str(app.screen.query_one("#snap-chart", Static).render())
+        assert chart.startswith("Last 24 h") and "hour(s) with no snapshot" in chart
+        await pilot.press("w")
+        await settle(pilot)
+        assert app.screen.query_one("#snap-table", DataTable).row_count == 168
+        await pilot.press("f")
+        await settle(pilot)
+        assert "model_create" in str(app.screen.query_one("#audit-filter", Static).render())
+
+
+@pytest.mark.anyio
+async def test_deactivate_default_promote_other_then_audit(sandbox: dict[str, Any]) -> None:
+    app = make(sandbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "down")  # model 1, the default
+        await settle(pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, DefaultChoiceScreen)
+        await pilot.press("down", "down", "enter")  # "Make 2 … the default first"
+        await pilot.pause()
+        assert isinstance(app.screen, ActionConfirmScreen)
+        body = screen_text(app)
+        assert "last-touch-attribution" in body and KEY1 not in body
+        assert KEY1 not in app.export_screenshot()
+        await pilot.press("y")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ModelsScreen)
+        assert screen.listing.default.model_id == 2 and not screen.listing.get(1).is_active
+        change = str(screen.query_one("#last-change", Static).render())
+        assert "is now inactive, slug last-touch-attribution" in change
+        assert "No rebuild needed" in change
+        await pilot.press("up", "up", "up", "down", "down")  # model 2, now the default: its audit row
+        await settle(pilot)
+        audit = screen.query_one("#audit-table", DataTable)
+        newest = [str(c) for c in audit.get_row_at(0)]
+        assert newest[1] == "model_update" and "is_default=true" in newest[3]
+        assert KEY1 not in screen_text(app)
+
+
+@pytest.mark.anyio
+async def test_bad_half_life_shows_the_server_message_before_sending(sandbox: dict[str, Any]) -> None:
+    app = make(sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ModelFormScreen)
+        await pilot.press(*"Decay")
+        form.query_one("#f-type").value = "time_decay"
+        await pilot.pause()
+        form.query_one("#f-half").focus()
+        await pilot.press("0", "enter")
+        await pilot.pause()
+        assert app.screen is form  # not dismissed: nothing is sent
+        assert MSG_HALF_LIFE in str(form.query_one("#form-error", Static).render())
+        await pilot.press("backspace", "1", "2")
+        await pilot.pause()
+        assert "Valid" in str(form.query_one("#form-error", Static).render())
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ActionConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert [r[1] for r in table_rows(app)][0] == "Decay"
+        change = str(app.screen.query_one("#last-change", Static).render())
+        assert "--start=" in change and "attribution-rebuild.php --user=1" in change
+
+
+@pytest.mark.anyio
+async def test_read_only_offers_no_actions(sandbox: dict[str, Any]) -> None:
+    app = make(sandbox, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        for action in ("activate", "deactivate", "make_default", "edit", "new", "delete"):
+            assert screen.check_action(action, ()) is False
+        await pilot.press("d", "n", "x")
+        await pilot.pause()
+        assert app.screen is screen
+
+
+@pytest.mark.anyio
+async def test_headless_list_agrees_with_the_screen(sandbox: dict[str, Any], tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[profiles.sbx]\nenvironment = "staging"\ndb = {{ url = "{sandbox["url"]}" }}\n'
+        f'api = {{ base_url = "{sandbox["base"]}", key_env = "T_KEY", user_id = 1 }}\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTRIBTUI_") or k == "ATTRIBTUI_DATA_DIR"}
+    env.update(ATTRIBTUI_CONFIG=str(config), T_KEY=KEY1, ATTRIBTUI_NOW=str(NOW))
+    r = subprocess.run([sys.executable, "-m", "attribtui.cli", "models", "list", "--json"],
+                       env=env, text=True, capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    headless = [[str(m["model_id"]), m["name"], "yes" if m["is_active"] else "no",
+                 "★ yes" if m["is_default"] else "no", m["slug"]]
+                for m in json.loads(r.stdout)["models"]]
+    app = make(sandbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        shown = [[r[0], r[1], r[2], r[3], r[7]] for r in table_rows(app)]
+    assert shown == headless
+
+
+def test_models_80x24(snap_compare, sandbox: dict[str, Any]) -> None:
+    assert snap_compare(make(sandbox), terminal_size=(80, 24), run_before=settle)
+
+
+def test_models_120x40_audit(snap_compare, sandbox: dict[str, Any]) -> None:
+    async def audit_tab(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("down", "down")
+        await settle(pilot)
+        pilot.app.screen.query_one("#models-tabs").active = "tab-audit"
+        await settle(pilot)
+
+    assert snap_compare(make(sandbox), terminal_size=(120, 40), run_before=audit_tab)
+
+
+def test_models_120x40_snapshots(snap_compare, sandbox: dict[str, Any]) -> None:
+    async def snapshots_tab(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("down", "down")
+        await settle(pilot)
+        pilot.app.screen.query_one("#models-tabs").active = "tab-snapshots"
+        await settle(pilot)
+
+    assert snap_compare(make(sandbox), terminal_size=(120, 40), run_before=snapshots_tab)
