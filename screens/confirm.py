@@ -64,9 +64,9 @@ class ActionConfirmScreen(ModalScreen[bool]):
                 yield Label(f"Type {self.needed!r} to go ahead:")
                 yield Input(placeholder=self.needed, id="typed")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Go ahead" if self.needed else "Go ahead [y]", id="yes",
+                yield Button("Go ahead" if self.needed else "Yes [y]", id="yes",
                              variant="error", disabled=bool(self.needed))
-                yield Button("Cancel [esc]", id="no", variant="primary")
+                yield Button("Cancel", id="no", variant="primary")
 
     def on_mount(self) -> None:
         if self.needed:
