@@ -102,6 +102,11 @@ def busy_reason() -> str | None:
             meta = folder / "job.json"
             if meta.exists() and not (folder / "exit.json").exists() and PROFILE_NAME in meta.read_text():
                 return f"job {folder.name} is still running on the demo"
+    from attribtui.rollback import latest_active
+
+    walkthrough = latest_active(PROFILE_NAME)
+    if walkthrough:
+        return f"rollback walkthrough {walkthrough['id']} is still active on the demo"
     return None
 
 

@@ -63,8 +63,10 @@ class ConsoleApp(App[int]):
         status_interval: float = 5.0,
         prepare: Prepare | None = None,
         screens: list[ScreenSpec] | None = None,
+        start_screen: str | None = None,
     ) -> None:
         super().__init__()
+        self.start_screen = start_screen
         self.profile = profile
         self.db_label = _db_label(profile)
         self._owned_prober: status_mod.StatusProber | None = None
@@ -111,7 +113,8 @@ class ConsoleApp(App[int]):
             self.add_mode(spec.name, spec.factory)
             self.bind(spec.key, f"show('{spec.name}')", description=spec.title, show=False)
         if specs:
-            await self.switch_mode(specs[0].name)
+            names = [spec.name for spec in specs]
+            await self.switch_mode(self.start_screen if self.start_screen in names else names[0])
         self._mounted = True
         if self.prepare is not None:
             self.push_screen(PrepareScreen())
@@ -290,12 +293,12 @@ class ConsoleApp(App[int]):
 
 
 def run_console(profile: Any | None, *, prepare: Prepare | None = None,
-                config_error: str | None = None) -> int:
+                config_error: str | None = None, start_screen: str | None = None) -> int:
     """Open the console; returns the exit code.
 
     profile None: the "how to configure" screen. config_error: a one-line error screen (exit 3).
     prepare(progress) runs in a thread worker after the first paint (the demo seeds there);
-    the health checks start when it returns.
+    the health checks start when it returns. start_screen names the screen to open on.
     """
     if config_error is not None:
         from screens.noconfig import config_error_app
@@ -305,5 +308,5 @@ def run_console(profile: Any | None, *, prepare: Prepare | None = None,
         from screens.noconfig import no_config_app
 
         return int(no_config_app().run() or 0)
-    app = ConsoleApp(profile, prepare=prepare)
+    app = ConsoleApp(profile, prepare=prepare, start_screen=start_screen)
     return int(app.run() or 0)

@@ -36,18 +36,12 @@ LOG_LINES = 400
 REQUEST: dict[str, str | None] = {"id": None}
 
 
-def open_console(profile: Any, rollback_id: str | None = None) -> int:
+def open_console(profile: Any, rollback_id: str | None = None, prepare: Any = None) -> int:
     """Open the console on this screen (and on the walkthrough `rollback_id`, if given)."""
-    from screens.app import ConsoleApp
-
-    class RollbackConsole(ConsoleApp):
-        async def _install_screens(self, specs: list[ScreenSpec]) -> None:
-            await super()._install_screens(specs)
-            if any(s.name == SCREEN.name for s in specs):
-                await self.switch_mode(SCREEN.name)
+    from screens.app import run_console
 
     REQUEST["id"] = rollback_id
-    return int(RollbackConsole(profile).run() or 0)
+    return run_console(profile, prepare=prepare, start_screen=SCREEN.name)
 
 
 def step_label(step: dict[str, Any], current: bool) -> Text:
