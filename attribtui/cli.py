@@ -67,7 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Run the checks against the profile's database and print "
                        "the results. Each run is saved under the data dir.",
                        epilog=EXIT_CODES_HELP.replace("done / ", ""), formatter_class=fmt)
-    common_args(p)
+    common_args(p, fmt=False)
+    p.add_argument("--format", choices=("table", "json", "prometheus"), default="table",
+                   help="table (default), json, or prometheus: the text exposition format for "
+                   "node_exporter's textfile collector (one gauge per check and status)")
+    p.add_argument("--json", dest="format", action="store_const", const="json",
+                   help="alias of --format json (JSON on stdout, messages on stderr)")
+    p.add_argument("--window", default="48h", metavar="DURATION",
+                   help="how far back the integrity checks look, e.g. 6h, 48h, 7d (default 48h)")
     p.add_argument("--only", action="append", metavar="IDS_OR_GROUPS",
                    help="comma-separated check ids or groups (repeatable), e.g. schema,cron.rebuild_guard")
     p.add_argument("--list", action="store_true", help="list the check ids and exit")
@@ -238,6 +245,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         specs = checks.select(args.only)
     except ValueError as e:
         raise UsageError(str(e)) from None
+    try:
+        window_s = clock.parse_duration(args.window)
+    except ValueError as e:
+        raise UsageError(f"--window: {e}") from None
     profile = load_profile_or_none(args)
     if profile is None:
         return EXIT_UNKNOWN
@@ -246,7 +257,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     except DbError as e:
         err(str(e))
         return EXIT_UNKNOWN
-    ctx = checks.CheckContext(db=db, now=clock.now(), profile=profile)
+    ctx = checks.CheckContext(db=db, now=clock.now(), profile=profile, window_s=window_s)
     show = _progress_printer() if args.format == "table" and sys.stderr.isatty() else None
     try:
         results = checks.run_checks(ctx, specs, progress=show)
@@ -262,6 +273,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.format == "json":
         json.dump(report, sys.stdout, indent=2)
         sys.stdout.write("\n")
+    elif args.format == "prometheus":
+        from attribtui.checks.prometheus import render
+
+        sys.stdout.write(render(report))
     else:
         print(render_check_table(report, profile=profile, db_label=db.label))
         if saved:

@@ -42,3 +42,18 @@ def seeded_database(name: str, conversions: int) -> str:
 
 def row(label: str, value: str) -> None:
     print(f"  {label:55} {value}")
+
+
+def scale_database(name: str = "attribtui_bench_scale", conversions: int = 1_000_000,
+                   clicks: int = 2_000_000) -> tuple[str, dict]:
+    """A million-conversion sandbox (attribtui.sandbox.scale), reused while its shape matches."""
+    from attribtui.sandbox.scale import ScaleSpec, ensure
+
+    url = f"{SERVER}/{name}"
+    t0 = time.perf_counter()
+
+    def say(msg: str) -> None:
+        print(f"  [{time.perf_counter() - t0:6.1f} s] {msg}", file=sys.stderr, flush=True)
+
+    marker = ensure(url, ScaleSpec(conversions=conversions, clicks=clicks), progress=say)
+    return url, marker

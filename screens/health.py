@@ -1,9 +1,15 @@
-"""Schema Health (key 1): run the checks, browse them by group, inspect, copy a fix, export."""
+"""Schema Health (key 1): run the checks, browse them by group, inspect, copy a fix, export.
+
+The coverage summary of the window heads the screen; `w` cycles the window the integrity checks
+look at (6 h, 24 h, 48 h, 7 d); long checks report their progress in the run bar and stop at
+their next query when cancelled.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +31,9 @@ from screens.header import ShellHeader
 from screens.registry import PaletteCommand, ScreenSpec
 
 ATTENTION = ("fail", "error", "warn")
+WINDOWS = ("6h", "24h", "48h", "7d")
+DEFAULT_WINDOW = "48h"
+STEP_INTERVAL_S = 0.05  # at most ~20 progress updates a second reach the UI
 
 
 def pick_initial(results: list[CheckResult]) -> str | None:
@@ -63,6 +72,7 @@ class HealthScreen(Screen[None]):
     BINDINGS = [
         Binding("r", "rerun", "Rerun"),
         Binding("x", "cancel", "Cancel run"),
+        Binding("w", "cycle_window", "Window"),
         Binding("c", "copy_fix", "Copy fix"),
         Binding("e", "export('md')", "Export MD"),
         Binding("j", "export('json')", "Export JSON"),
@@ -78,12 +88,15 @@ class HealthScreen(Screen[None]):
         self._total = 0
         self._selected: str | None = None
         self._runs = 0
+        self.window = DEFAULT_WINDOW
+        self._last_step = 0.0
 
     # -- layout ----------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield ShellHeader()
         yield Static("", id="banner")
+        yield Static("", id="coverage")
         with Horizontal(id="runbar"):
             yield Label("", id="run-label")
             yield ProgressBar(id="run-progress", show_eta=False)
@@ -112,7 +125,7 @@ class HealthScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
             return bool(self.running)  # hidden when nothing runs
-        if action == "rerun":
+        if action in ("rerun", "cycle_window", "set_window"):
             return None if self.running else True
         if action == "export":
             return None if self.running or self.report is None else True
@@ -146,8 +159,12 @@ class HealthScreen(Screen[None]):
         self._show_progress(0, None)
         self.query_one("#runbar").display = True
         self.refresh_bindings()
-        self._run_checks(self._db, CheckContext(db=self._db, now=clock.now(), profile=profile,
-                                                cancel_event=self._cancel))
+        self.query_one("#coverage", Static).update(
+            Text(f"Window {self.window}: reading coverage…"))
+        ctx = CheckContext(db=self._db, now=clock.now(), profile=profile,
+                           cancel_event=self._cancel, window_s=clock.parse_duration(self.window))
+        ctx.on_step = self._on_step
+        self._run_checks(self._db, ctx)
 
     @work(thread=True, exclusive=True, group="checks", name="schema health checks")
     def _run_checks(self, db: Database, ctx: CheckContext) -> None:
@@ -156,6 +173,9 @@ class HealthScreen(Screen[None]):
         call = self._call
 
         def progress(i: int, n: int, res: CheckResult) -> None:
+            line = ctx.cache.get("coverage.line")
+            if res.id == "coverage.summary":
+                call(self._show_coverage, line.text() if line else f"Coverage: {res.details}")
             call(self._on_result, res, specs[i].id if i < n else None)
 
         call(self._show_progress, 0, specs[0].id if specs else None)
@@ -171,6 +191,42 @@ class HealthScreen(Screen[None]):
         except OSError as e:
             save_error = str(e)
         call(self._on_finished, report, ctx.cache.get("unreachable"), save_error)
+
+    def _on_step(self, text: str) -> None:
+        """Progress inside a long check (worker thread): throttled to the UI."""
+        now = time.monotonic()
+        if now - self._last_step < STEP_INTERVAL_S:
+            return
+        self._last_step = now
+        self._call(self._show_step, text)
+
+    def _show_step(self, text: str) -> None:
+        if self.running and not self._cancel.is_set():
+            label = self.query_one("#run-label", Label)
+            current = str(label.render()).split(" · ", 1)[0]
+            label.update(f"{current} · {text}")
+
+    def _show_coverage(self, text: str) -> None:
+        self.query_one("#coverage", Static).update(Text(f"Window {self.window} · {text}"))
+
+    def action_cycle_window(self) -> None:
+        nxt = WINDOWS[(WINDOWS.index(self.window) + 1) % len(WINDOWS)] \
+            if self.window in WINDOWS else DEFAULT_WINDOW
+        self.action_set_window(nxt)
+
+    def action_set_window(self, value: str) -> None:
+        if self.running:
+            self.notify("A run is in progress: x cancels it, then change the window.",
+                        severity="warning")
+            return
+        try:
+            clock.parse_duration(value)
+        except ValueError as e:
+            self.notify(str(e), severity="error")
+            return
+        self.window = value
+        self.notify(f"Integrity checks now look at the last {value}; rerunning.")
+        self.start_run()
 
     def _call(self, fn: Callable[..., Any], *args: Any) -> None:
         """call_from_thread that tolerates the app shutting down under the worker."""
@@ -222,6 +278,9 @@ class HealthScreen(Screen[None]):
         prefix = "Cancelled. " if cancelled else ""
         self.query_one("#summary", Static).update(Text(
             f"{prefix}{summary_text(report['summary'])}   exit {code}   {when}"))
+        if not any(r.id == "coverage.summary" and r.status == "info" for r in self.results):
+            self.query_one("#coverage", Static).update(
+                Text(f"Window {self.window} · coverage not available (see coverage.summary)"))
         self._fill_list()
         # The first run opens on the worst finding; a rerun keeps the operator's selection.
         if self._runs == 0 or self._selected not in {r.id for r in self.results}:
@@ -337,9 +396,15 @@ SCREEN = ScreenSpec(
     name="health",
     title="Schema Health",
     factory=HealthScreen,
-    help="Schema, cron and database checks with evidence and fixes",
+    help="Schema, cron, integrity and database checks with evidence and fixes",
     commands=(
         PaletteCommand("Run checks", "Rerun every check (r)", "rerun"),
+        PaletteCommand("Window: last 6 h", "Integrity checks over the last 6 h", "set_window('6h')"),
+        PaletteCommand("Window: last 24 h", "Integrity checks over the last 24 h",
+                       "set_window('24h')"),
+        PaletteCommand("Window: last 48 h", "Integrity checks over the last 48 h (default)",
+                       "set_window('48h')"),
+        PaletteCommand("Window: last 7 d", "Integrity checks over the last 7 d", "set_window('7d')"),
         PaletteCommand("Cancel the running checks", "Stop the run (x)", "cancel"),
         PaletteCommand("Copy remediation", "Copy the selected check's fix (c)", "copy_fix"),
         PaletteCommand("Export report (Markdown)", "Write the run as Markdown (e)", "export('md')"),

@@ -25,16 +25,30 @@ from attribtui.db import (
 )
 
 STATUSES = ("ok", "info", "warn", "skipped", "fail", "error")
+# Display order (the health screen and the Markdown export group by it).
 GROUPS = (
-    "schema", "cron", "db", "models", "snapshots", "credits", "journeys", "settings", "exports",
-    "coverage",
+    "schema", "cron", "models", "snapshots", "credits", "journeys", "settings", "exports",
+    "coverage", "db",
 )
 # Severity for "worst of": fail > error > warn > skipped > info > ok.
 _RANK = {"ok": 0, "info": 1, "skipped": 2, "warn": 3, "error": 4, "fail": 5}
 MAX_EVIDENCE_ROWS = 20
 
 # Modules that register checks, imported lazily so `--help` stays fast.
-CHECK_MODULES = ("attribtui.checks.dbhealth", "attribtui.checks.schema", "attribtui.checks.cron")
+# Registry (= run) order: the coverage summary first, so it heads `attribtui check`.
+CHECK_MODULES = (
+    "attribtui.checks.coverage",
+    "attribtui.checks.dbhealth",
+    "attribtui.checks.schema",
+    "attribtui.checks.cron",
+    "attribtui.checks.crosscheck",
+    "attribtui.checks.models",
+    "attribtui.checks.snapshots",
+    "attribtui.checks.credits",
+    "attribtui.checks.journeys",
+    "attribtui.checks.settings",
+    "attribtui.checks.exports",
+)
 
 
 def worst(statuses: Iterable[str]) -> str:
@@ -95,6 +109,8 @@ class CheckContext:
     window_s: int = 48 * 3600
     cancel_event: threading.Event = field(default_factory=threading.Event)
     cache: dict[str, Any] = field(default_factory=dict)
+    # Progress inside a long check ("journeys: 120 of 200"), e.g. for the health screen.
+    on_step: Callable[[str], None] | None = None
 
     def memo(self, key: str, fn: Callable[[], Any]) -> Any:
         """Share one expensive read (e.g. schema introspection) between checks of a run."""

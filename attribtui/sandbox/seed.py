@@ -79,6 +79,8 @@ class SeedReport:
     counts: dict[str, int]
     defects: list[str]
     seconds: float
+    # defect id -> the ids its plant touched (conv_ids, model_ids, ...), also in the marker
+    affected: dict[str, Any] = field(default_factory=dict)
 
 
 # -- safety ----------------------------------------------------------------------------------------
@@ -729,15 +731,18 @@ def seed(
             rows = builder.build()
             _write(engine, rows, progress)
         ctx = PlantContext(engine.dialect.name, plan.now, plan.hb, builder.ids)
+        affected: dict[str, Any] = {}
         for d in chosen:
             if d.plant:
                 with engine.begin() as conn:
-                    d.plant(conn, ctx)
+                    touched = d.plant(conn, ctx)
+                if touched:
+                    affected[d.id] = dict(touched)
         ids = [d.id for d in chosen]
         _write_marker(engine, {
             "seeded_at": int(time.time()), "now": plan.now, "hb": plan.hb,
             "version": __version__, "conversions": conversions, "rng_seed": rng_seed,
-            "defects": ids,
+            "defects": ids, "affected": affected,
         })
         if progress:
             progress("done", 1.0)
@@ -745,7 +750,7 @@ def seed(
         engine.dispose()
     return SeedReport(
         url=shown, now=plan.now, hb=plan.hb, counts={k: len(v) for k, v in rows.items()},
-        defects=ids, seconds=round(time.perf_counter() - started, 3),
+        defects=ids, seconds=round(time.perf_counter() - started, 3), affected=affected,
     )
 
 

@@ -41,7 +41,12 @@ async def test_runs_checks_groups_and_selects_worst(seeded_url: str) -> None:
         ol = screen.query_one("#check-list", OptionList)
         headings = [ol.get_option_at_index(i).id for i in range(ol.option_count)
                     if ol.get_option_at_index(i).disabled]
-        assert headings == ["group:schema", "group:cron", "group:db"]
+        assert headings == [f"group:{g}" for g in (
+            "schema", "cron", "models", "snapshots", "credits", "journeys", "settings", "exports",
+            "coverage", "db")]
+        # the coverage summary heads the screen
+        coverage = text_of(app, "#coverage")
+        assert coverage.startswith("Window 48h · ") and " conversions · " in coverage
         # the first run opens on the first failure, with its evidence and remediation
         current = screen._current()
         assert current is not None and current.status == "fail"
@@ -172,7 +177,7 @@ async def test_help_lists_bindings(seeded_url: str) -> None:
 
 @pytest.fixture
 def slow_check(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
-    """A first check that runs SLEEP(30) on the server until cancelled (KILL QUERY)."""
+    """The first check runs SLEEP(30) on the server until cancelled (KILL QUERY)."""
     started = threading.Event()
 
     def slow(ctx):
@@ -181,8 +186,8 @@ def slow_check(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
         return Outcome("ok", "slept")
 
     registry = checks.load_checks()
-    monkeypatch.setitem(registry, "db.connection",
-                        CheckSpec("db.connection", "Database reachable", slow))
+    first = next(iter(registry))
+    monkeypatch.setitem(registry, first, CheckSpec(first, registry[first].title, slow))
     return started
 
 
@@ -193,7 +198,8 @@ async def test_cancel_stops_the_running_query(seeded_url: str, slow_check: threa
         await pilot.pause()
         screen = app.screen
         assert screen.running and screen.query_one("#runbar").display
-        assert "Running db.connection" in str(screen.query_one("#run-label").render())
+        first = next(iter(checks.load_checks()))
+        assert f"Running {first}" in str(screen.query_one("#run-label").render())
         await pilot.press("x")
         await settle(pilot)
         assert not screen.running
@@ -270,9 +276,13 @@ async def test_prepare_runs_first_with_progress(clean_url: str) -> None:
 
     app = make_app(make_profile(clean_url), prepare=prepare)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.2)
         from screens.prepare import PrepareScreen
 
+        # screens are discovered in a worker: wait for it (and the prepare step) to show up
+        for _ in range(200):
+            if isinstance(app.screen, PrepareScreen) and seen:
+                break
+            await pilot.pause(0.05)
         assert isinstance(app.screen, PrepareScreen)
         assert "seeding clicks" in screen_text(app)
         health = app.get_screen_stack("health")[0] if hasattr(app, "get_screen_stack") else None
@@ -282,3 +292,32 @@ async def test_prepare_runs_first_with_progress(clean_url: str) -> None:
         assert app.ready and isinstance(app.screen, HealthScreen)
         assert app.screen.report is not None
         assert health is None or health is app.screen
+
+
+async def test_window_key_reruns_the_integrity_checks_over_another_window(seeded_url: str) -> None:
+    app = make_app(make_profile(seeded_url))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        first = screen.report
+        await pilot.press("w")  # 48h -> 7d
+        await settle(pilot)
+        assert screen.window == "7d" and screen.report is not first
+        assert text_of(app, "#coverage").startswith("Window 7d · ")
+        coverage = next(r for r in screen.results if r.id == "coverage.summary")
+        assert "2026-11-19T12:34:56Z .. 2026-11-26T12:34:56Z" in coverage.details
+        await pilot.press("w")  # 7d wraps to 6h
+        await settle(pilot)
+        assert screen.window == "6h" and text_of(app, "#coverage").startswith("Window 6h · ")
+
+
+async def test_long_checks_report_progress_in_the_run_bar(seeded_url: str) -> None:
+    app = make_app(make_profile(seeded_url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        screen.running = True  # what the worker's progress callback shows while a check runs
+        screen._show_step("journeys: 100 of 200 conversions")
+        await pilot.pause()
+        assert "journeys: 100 of 200 conversions" in str(screen.query_one("#run-label").render())
+        screen.running = False

@@ -44,6 +44,18 @@ def test_health_120x40_with_warnings(snap_compare, seeded_url, deterministic_db_
     assert snap_compare(app, terminal_size=(120, 40), run_before=select_indexes)
 
 
+def test_health_120x40_journey_evidence(snap_compare, seeded_url, deterministic_db_checks) -> None:
+    """The integrity groups, the coverage line, and a journey finding's evidence table."""
+    app = _app(seeded_url)
+
+    async def select_journeys(pilot) -> None:
+        await settle(pilot)
+        pilot.app.screen._highlight("journeys.sample")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=select_journeys)
+
+
 def test_no_config_80x24(snap_compare, monkeypatch) -> None:
     monkeypatch.setattr("screens.noconfig.default_config_path",
                         lambda: __import__("pathlib").Path("/home/op/.config/attribtui/config.toml"))

@@ -1,0 +1,59 @@
+"""Heartbeat cross-check (group `cron`): a fresh heartbeat without the rebuild's audit rows.
+
+attribution-rebuild.php writes its heartbeat (202_cronjob_logs id 2) even when the run fails
+(facts section 3), so a fresh heartbeat alone proves nothing. A successful run writes one
+snapshot_rebuild audit row per model whenever its 24 h window has conversions: conversions in the
+hour before the heartbeat without such a row since one hour before it mean the runs are failing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from attribtui import clock
+from attribtui.checks import CheckContext, Evidence, Outcome, check
+from attribtui.checks.window import (
+    HOUR,
+    convs_between,
+    heartbeat,
+    live_users_with_active_models,
+    rebuild_commands,
+    rebuilds_since,
+    skip_on_missing,
+    users,
+)
+
+LIMIT = 5_000
+
+
+@check("cron.rebuild_crosscheck", "Rebuild heartbeat matches snapshot_rebuild audit rows")
+@skip_on_missing
+def rebuild_crosscheck(ctx: CheckContext) -> Outcome:
+    hb = heartbeat(ctx)
+    if not hb:
+        return Outcome("info", "No rebuild heartbeat to cross-check (see cron.attribution_heartbeat).")
+    since = hb - HOUR
+    rebuilt, _ = rebuilds_since(ctx, since)
+    per_user = live_users_with_active_models(ctx)
+    convs = Counter(c.user_id for c in convs_between(ctx, since, hb, LIMIT))
+    done = {r.user_id for r in rebuilt}
+    silent = [u for u in per_user if convs.get(u) and u not in done]
+    if not silent:
+        return Outcome("ok", f"Every user with an active model and conversions in the hour before "
+                             f"the heartbeat ({clock.describe(hb, ctx.now)}) has snapshot_rebuild "
+                             "audit rows since then.")
+    names = users(ctx, silent)
+    rows = [[u, names.get(u, ("?", False))[0], convs[u], clock.iso(hb),
+             f"no snapshot_rebuild since {clock.iso(since)}"] for u in silent]
+    return Outcome(
+        "warn",
+        f"The heartbeat says the rebuild ran {clock.describe(hb, ctx.now)}, but {len(silent)} "
+        "user(s) with conversions in the hour before it got no snapshot_rebuild audit row since "
+        "one hour before it: the runs start (and write the heartbeat) but fail for them. A model "
+        "row the engine cannot parse (models.types, models.weighting) fails a whole user.",
+        Evidence.of(["user_id", "user_name", "conversions in the hour before the heartbeat",
+                     "heartbeat", "problem"], rows),
+        "Read the rebuild's cron log for 'Attribution recalculation completed with errors:' and "
+        "'User N: …' lines, fix the cause, then rerun the missed hours by hand (hour-aligned): "
+        + rebuild_commands(ctx, silent[0], hb - 24 * HOUR, hb - HOUR),
+    )

@@ -1,0 +1,162 @@
+"""Journeys: the stored rule on a bounded sample, and live conversions without any journey.
+
+Rule breaks use prosper/journey.py's validate_journey (the journey screen uses the same one) and
+are `fail`. A live conversion without a journey is `warn` unless multi-touch is disabled for it
+(prosper/settings.py decides, as isMultiTouchEnabled does): the backfill writes it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from attribtui import clock
+from attribtui.checks import CheckContext, Evidence, Outcome, check
+from attribtui.checks.window import (
+    SAMPLE,
+    backfill_command,
+    convs_between,
+    has_column,
+    ids,
+    read,
+    require_index,
+    skip_on_missing,
+    step,
+    users,
+    window,
+)
+from attribtui.prosper.journey import MAX_TOUCHES, StoredTouch, validate_journey
+from attribtui.prosper.settings import SettingRow, is_multi_touch_enabled
+
+CT = "202_conversion_touchpoints"
+MISSING_CAP = 5_000
+INSPECT = ("SELECT position, click_id, click_time FROM 202_conversion_touchpoints WHERE conv_id = "
+           "{c} ORDER BY position; SELECT click_id, click_time, conv_time, user_id, campaign_id "
+           "FROM 202_conversion_logs WHERE conv_id = {c};")
+
+
+def journeyless(ctx: CheckContext) -> tuple[list[Any], bool]:
+    """Live conversions of the (capped) window with no touchpoint row, newest first, and whether
+    the list was cut at MISSING_CAP. One NOT EXISTS probe per conversion on KEY conv_id."""
+    def go() -> tuple[list[Any], bool]:
+        require_index(ctx, CT, ("conv_id",))
+        w = window(ctx)
+        if not w.convs:
+            return [], False
+        lo, hi = w.convs[-1].conv_id, w.convs[0].conv_id
+        rows = read(ctx, "SELECT l.conv_id, l.user_id, l.campaign_id, l.conv_time "
+                         "FROM `202_conversion_logs` l WHERE l.conv_id BETWEEN :lo AND :hi "
+                         "AND l.deleted = 0 AND NOT EXISTS (SELECT 1 FROM "
+                         f"`{CT}` t WHERE t.conv_id = l.conv_id) ORDER BY l.conv_id DESC "
+                         "LIMIT :n", {"lo": lo, "hi": hi, "n": MISSING_CAP + 1})
+        return rows[:MISSING_CAP], len(rows) > MISSING_CAP
+
+    return ctx.memo("journeys.journeyless", go)
+
+
+@check("journeys.sample", "Stored journeys of recent conversions follow the journey rule")
+@skip_on_missing
+def sample(ctx: CheckContext) -> Outcome:
+    require_index(ctx, CT, ("conv_id",))
+    convs = convs_between(ctx, ctx.now - ctx.window_s, ctx.now, SAMPLE)
+    if not convs:
+        return Outcome("ok", "No live conversion in the window to sample.")
+    stored: dict[int, list[StoredTouch]] = defaultdict(list)
+    cap = SAMPLE * (MAX_TOUCHES + 1) * 2
+    for i in range(0, len(convs), 100):
+        step(ctx, f"journeys: {i} of {len(convs)} conversions")
+        sql, params = ids("c", [c.conv_id for c in convs[i:i + 100]])
+        for r in read(ctx, f"SELECT conv_id, position, click_id, click_time FROM `{CT}` "
+                           f"WHERE conv_id IN ({sql}) ORDER BY conv_id, position LIMIT {cap}",
+                      params):
+            stored[int(r[0])].append(StoredTouch(int(r[1]), int(r[2]), int(r[3])))
+    rows, codes, broken = [], Counter(), []
+    for c in convs:
+        for v in validate_journey(stored.get(c.conv_id, []), c.click_id, c.conv_time):
+            rows.append([c.conv_id, c.user_id, clock.iso(c.conv_time),
+                         len(stored[c.conv_id]), v.code, v.message[:200]])
+            codes[v.code] += 1
+            broken.append(c)
+    with_journey = sum(1 for c in convs if stored.get(c.conv_id))
+    scope = (f"the newest {len(convs)} live conversions ({with_journey} with a stored journey, "
+             f"{sum(len(v) for v in stored.values())} touches)")
+    if not rows:
+        return Outcome("ok", f"Every stored journey in {scope} follows the rule.")
+    c = broken[0]
+    return Outcome(
+        "fail",
+        f"{len(set(x.conv_id for x in broken))} journey(s) in {scope} break the journey rule: "
+        + ", ".join(f"{code} x{n}" for code, n in codes.most_common())
+        + ". Credits computed from them are wrong for every multi-touch model.",
+        Evidence.of(["conv_id", "user_id", "conv_time", "touches", "code", "violation"], rows),
+        f"Inspect: {INSPECT.format(c=c.conv_id)} (or `attribtui journey {c.conv_id}` for the diff "
+        "against the rule). The backfill rewrites each journey of its window from the clicks "
+        f"(delete, then insert): {backfill_command(ctx, c.user_id, c.conv_time, c.conv_time)} "
+        "then rebuild the same hours so credits follow.",
+    )
+
+
+def _enabled_map(ctx: CheckContext, rows: list[Any]) -> dict[int, str]:
+    """conv_id -> deciding scope for the conversions whose multi-touch is enabled."""
+    user_ids = sorted({int(r[1]) for r in rows})
+    campaigns = sorted({int(r[2]) for r in rows})
+    settings: dict[int, list[SettingRow]] = defaultdict(list)
+    if has_column(ctx, "202_attribution_settings", "multi_touch_enabled"):
+        sql, params = ids("u", user_ids)
+        for s in read(ctx, "SELECT user_id, scope_type, scope_id, multi_touch_enabled FROM "
+                           f"`202_attribution_settings` WHERE user_id IN ({sql}) "
+                           "ORDER BY setting_id LIMIT 5000", params):
+            settings[int(s[0])].append(SettingRow(str(s[1]), None if s[2] is None else int(s[2]),
+                                                  bool(int(s[3]))))
+    network: dict[int, int] = {}
+    if campaigns:
+        sql, params = ids("c", campaigns)
+        network = {int(r[0]): int(r[1] or 0) for r in read(
+            ctx, "SELECT aff_campaign_id, aff_network_id FROM `202_aff_campaigns` "
+                 f"WHERE aff_campaign_id IN ({sql}) LIMIT {len(campaigns)}", params)}
+    out = {}
+    for r in rows:
+        on, scope = is_multi_touch_enabled(settings[int(r[1])], network.get(int(r[2])), int(r[2]))
+        if on:
+            out[int(r[0])] = scope
+    return out
+
+
+@check("journeys.missing", "Live conversions in the window have a journey")
+@skip_on_missing
+def missing(ctx: CheckContext) -> Outcome:
+    rows, cut = journeyless(ctx)
+    if rows and not has_column(ctx, "202_attribution_settings", "multi_touch_enabled"):
+        return Outcome(
+            "info",
+            f"{len(rows)} live conversion(s) in the window have no journey, but "
+            "202_attribution_settings predates the multi-touch toggles (see schema.columns), so "
+            "attribtui cannot tell conversions with multi-touch disabled from lost journeys.",
+            Evidence.of(["conv_id", "user_id", "campaign_id", "conv_time"],
+                        [[int(r[0]), int(r[1]), int(r[2]), clock.iso(int(r[3]))] for r in rows]))
+    enabled = _enabled_map(ctx, rows) if rows else {}
+    bad = [r for r in rows if int(r[0]) in enabled]
+    w = window(ctx)
+    off = len(rows) - len(bad)
+    note = f" {off} more have multi-touch disabled, as intended." if off else ""
+    if not bad:
+        return Outcome("ok", f"Every live conversion with multi-touch enabled has a journey "
+                             f"({w.describe()}).{note}")
+    names = users(ctx, [int(r[1]) for r in bad])
+    ev = [[int(r[0]), int(r[1]), names.get(int(r[1]), ("?", False))[0], int(r[2]),
+           clock.iso(int(r[3])), f"enabled ({enabled[int(r[0])]})", "no journey"] for r in bad]
+    count = f"at least {len(bad)}" if cut else str(len(bad))
+    per_user: dict[int, list[int]] = defaultdict(list)
+    for r in bad:
+        per_user[int(r[1])].append(int(r[3]))
+    fixes = " ; ".join(backfill_command(ctx, u, min(ts), max(ts)) for u, ts in sorted(per_user.items()))
+    return Outcome(
+        "warn",
+        f"{count} live conversion(s) with multi-touch enabled have no journey ({w.describe()}): "
+        "their credit falls back to the converting click alone. The pixel only logs a failed "
+        f"journey write, and a purge removes journeys without a trace.{note}",
+        Evidence.of(["conv_id", "user_id", "user_name", "campaign_id", "conv_time", "multi-touch",
+                     "problem"], ev),
+        f"Backfill the journeys (hour-aligned windows; keep each run to 24 h or less): {fixes} "
+        "Then rebuild the same hours so credits use them.",
+    )

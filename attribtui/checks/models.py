@@ -1,0 +1,140 @@
+"""Model lint: one default per user, an active default, v2 types, v2-valid weighting configs.
+
+The v2 rules and their exact messages come from prosper/validation.py (the model editor and the
+emulator use the same ones). v3 writes rows without these rules (facts section 7, item 7), and
+one unparseable active row makes GET /api/v2/attribution/models answer 500 for that user and
+fails the user's whole rebuild.
+"""
+
+from __future__ import annotations
+
+from attribtui.checks import CheckContext, Evidence, Outcome, check
+from attribtui.checks.window import Model, models, skip_on_missing, users
+from attribtui.prosper.validation import MODEL_TYPES, parse_weighting_json, validate_weighting
+
+INSPECT = ("SELECT model_id, model_name, model_slug, model_type, weighting_config, is_active, "
+           "is_default, created_at FROM 202_attribution_models WHERE user_id = {u};")
+API = "PATCH /api/v2/attribution/models/{id}?apikey=…"
+
+
+def _by_user(ctx: CheckContext) -> dict[int, list[Model]]:
+    out: dict[int, list[Model]] = {}
+    for m in models(ctx):
+        out.setdefault(m.user_id, []).append(m)
+    names = users(ctx, out)
+    return {u: ms for u, ms in out.items() if not names.get(u, ("", False))[1]}
+
+
+def _name(ctx: CheckContext, user_id: int) -> str:
+    return users(ctx, [user_id]).get(user_id, ("?", False))[0]
+
+
+@check("models.defaults", "Each user has exactly one default model")
+@skip_on_missing
+def defaults(ctx: CheckContext) -> Outcome:
+    rows, worst = [], "ok"
+    by_user = _by_user(ctx)
+    for user_id, ms in sorted(by_user.items()):
+        dflt = [m for m in ms if m.default]
+        if len(dflt) == 1:
+            continue
+        if not dflt:
+            rows.append([user_id, _name(ctx, user_id), len(ms), "", "no default model"])
+            worst = "fail" if worst == "fail" else "warn"
+        else:
+            rows.append([user_id, _name(ctx, user_id), len(ms),
+                         ", ".join(m.label for m in dflt), f"{len(dflt)} default models"])
+            worst = "fail"
+    if not rows:
+        return Outcome("ok", f"Each of the {len(by_user)} user(s) with models has one default.")
+    first = rows[0][0]
+    return Outcome(
+        worst,
+        f"{len(rows)} user(s) without exactly one default model. Nothing in the schema enforces "
+        "one default; v3 and the Setup UI's save do not demote the others, and the 'default' "
+        "Prosper202 picks among several is arbitrary (LIMIT 1 without ORDER BY).",
+        Evidence.of(["user_id", "user_name", "models", "defaults", "problem"], rows),
+        f"Inspect: {INSPECT.format(u=first)} Then promote the intended model through v2, which "
+        f"demotes every other model of the user in one transaction: {API.format(id='ID')} "
+        "with body {\"is_default\": true} (note: any v2 PATCH recomputes the slug).",
+    )
+
+
+@check("models.default_active", "Default models are active")
+@skip_on_missing
+def default_active(ctx: CheckContext) -> Outcome:
+    bad = [m for ms in _by_user(ctx).values() for m in ms if m.default and not m.active]
+    if not bad:
+        return Outcome("ok", "Every default model is active.")
+    rows = [[m.user_id, _name(ctx, m.user_id), m.model_id, m.slug, m.type,
+             "default model is inactive"] for m in bad]
+    return Outcome(
+        "fail",
+        f"{len(bad)} default model(s) are inactive: the rebuild never computes inactive models, "
+        "and v2 lists only active ones, so reports on the default show stale numbers. v2 forces "
+        "a default active; this state comes from v3 or hand-written SQL.",
+        Evidence.of(["user_id", "user_name", "model_id", "slug", "type", "problem"], rows),
+        f"Inspect: {INSPECT.format(u=bad[0].user_id)} Then either re-promote it through v2 "
+        f"({API.format(id=bad[0].model_id)} with {{\"is_default\": true}}, which also activates "
+        "it) or promote another active model the same way.",
+    )
+
+
+@check("models.types", "Model types are in the v2 enum")
+@skip_on_missing
+def types(ctx: CheckContext) -> Outcome:
+    rows = []
+    for ms in _by_user(ctx).values():
+        for m in ms:
+            if m.type not in MODEL_TYPES:
+                effect = ("breaks GET /api/v2/attribution/models (500) and the user's rebuild"
+                          if m.active else "inactive now; breaks v2 and the rebuild once activated")
+                rows.append([m.user_id, _name(ctx, m.user_id), m.model_id, m.slug, m.type,
+                             "active" if m.active else "inactive", effect])
+    if not rows:
+        return Outcome("ok", f"Every model type is one of {', '.join(MODEL_TYPES)}.")
+    status = "fail" if any(r[5] == "active" for r in rows) else "warn"
+    u, t = rows[0][0], rows[0][4]
+    return Outcome(
+        status,
+        f"{len(rows)} model(s) have a type outside the v2 enum ({', '.join(MODEL_TYPES)}); "
+        f"v3 writes first_touch and linear. The engine cannot parse such a row, so for user {u} "
+        f"GET /api/v2/attribution/models answers 500 and every rebuild of the user fails with "
+        f"'User {u}: \"{t}\" is not a valid backing value for enum …ModelType': none of that "
+        "user's models get new snapshots.",
+        Evidence.of(["user_id", "user_name", "model_id", "slug", "type", "state", "effect"], rows),
+        f"Inspect: {INSPECT.format(u=u)} Fix through v3 (the only API that can see the row): "
+        "PUT /api/v3/attribution/models/ID with a v2 type (e.g. \"model_type\": \"last_touch\"), "
+        "or delete it with DELETE /api/v3/attribution/models/ID; then rerun the user's rebuild.",
+    )
+
+
+@check("models.weighting", "Weighting configs pass the v2 validation rules")
+@skip_on_missing
+def weighting(ctx: CheckContext) -> Outcome:
+    rows = []
+    for ms in _by_user(ctx).values():
+        for m in ms:
+            if m.type not in MODEL_TYPES:
+                continue  # reported by models.types
+            config, error = parse_weighting_json(m.config)
+            message = error or validate_weighting(m.type, config)
+            if message:
+                rows.append([m.user_id, _name(ctx, m.user_id), m.model_id, m.slug, m.type,
+                             "active" if m.active else "inactive",
+                             "" if m.config is None else str(m.config)[:80], message])
+    if not rows:
+        return Outcome("ok", "Every model's weighting config passes the v2 rules for its type.")
+    status = "fail" if any(r[5] == "active" for r in rows) else "warn"
+    return Outcome(
+        status,
+        f"{len(rows)} model(s) have a weighting config the v2 API rejects for their type; the "
+        f"API would answer 400 with: {rows[0][7]} v3 writes such rows (e.g. time_decay with {{}}), "
+        "and the engine then fails the user's rebuild and v2 model list.",
+        Evidence.of(["user_id", "user_name", "model_id", "slug", "type", "state",
+                     "weighting_config", "v2 message"], rows),
+        f"Inspect: {INSPECT.format(u=rows[0][0])} Then set a valid config through v2 "
+        f"({API.format(id=rows[0][2])}): time_decay needs {{\"half_life_hours\": 48}} (a positive "
+        "integer); position_based needs first_touch_weight and last_touch_weight in 0..1 with a "
+        "sum <= 1; last_touch and assisted take none (send {}).",
+    )

@@ -1,0 +1,55 @@
+"""`attribtui check --format prometheus`: a run in the Prometheus text exposition format.
+
+For node_exporter's textfile collector: one gauge per check and status (1 for the current status,
+0 for the others, so alerts can match `== 1` and the series never vanish), the duration of each
+check, the run's timestamp and exit code, and counts per status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from attribtui import checks
+
+
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _labels(**kv: str) -> str:
+    return "{" + ",".join(f'{k}="{_label(v)}"' for k, v in kv.items()) + "}"
+
+
+def _family(name: str, help_text: str, samples: Iterable[tuple[dict[str, str], float]]) -> list[str]:
+    lines = [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
+    for labels, value in samples:
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        lines.append(f"{name}{_labels(**labels) if labels else ''} {shown}")
+    return lines
+
+
+def render(report: dict[str, Any]) -> str:
+    profile = report["profile"]
+    results = report["checks"]
+    code = checks.exit_code([checks.CheckResult(**c) for c in results])
+    base = {"profile": profile}
+    lines: list[str] = []
+    lines += _family(
+        "attribtui_check_status",
+        "1 for the check's current status, 0 for the other statuses.",
+        (({**base, "check": c["id"], "group": c["group"], "status": s},
+          1 if c["status"] == s else 0) for c in results for s in checks.STATUSES))
+    lines += _family(
+        "attribtui_check_duration_seconds", "How long each check took.",
+        (({**base, "check": c["id"], "group": c["group"]}, round(c["duration_ms"] / 1000, 4))
+         for c in results))
+    lines += _family(
+        "attribtui_checks", "Checks per status in the run.",
+        (({**base, "status": s}, n) for s, n in report["summary"].items()))
+    lines += _family("attribtui_check_exit_code",
+                     "The run's exit code: 0 ok, 1 warn/skipped, 2 fail, 3 could not tell.",
+                     [(base, code)])
+    lines += _family("attribtui_check_run_timestamp_seconds",
+                     "When the run was made (epoch seconds).", [(base, report["generated_at"])])
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,205 @@
+"""The Jobs screen (key 4) with Pilot and SVG snapshots, against the real MariaDB and real jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button, DataTable, RichLog, Select, Static
+
+from attribtui.config import DbConfig, JobsConfig, Profile
+from attribtui.jobs import runner, store
+from attribtui.jobs.command import Command, JobRequest, build_commands, last_hours
+from screens.confirm import ActionConfirmScreen
+from screens.jobs import SCREEN, JobsScreen
+from tests.support import NOW
+from tests.ui.conftest import make_app, settle
+
+pytestmark = [pytest.mark.mariadb, pytest.mark.anyio]
+
+DAY_START, DAY_END = last_hours(86400, NOW)
+
+
+@pytest.fixture
+def seeded(fresh_db, monkeypatch) -> str:
+    from attribtui.sandbox.seed import seed
+
+    url = fresh_db()
+    seed(url, conversions=300, now=NOW, defects="none")
+    monkeypatch.setenv("ATTRIBTUI_NOW", str(NOW))
+    return url
+
+
+def sandbox_profile(url: str, **kw) -> Profile:
+    return Profile(name=kw.pop("name", "demo"), environment=kw.pop("environment", "dev"),
+                   db=DbConfig(url=url, connect_timeout_s=2.0), jobs=JobsConfig(runner="sandbox"),
+                   **kw)
+
+
+def ssh_profile(url: str) -> Profile:
+    return Profile(name="prod-eu", environment="production", db=DbConfig(url=url),
+                   jobs=JobsConfig(runner="php", php="/usr/bin/php",
+                                   prosper_root=Path("/var/www/prosper202"),
+                                   command_prefix=["ssh", "app1"]))
+
+
+def jobs_app(profile: Profile):
+    app = make_app(profile, screens=[SCREEN])
+    app.db_label = "mysql 127.0.0.1:3306/prosper202"  # the test database name changes per run
+    return app
+
+
+def text(app, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def wait_job(pilot) -> None:
+    """Until the followed job has ended and every batch reached the screen."""
+    screen = pilot.app.screen
+    assert screen.follower is not None
+    await asyncio.to_thread(screen.follower.finished.wait, 120)
+    await settle(pilot)
+
+
+async def test_launch_watch_and_the_second_run_is_flagged(seeded: str) -> None:
+    app = jobs_app(sandbox_profile(seeded))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, JobsScreen)
+        users = screen.query_one("#user", Select)
+        offered = [str(v) for _, v in users._options]
+        assert offered == ["all", "1", "2"]  # user 3 is deleted: not offered
+        assert users.value == "1"  # the demo defaults to the demo user
+        assert f"--user=1 --start={DAY_START} --end={DAY_END}" in text(app, "#command")
+        assert screen.query_one("#btn-launch", Button).disabled  # no pre-flight yet
+        await pilot.press("p")
+        await settle(pilot)
+        assert "ready to launch" in text(app, "#preflight")
+        assert "42 conversions in the window for user 1" in text(app, "#preflight")
+        await pilot.press("L")
+        await pilot.pause()
+        assert isinstance(app.screen, ActionConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        await wait_job(pilot)
+        status = text(app, "#job-status")
+        assert "✔ succeeded: Attribution recalculation complete for 1 user(s)" in status
+        log = screen.query_one("#job-log", RichLog)
+        shown = "\n".join(line.text for line in log.lines)
+        assert "[Prosper202][attribution_job] model_id=1 user_id=1" in shown
+        assert 'PHP Warning:  Undefined array key "SERVER_NAME"' in shown
+        assert "Heartbeat (202_cronjob_logs id 2)" in text(app, "#job-effect")
+        assert "✔ written by this run" in text(app, "#job-effect")
+        # noise toggle and filter re-render from memory
+        await pilot.click("#show-noise")
+        await pilot.pause()
+        shown = "\n".join(line.text for line in log.lines)
+        assert "Warning" not in shown and "attribution_job" in shown
+        screen.query_one("#filter").value = "model_id=2"
+        await pilot.pause()
+        kept = [line.text.strip() for line in log.lines if line.text.strip()]
+        assert len(kept) == 1 and "[attribution_job] model_id=2" in kept[0]
+        # the same window again: flagged before it is wasted, with the facts' choices
+        await pilot.press("n", "p")
+        await settle(pilot)
+        pre = text(app, "#preflight")
+        assert "cannot launch" in pre and "already has ('attr'" in pre
+        assert screen.query_one("#btn-launch", Button).disabled
+        assert screen.query_one("#btn-guard", Button).display
+        # history lists the job and opens its log
+        await pilot.press("h")
+        await settle(pilot)
+        table = screen.query_one("#history-table", DataTable)
+        assert table.row_count == 1
+
+
+async def test_read_only_profiles_cannot_launch(clean_url: str) -> None:
+    prof = sandbox_profile(clean_url, name="ro", read_only=True)
+    app = jobs_app(prof)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "read-only profile 'ro'" in text(app, "#jobs-banner")
+        await pilot.press("p")
+        await settle(pilot)
+        assert "read-only" in text(app, "#preflight")
+        assert app.screen.query_one("#btn-launch", Button).disabled
+        await pilot.press("L")
+        await pilot.pause()
+        assert isinstance(app.screen, JobsScreen)  # nothing to confirm: launch is refused
+        assert store.history() == []
+
+
+async def test_bad_input_is_one_line_and_the_console_keeps_running(clean_url: str) -> None:
+    app = jobs_app(sandbox_profile(clean_url))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#start").value = "yesterday"
+        await pilot.pause()
+        assert "Start: 'yesterday' is not a time" in text(app, "#command")
+        screen.query_one("#start").value = str(DAY_END)
+        screen.query_one("#end").value = str(DAY_START)
+        await pilot.press("p")
+        await settle(pilot)
+        assert "is not before end" in text(app, "#preflight")
+        assert screen.query_one("#btn-launch", Button).disabled
+
+
+async def test_reattaches_to_a_job_left_running(clean_url: str) -> None:
+    prof = sandbox_profile(clean_url, name="scripts")
+    script = Path(__file__).parents[1] / "functional" / "jobscripts" / "hang.py"
+    rec = runner.start(prof, JobRequest("rebuild", DAY_START, DAY_END), lock=False,
+                       commands=[Command([sys.executable, str(script)], display="hang.py")])
+    try:
+        app = jobs_app(prof)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert screen.job is not None and screen.job.id == rec.id
+            assert "… running" in text(app, "#job-status")
+            await pilot.press("x")
+            await pilot.pause()
+            assert isinstance(app.screen, ActionConfirmScreen)
+            await pilot.press("y")
+            await pilot.pause()
+            await wait_job(pilot)
+            assert "✖ cancelled" in text(app, "#job-status")
+    finally:
+        if store.load(rec.id).running:
+            runner.cancel(rec, grace_s=1)
+
+
+def test_launcher_80x24_production_over_ssh(snap_compare, clean_url: str) -> None:
+    app = jobs_app(ssh_profile(clean_url))
+
+    async def preflight(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=preflight)
+
+
+def test_finished_job_120x40(snap_compare, seeded: str) -> None:
+    prof = sandbox_profile(seeded)
+    req = JobRequest("rebuild", DAY_START, DAY_END, user=1)
+    real = build_commands(prof, req)[0]
+    real.display = f"python -m attribtui.sandbox.cron rebuild --user=1 --start={DAY_START} " \
+                   f"--end={DAY_END}"
+    rec = runner.run_attached(runner.start(prof, req, users_total=1, commands=[real]),
+                              lambda b, s: None)
+    assert rec.outcome == "succeeded"
+    app = jobs_app(prof)
+
+    async def open_it(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        app.screen.query_one("#history-table", DataTable).focus()
+        await pilot.press("enter")
+        await wait_job(pilot)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=open_it)
