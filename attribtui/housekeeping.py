@@ -1,7 +1,12 @@
-"""`attribtui prune`: remove old check runs and job logs; backups only when asked."""
+"""`attribtui prune`: remove old check runs and job folders; backups only when asked.
+
+A job folder's age is its end time (exit.json), else the newest write to its logs; a job that is
+still running is never pruned, while one whose wrapper vanished without an exit record is.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 from pathlib import Path
@@ -21,14 +26,33 @@ def prunable(older_than_s: int, *, include_backups: bool = False,
         if not base.is_dir():
             continue
         for entry in sorted(base.iterdir()):
-            if entry.stat().st_mtime < cutoff and not _is_live_job(entry):
-                found.append((entry, path_size(entry)))
+            if name == "jobs" and entry.is_dir():
+                if _is_live_job(entry) or _job_time(entry) >= cutoff:
+                    continue
+            elif entry.stat().st_mtime >= cutoff:
+                continue
+            found.append((entry, path_size(entry)))
     return found
 
 
+def _job_time(entry: Path) -> float:
+    """When the job last did anything: the newest mtime of its files (logs, exit.json)."""
+    times = [entry.stat().st_mtime]
+    for child in entry.iterdir():
+        with contextlib.suppress(OSError):
+            times.append(child.stat().st_mtime)
+    return max(times)
+
+
 def _is_live_job(entry: Path) -> bool:
-    """A job folder without an exit record may still be running: never prune it."""
-    return entry.is_dir() and (entry / "job.json").exists() and not (entry / "exit.json").exists()
+    """A job that is still running (job.json, no exit.json, its wrapper alive): never pruned."""
+    from attribtui.jobs import store
+
+    if not (entry / "job.json").exists() or (entry / "exit.json").exists():
+        return False
+    rec = store.load(entry)
+    return rec is None or rec.running or rec.meta.get("pid") is None and not rec.meta.get(
+        "spawn_error")
 
 
 def prune(paths: list[tuple[Path, int]]) -> int:

@@ -1,0 +1,237 @@
+"""The job runner with the sandbox stand-ins against the real MariaDB, as real subprocesses:
+progress, honest outcomes, the guard, chunking, history, the named lock, the headless command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from attribtui import actionlog, clock, locks
+from attribtui.config import DbConfig, JobsConfig, Profile
+from attribtui.jobs import parse, preflight, runner, store
+from attribtui.jobs.command import JobRequest, build_commands, last_hours
+from tests.support import NOW
+
+pytestmark = pytest.mark.mariadb
+
+H1 = NOW - NOW % 3600
+DAY_START, DAY_END = last_hours(86400, NOW)
+
+
+@pytest.fixture
+def url(fresh_db, monkeypatch) -> str:
+    from attribtui.sandbox.seed import seed
+
+    u = fresh_db()
+    seed(u, conversions=300, now=NOW, defects="none")
+    monkeypatch.setenv("ATTRIBTUI_NOW", str(NOW))  # the stand-ins' "now"
+    clock.freeze(NOW)
+    yield u
+    clock.freeze(None)
+
+
+def profile(url: str, **kw) -> Profile:
+    return Profile(name=kw.pop("name", "fn"), environment="dev", db=DbConfig(url=url),
+                   jobs=JobsConfig(runner="sandbox"), **kw)
+
+
+def run(prof: Profile, req: JobRequest, **kw) -> tuple[store.JobRecord, list[runner.Snapshot],
+                                                       list[parse.LineEvent]]:
+    snaps: list[runner.Snapshot] = []
+    lines: list[parse.LineEvent] = []
+
+    def on_batch(batch, snap) -> None:
+        lines.extend(batch)
+        snaps.append(snap)
+
+    rec = runner.start(prof, req, **kw)
+    final = runner.run_attached(rec, on_batch)
+    return final, snaps, lines
+
+
+def scalar(url: str, sql: str):
+    eng = create_engine(url)
+    try:
+        with eng.connect() as c:
+            return c.execute(text(sql)).scalar()
+    finally:
+        eng.dispose()
+
+
+def test_backfill_then_rebuild_for_the_last_24h(url: str) -> None:
+    prof = profile(url)
+    req = JobRequest("backfill", DAY_START, DAY_END, batch_size=20)
+    pf = preflight.run(prof, req)
+    assert pf.ok, pf.findings
+    assert pf.conversions == 50  # the seeded window, counted inside a conv_id range
+    rec, snaps, lines = run(prof, req, total=pf.conversions)
+    assert (rec.outcome, rec.exit["exit_codes"]) == ("succeeded", [0])
+    processed = [int(e.text.split()[1]) for e in lines if e.kind == parse.PROGRESS]
+    assert processed == sorted(processed) and processed[-1] == 48  # 2 are multi-touch disabled
+    assert snaps[-1].finished and snaps[-1].done == 48 and snaps[-1].total == 50
+    assert 0 < snaps[-1].fraction <= 1
+    assert any(e.kind == parse.NOISE for e in lines)  # the PHP-style warnings, shown dimmed
+    # the job folder: private, complete, and its command without secrets
+    assert oct(rec.folder.stat().st_mode & 0o777) == "0o700"
+    assert oct(rec.stdout_log.stat().st_mode & 0o777) == "0o600"
+    assert rec.stdout_log.read_text().count("\n") == sum(e.stream == "stdout" for e in lines)
+
+    req = JobRequest("rebuild", DAY_START, DAY_END)
+    pf = preflight.run(prof, req)
+    assert pf.ok and pf.users_total == 2 and pf.guard_hours == []
+    before_hb = scalar(url, "SELECT last_execution_time FROM `202_cronjob_logs` WHERE id = 2")
+    rec, snaps, lines = run(prof, req, total=pf.conversions, users_total=pf.users_total)
+    assert rec.outcome == "succeeded" and "2 user(s)" in rec.reason
+    assert snaps[-1].done == 2 and snaps[-1].fraction == 1.0
+    effect = preflight.rebuild_effect(prof, rec)
+    assert effect.heartbeat == NOW and effect.heartbeat != before_hb
+    newest = [n for _, n, _ in effect.models]
+    assert None not in newest and max(newest) == DAY_END - DAY_END % 3600
+    assert sum(n for _, _, n in effect.models) > 0
+    audits = scalar(url, "SELECT COUNT(*) FROM `202_attribution_audit` WHERE action = "
+                         f"'snapshot_rebuild' AND created_at = {NOW}")
+    assert audits == 5  # one per active model of the two users
+
+    # the same hour again: flagged before it is wasted ...
+    pf = preflight.run(prof, req)
+    assert not pf.ok and pf.guard_hours == [H1 - 3600]
+    assert "already has ('attr'" in next(f.text for f in pf.findings if f.code == "guard")
+    # ... and if run anyway, honestly "skipped" (exit 0 from the script, 1 from us)
+    rec, _, _ = run(prof, req)
+    assert (rec.outcome, rec.exit["exit_codes"]) == ("skipped", [0])
+    assert parse.OUTCOME_EXIT[rec.outcome] == 1
+    # the facts' second choice: delete the guard row, confirmed and logged
+    assert preflight.delete_guard_row(prof, H1 - 3600) == 1
+    assert preflight.run(prof, req).ok
+    assert [e["action"] for e in actionlog.entries()][-1] == "job.guard.delete"
+    hist = store.history(profile="fn")
+    assert [r.outcome for r in hist] == ["skipped", "succeeded", "succeeded"]
+
+
+def test_chunked_rebuild_runs_hour_aligned_chunks_in_order(url: str) -> None:
+    prof = profile(url)
+    req = JobRequest("rebuild", H1 - 3 * 86400, H1 - 1, user=1, chunk=86400)
+    cmds = build_commands(prof, req)
+    assert [c.argv[-2:] for c in cmds] == [
+        [f"--start={H1 - 3 * 86400}", f"--end={H1 - 2 * 86400 - 1}"],
+        [f"--start={H1 - 2 * 86400}", f"--end={H1 - 86400 - 1}"],
+        [f"--start={H1 - 86400}", f"--end={H1 - 1}"]]
+    assert all("--user=1" in c.argv for c in cmds)
+    rec, snaps, lines = run(prof, req, users_total=1)
+    assert rec.outcome == "succeeded" and rec.exit["exit_codes"] == [0, 0, 0]
+    assert rec.reason == "all 3 chunks succeeded"
+    assert max(s.chunk for s in snaps) == 3 and snaps[-1].fraction == 1.0
+    done = [e.text for e in lines if e.kind == parse.DONE]
+    assert len(done) == 3
+    # each chunk wrote its guard row and deleted older ones: the last chunk's hour is left,
+    # next to the seeded scheduled run's (newer) row
+    rows = scalar(url, "SELECT GROUP_CONCAT(cronjob_time ORDER BY cronjob_time) FROM `202_cronjobs`")
+    assert rows == f"{H1 - 3600},{H1}"
+
+
+def test_a_second_operator_is_refused_by_the_lock_and_sees_the_holder(url: str) -> None:
+    prof = profile(url)
+    req = JobRequest("rebuild", DAY_START, DAY_END)
+    with locks.acquire(url, "purge", operator="alice"):
+        held = locks.holder(url)
+        assert held is not None and held.operator == "alice" and held.action == "purge"
+        pf = preflight.run(prof, req)
+        assert not pf.ok and "alice@" in next(f.text for f in pf.findings if f.code == "lock")
+        rec, _, lines = run(prof, req)
+        assert rec.outcome == "not-started" and "alice@" in rec.reason
+        assert parse.OUTCOME_EXIT[rec.outcome] == 3
+        assert any("refused" in e.text for e in lines if e.kind == parse.META)
+    assert locks.holder(url) is None
+    # nothing ran: no guard row written for the hour
+    assert preflight.guard_rows(__import__("attribtui.db", fromlist=["Database"]).Database(url),
+                                [H1 - 3600]) == []
+
+
+def test_the_wrapper_holds_the_lock_while_the_job_runs(url: str, tmp_path: Path) -> None:
+    prof = profile(url)
+    script = Path(__file__).parent / "jobscripts" / "hang.py"
+    from attribtui.jobs.command import Command
+
+    rec = runner.start(prof, JobRequest("rebuild", DAY_START, DAY_END),
+                       commands=[Command([sys.executable, str(script)], display="hang")])
+    started = threading.Event()
+    f = runner.Follower(rec, lambda b, s: b and started.set()).start()
+    try:
+        assert started.wait(30)  # the child prints only after the wrapper took the lock
+        with pytest.raises(locks.LockBusy, match="rebuild"):
+            locks.acquire(url, "purge")
+        held = locks.holder(url)
+        assert held is not None and held.job_id == rec.id and held.action == "rebuild"
+    finally:
+        runner.cancel(rec, grace_s=5)
+        f.finished.wait(30)
+    assert locks.holder(url) is None and store.load(rec.id).outcome == "cancelled"
+
+
+def test_db_outage_is_suspicious_not_success(url: str) -> None:
+    prof = profile("mysql+pymysql://root@127.0.0.1:1/nowhere")
+    rec, _, lines = run(prof, JobRequest("rebuild", DAY_START, DAY_END), lock=False)
+    assert rec.exit["exit_codes"] == [0]
+    assert rec.outcome == "suspicious" and "HTML" in rec.reason
+    assert any(e.kind == parse.HTML for e in lines)
+
+
+def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    exe = str(Path(sys.executable).parent / "attribtui")
+    return subprocess.run([exe, *args], capture_output=True,
+                          text=True, env=env, stdin=subprocess.DEVNULL, timeout=120)
+
+
+def test_headless_run_and_jobs(url: str, tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[profiles.sb]\nenvironment = "dev"\n[profiles.sb.db]\nurl = "{url}"\n'
+                   '[profiles.sb.jobs]\nrunner = "sandbox"\n')
+    env = {**os.environ, "ATTRIBTUI_CONFIG": str(cfg)}
+    r = _cli(["run", "rebuild", "--last=24h"], env)
+    assert r.returncode == 1 and "--yes" in r.stderr  # stdin is not a terminal
+    r = _cli(["run", "rebuild", "--last=24h", "--dry-run"], env)
+    assert r.returncode == 0 and f"--start={DAY_START} --end={DAY_END}" in r.stdout
+    r = _cli(["run", "rebuild", "--last=24h", "--yes"], env)
+    assert r.returncode == 0, r.stderr
+    assert "Attribution recalculation complete for 2 user(s)" in r.stdout
+    assert "[Prosper202][attribution_job]" in r.stderr and "succeeded" in r.stderr
+    r = _cli(["run", "rebuild", "--last=24h", "--yes"], env)
+    assert r.returncode == 1 and "already has ('attr'" in r.stderr
+    r = _cli(["run", "rebuild", "--last=24h", "--yes", "--delete-guard"], env)
+    assert r.returncode == 0 and "deleted the guard row" in r.stderr
+    r = _cli(["run", "backfill", "--start=10", "--end=5", "--yes"], env)
+    assert r.returncode == 1 and "is not before end" in r.stderr
+    r = _cli(["run", "backfill", "--start=yesterday", "--yes"], env)
+    assert r.returncode == 64 and "--start" in r.stderr
+    r = _cli(["run", "backfill", "--last=24h", "--batch-size=0", "--yes"], env)
+    assert r.returncode == 1 and "batch size 0" in r.stderr
+    r = _cli(["jobs", "--json"], env)
+    jobs = json.loads(r.stdout)
+    assert [j["outcome"] for j in jobs] == ["succeeded", "succeeded"]
+    assert all("P202_SANDBOX_DB_URL" in j["command"] for j in jobs)
+    r = _cli(["jobs", "show", jobs[0]["id"]], env)
+    assert r.returncode == 0 and "--- stdout" in r.stdout
+
+
+def test_secrets_stay_out_of_commands_and_history(tmp_path: Path) -> None:
+    secret = "s3cr3t-pw"
+    prof = Profile(name="p", environment="dev",
+                   db=DbConfig(url=f"mysql+pymysql://app:{secret}@db.internal/p202"),
+                   jobs=JobsConfig(runner="php", prosper_root=Path("/var/www/p202"),
+                                   command_prefix=["ssh", "app1"],
+                                   env={"P202_DB_PASS": secret}))
+    cmds = build_commands(prof, JobRequest("backfill", DAY_START, DAY_END, batch_size=100))
+    shown = cmds[0].display
+    assert secret not in shown and secret not in " ".join(cmds[0].argv)
+    assert "nohup setsid" in cmds[0].argv[-1] and "--batch-size=100" in cmds[0].argv[-1]
+    assert secret in (cmds[0].stdin or "")  # shipped on stdin, never on the ssh command line
+    sandbox = profile(f"mysql+pymysql://root:{secret}@127.0.0.1/x")
+    c = build_commands(sandbox, JobRequest("rebuild", DAY_START, DAY_END))[0]
+    assert secret not in c.display and c.env["P202_SANDBOX_DB_URL"].endswith("/x")

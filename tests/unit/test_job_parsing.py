@@ -1,0 +1,168 @@
+"""Reading cron-script output (facts section 3), job windows and the stand-ins' getopt."""
+
+from __future__ import annotations
+
+import pytest
+
+from attribtui.jobs import parse
+from attribtui.jobs.command import JobRequest, aligned, last_hours, parse_time
+from attribtui.jobs.preflight import check_window
+from attribtui.sandbox.cron import getopt
+
+H = 3600
+NOW = 1795696496
+
+
+def ev(stream: str, text: str) -> parse.LineEvent:
+    return parse.LineEvent(stream, text, 0.0, parse.kind_of(stream, text))
+
+
+@pytest.mark.parametrize(("stream", "text", "kind"), [
+    ("stdout", "Processed 500 conversions...", parse.PROGRESS),
+    ("stdout", "Journey backfill complete. 48 conversions processed between "
+               "2026-11-25T12:00:00+00:00 and 2026-11-26T11:59:59+00:00 for user 1.", parse.DONE),
+    ("stdout", "Attribution recalculation complete for 2 user(s) covering "
+               "2026-11-25T12:00:00+00:00 to 2026-11-26T11:59:59+00:00.", parse.DONE),
+    ("stdout", "No users found for attribution processing.", parse.DONE),
+    ("stdout", "Attribution cron already processed this window; skipping.", parse.SKIP),
+    ("stderr", "Attribution recalculation completed with errors:", parse.ERROR_HEADER),
+    ("stderr", "Encountered errors while persisting journeys:", parse.ERROR_HEADER),
+    ("stderr", 'User 3: "linear" is not a valid backing value for enum X', parse.ITEM_ERROR),
+    ("stderr", "Conversion 12 failed: Deadlock found", parse.ITEM_ERROR),
+    ("stderr", "Start timestamp must be earlier than end timestamp.", parse.FATAL),
+    ("stderr", "Unable to obtain MySQL connection.", parse.FATAL),
+    ("stderr", "PHP Fatal error:  Uncaught PDOException: x", parse.FATAL),
+    ("stderr", "[Prosper202][attribution_job] model_id=1 user_id=2 batches=1 hours=3 clicks=4 "
+               "conversions=4 revenue=1.0000 cost=0.1000 window=1-2", parse.MODEL),
+    ("stdout", 'Warning: Undefined array key "REMOTE_ADDR" in /x/connect.php on line 186',
+     parse.NOISE),
+    ("stderr", 'PHP Warning:  Undefined array key "SERVER_NAME" in /x on line 187', parse.NOISE),
+    ("stdout", "", parse.NOISE),
+    ("stdout", "<html><head><title>Prosper202</title></head>", parse.HTML),
+    ("stdout", "[attribtui] chunk 2/3 --start=1 --end=2", parse.META),
+    ("stdout", "something else entirely", parse.OTHER),
+    ("stdout", "User 3: looks like an error but is on stdout", parse.OTHER),
+])
+def test_line_kinds(stream: str, text: str, kind: str) -> None:
+    assert parse.kind_of(stream, text) == kind
+
+
+def feed(kind: str, lines: list[tuple[str, str]], **kw) -> parse.Progress:
+    p = parse.Progress(kind, **kw)
+    for stream, text in lines:
+        p.feed(ev(stream, text))
+    return p
+
+
+def test_backfill_progress_and_success() -> None:
+    p = feed("backfill", [("stdout", "Warning: x"), ("stdout", "Processed 500 conversions..."),
+                          ("stdout", "Processed 1000 conversions...")], total=2000)
+    assert p.done_units == 1000 and p.fraction() == 0.5 and p.current.noise == 1
+    p.feed(ev("stdout", "Journey backfill complete. 1200 conversions processed between a and b."))
+    v = parse.verdict("backfill", [0], p)
+    assert (v.outcome, v.exit_code) == ("succeeded", 0) and "1200" in v.reason
+
+
+def test_rebuild_progress_counts_users_from_model_lines() -> None:
+    line = ("[Prosper202][attribution_job] model_id={m} user_id={u} batches=1 hours=1 clicks=1 "
+            "conversions=1 revenue=1.0000 cost=0.0000 window=1-2")
+    p = feed("rebuild", [("stderr", line.format(m=1, u=1)), ("stderr", line.format(m=2, u=1)),
+                         ("stderr", line.format(m=5, u=2))], total=4)
+    assert p.done_units == 2 and p.fraction() == 0.5
+
+
+@pytest.mark.parametrize(("code", "lines", "outcome", "why"), [
+    (0, [("stdout", "Attribution cron already processed this window; skipping.")], "skipped",
+     "guard"),
+    (0, [("stdout", "<html><body><h2>Could not connect</h2></body></html>")], "suspicious",
+     "HTML"),
+    (0, [("stdout", "Warning: noise only")], "suspicious", "without the completion line"),
+    (1, [("stderr", "Attribution recalculation completed with errors:"),
+         ("stderr", "User 3: boom")], "failed", "1 user(s) failed, e.g. User 3: boom"),
+    (1, [("stderr", "Start timestamp must be earlier than end timestamp.")], "failed",
+     "Start timestamp"),
+    (255, [("stderr", "PHP Fatal error:  Uncaught Exception")], "failed", "uncaught"),
+    (-15, [], "failed", "signal 15"),
+    (None, [], "suspicious", "without recording an exit code"),
+    (0, [("stdout", "No users found for attribution processing.")], "succeeded", "no users"),
+])
+def test_honest_outcomes(code, lines, outcome, why) -> None:
+    v = parse.verdict("rebuild", [code], feed("rebuild", lines))
+    assert v.outcome == outcome and why in v.reason
+
+
+def test_noise_never_fails_a_run() -> None:
+    lines = [("stderr", "PHP Warning:  Undefined array key")] * 50 + [
+        ("stdout", "Attribution recalculation complete for 1 user(s) covering a to b.")]
+    assert parse.verdict("rebuild", [0], feed("rebuild", lines)).outcome == "succeeded"
+
+
+def test_chunks_follow_markers_per_stream_and_report_the_worst() -> None:
+    done = "Attribution recalculation complete for 1 user(s) covering a to b."
+    p = feed("rebuild", [
+        ("stdout", "[attribtui] chunk 1/3 x"), ("stderr", "[attribtui] chunk 1/3 x"),
+        ("stdout", done),
+        ("stderr", "[attribtui] chunk 2/3 x"),  # stderr moves on before stdout is read
+        ("stdout", "[attribtui] chunk 2/3 x"),
+        ("stdout", "Attribution cron already processed this window; skipping."),
+        ("stdout", "[attribtui] chunk 3/3 x"), ("stdout", done)], chunks=3)
+    assert [bool(s.completion) for s in p.states] == [True, False, True]
+    v = parse.verdict("rebuild", [0, 0, 0], p, chunks=3)
+    assert v.outcome == "skipped" and v.reason.startswith("chunk 2/3")
+    assert parse.verdict("rebuild", [0], feed("rebuild", [("stdout", done)]), chunks=3
+                         ).outcome == "suspicious"
+
+
+def test_cancel_and_not_started_win() -> None:
+    p = feed("rebuild", [])
+    assert parse.verdict("rebuild", [-15], p, cancelled=True).exit_code == 2
+    assert parse.verdict("rebuild", [], p, not_started="refused: lock").exit_code == 3
+
+
+def test_getopt_has_php_double_colon_semantics() -> None:
+    assert getopt(["--start=123", "--end=456"], ("start", "end")) == {"start": "123", "end": "456"}
+    # --start 123: a bare option (False, i.e. 0) and parsing stops at "123"
+    assert getopt(["--start", "123", "--end=9"], ("start", "end")) == {"start": False}
+    assert getopt(["--user=2", "--user=3"], ("user",)) == {"user": ["2", "3"]}
+    from attribtui.sandbox.cron import _int
+
+    assert _int(False) == 0 and _int(["2", "3"]) == 1 and _int("12abc") == 12
+
+
+def test_windows_are_hour_aligned_chunks() -> None:
+    h0 = 1795608000
+    req = JobRequest("rebuild", h0, h0 + 3 * 86400 - 1, chunk=86400)
+    w = req.windows()
+    assert w == [(h0, h0 + 86400 - 1), (h0 + 86400, h0 + 2 * 86400 - 1),
+                 (h0 + 2 * 86400, h0 + 3 * 86400 - 1)]
+    assert JobRequest("rebuild", h0 + 10, h0 + 86400 + 5, chunk=86400).windows() == [
+        (h0 + 10, h0 + 86400 + 5)]  # shorter than a chunk: one run
+    assert JobRequest("rebuild", h0 + 10, h0 + 2 * 86400, chunk=86400).windows() == [
+        (h0 + 10, h0 + 86400 - 1), (h0 + 86400, h0 + 2 * 86400)]  # no 1-second tail run
+    assert last_hours(86400, NOW) == (NOW - NOW % H - 86400, NOW - NOW % H - 1)
+    assert aligned(h0 + 10, h0 + 7200 + 5) == (h0, h0 + 3 * H - 1)
+
+
+def test_parse_time_accepts_instants_now_and_ages() -> None:
+    assert parse_time("now", "End", NOW) == NOW
+    assert parse_time("24h", "Start", NOW) == NOW - 86400
+    assert parse_time("-90m", "Start", NOW) == NOW - 5400
+    assert parse_time("2026-11-26T12:00:00Z", "Start", NOW) == 1795694400
+    with pytest.raises(ValueError, match="Start"):
+        parse_time("yesterday", "Start", NOW)
+
+
+def test_check_window_findings() -> None:
+    codes = {f.code for f in check_window(JobRequest("rebuild", NOW, NOW - 10), NOW)}
+    assert "window.order" in codes
+    codes = {f.code for f in check_window(JobRequest("rebuild", NOW - 100, NOW + 3600), NOW)}
+    assert {"window.future", "window.start_unaligned", "window.end_unaligned"} <= codes
+    codes = {f.code for f in check_window(JobRequest("rebuild", NOW - 7200, NOW), NOW)}
+    assert "guard.current_hour" in codes
+    h1 = NOW - NOW % H
+    assert check_window(JobRequest("rebuild", h1 - 86400, h1 - 1), NOW) == []
+    codes = {f.code for f in check_window(JobRequest("backfill", h1 - 86400, h1 - 1,
+                                                     batch_size=0), NOW)}
+    assert codes == {"batch_size"}
+    big = check_window(JobRequest("rebuild", h1 - 3 * 86400, h1 - 1), NOW)
+    assert [f.code for f in big] == ["window.large"] and "3 hour-aligned chunks" in big[0].text
