@@ -216,17 +216,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
         err(f"refused: not reseeding the demo now: {busy}; wait for it or cancel it first")
         return EXIT_WARN
 
+    profile = demo.profile(path)
+    port = int(profile.api.base_url.rsplit(":", 1)[1])
+
     def prepare(progress: Callable[[str, float], None]) -> None:
-        """In a worker after the first paint: reuse the demo database, or seed it."""
+        """In a worker after the first paint: reuse or seed the demo, then serve its v2 API."""
         progress("checking the demo database", 0.0)
         reason = demo.needs_seed(path, reset=args.reset)
         if reason:
             progress(f"seeding the demo database ({reason})", 0.0)
             demo.reseed(path, progress)
+        progress("starting the v2 API emulator", 1.0)
+        demo.start_api(path, port)
 
     from screens.app import run_console
 
-    return run_console(demo.profile(path), prepare=prepare)
+    return run_console(profile, prepare=prepare)
 
 
 # -- check ------------------------------------------------------------------------------------------

@@ -158,15 +158,7 @@ class Database:
                 hide_parameters=True,
                 connect_args={"timeout": 15, "check_same_thread": False},
             )
-
-            @event.listens_for(eng, "connect")
-            def _sqlite_setup(dbapi_conn: sqlite3.Connection, _rec: Any) -> None:
-                dbapi_conn.execute("PRAGMA journal_mode=WAL")
-                dbapi_conn.execute("PRAGMA busy_timeout=15000")
-                if read_only:
-                    dbapi_conn.execute("PRAGMA query_only=ON")
-
-            return eng
+            return sqlite_pragmas(eng, read_only=read_only)
         try:
             eng = create_engine(
                 url,
@@ -396,6 +388,22 @@ class Database:
         server = float(self.scalar(sql, primary=True))
         t1 = time.time()
         return server, (t0 + t1) / 2
+
+
+def sqlite_pragmas(engine: Engine, *, read_only: bool = False, busy_ms: int = 15000) -> Engine:
+    """The demo's SQLite, shared by the console, the emulator, the stand-ins and the seeder:
+    WAL so readers never block the writer, a busy timeout for concurrent writers, a small page
+    cache (several connections stay open), and query_only for read engines."""
+
+    @event.listens_for(engine, "connect")
+    def _setup(dbapi_conn: sqlite3.Connection, _rec: Any) -> None:
+        dbapi_conn.execute("PRAGMA journal_mode=WAL")
+        dbapi_conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        dbapi_conn.execute("PRAGMA cache_size=-1024")
+        if read_only:
+            dbapi_conn.execute("PRAGMA query_only=ON")
+
+    return engine
 
 
 def _null_pool() -> type:

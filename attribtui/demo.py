@@ -9,6 +9,7 @@ half-seeded demo is never opened.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,16 +36,25 @@ def url_for(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def profile(path: Path | None = None) -> Profile:
+def free_port() -> int:
+    """A free loopback port for the emulator, chosen before the console paints."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def profile(path: Path | None = None, api_port: int | None = None) -> Profile:
     """The `demo` profile: a dev environment on the demo database, jobs through the stand-ins,
-    and the v2 API emulator on a free loopback port (started here, before the console opens)."""
+    and the v2 API emulator on a loopback port (started by `start_api`, after the first paint:
+    it loads SQLAlchemy)."""
     path = path or db_path()
+    port = api_port or free_port()
     return Profile(
         name=PROFILE_NAME,
         environment="dev",
         db=DbConfig(url=url_for(path), statement_timeout_ms=5000, connect_timeout_s=2),
-        api=ApiConfig(base_url=start_api(path), key_env=API_KEY_VAR, environ=_api_env,
-                      timeout_s=5.0, user_id=DEMO_USER_ID),
+        api=ApiConfig(base_url=f"http://127.0.0.1:{port}", key_env=API_KEY_VAR,
+                      environ=_api_env, timeout_s=5.0, user_id=DEMO_USER_ID),
         jobs=JobsConfig(runner="sandbox"),
         sources={"*": "demo"},
     )
@@ -58,13 +68,13 @@ _api_env: dict[str, str] = {}
 _api_server: dict[str, Any] = {}
 
 
-def start_api(path: Path) -> str:
+def start_api(path: Path, port: int = 0) -> str:
     """Serve the emulator on the demo database (once per process); returns its base URL."""
     from attribtui.sandbox.emulator import base_url, serve
 
     url = url_for(path)
     if url not in _api_server:
-        server, _thread = serve(url, "127.0.0.1", 0)
+        server, _thread = serve(url, "127.0.0.1", port)
         _api_server[url] = server
     load_api_key(path)
     return base_url(_api_server[url])

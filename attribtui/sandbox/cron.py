@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 
 from attribtui import clock
-from attribtui.db import in_clause
+from attribtui.db import in_clause, sqlite_pragmas
 from attribtui.prosper.credit import MODEL_TYPES, assign_credits, contribution, round_credit
 from attribtui.prosper.journey import Touch, build_journey, journey_for_credit
 from attribtui.prosper.settings import SettingRow, is_multi_touch_enabled
@@ -94,12 +94,7 @@ def _engine() -> Engine | None:
         return None
     if url.startswith("sqlite"):
         eng = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
-
-        @event.listens_for(eng, "connect")
-        def _wal(dbapi_conn: Any, _rec: Any) -> None:
-            dbapi_conn.execute("PRAGMA journal_mode=WAL")
-            dbapi_conn.execute("PRAGMA busy_timeout=30000")
-
+        sqlite_pragmas(eng, busy_ms=30000)
     else:
         eng = create_engine(url, hide_parameters=True,
                             connect_args={"connect_timeout": 5, "charset": "utf8mb4"})

@@ -26,11 +26,12 @@ from typing import Any
 from urllib.parse import parse_qsl
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from sqlalchemy import and_, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import and_, create_engine, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 
 from attribtui import clock
+from attribtui.db import sqlite_pragmas
 from attribtui.prosper import tables as pt
 from attribtui.prosper.settings import SCOPE_TYPES
 from attribtui.prosper.validation import (
@@ -459,12 +460,7 @@ def _engine(url: str) -> Engine:
         # NullPool: the demo swaps its database file on reseed; each request opens the current one.
         eng = create_engine(url, hide_parameters=True, poolclass=NullPool,
                             connect_args={"timeout": 15, "check_same_thread": False})
-
-        @event.listens_for(eng, "connect")
-        def _wal(dbapi_conn: Any, _rec: Any) -> None:
-            dbapi_conn.execute("PRAGMA journal_mode=WAL")
-            dbapi_conn.execute("PRAGMA busy_timeout=15000")
-
+        sqlite_pragmas(eng, busy_ms=15000)
         return eng
     return create_engine(url, hide_parameters=True, pool_pre_ping=True,
                          connect_args={"charset": "utf8mb4", "connect_timeout": 5})

@@ -29,11 +29,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, create_engine, event, inspect, select, text
+from sqlalchemy import Table, create_engine, inspect, select, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
 from attribtui import __version__, clock
+from attribtui.db import sqlite_pragmas
 from attribtui.prosper import tables as pt
 from attribtui.prosper.credit import (
     Contribution,
@@ -151,12 +152,7 @@ def _engine(u: URL) -> Engine:
         if u.database and u.database != ":memory:":
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
         eng = create_engine(u, hide_parameters=True, connect_args={"timeout": 15})
-
-        @event.listens_for(eng, "connect")
-        def _wal(dbapi_conn: Any, _rec: Any) -> None:
-            dbapi_conn.execute("PRAGMA journal_mode=WAL")
-            dbapi_conn.execute("PRAGMA busy_timeout=15000")
-
+        sqlite_pragmas(eng, busy_ms=15000)
         return eng
     args = {"charset": "utf8mb4", "connect_timeout": 5}
     if _is_loopback(u):
