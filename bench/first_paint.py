@@ -18,7 +18,8 @@ from pathlib import Path
 
 from common import BIN, ROOT, row
 
-RUNS = 5
+RUNS = 7
+IDLE_S = 10  # idle: the checks and the first status probes are done
 
 
 def tmux(*args: str) -> str:
@@ -26,7 +27,7 @@ def tmux(*args: str) -> str:
 
 
 def paint_time(command: str, marker: str, env: dict[str, str]) -> tuple[float, int]:
-    """(seconds until marker is on screen, RSS in kB of the app after 3 s idle)."""
+    """(seconds until marker is on screen, RSS in kB of the app after IDLE_S of idle)."""
     session = f"bench{os.getpid()}"
     envs = " ".join(f"{k}={v}" for k, v in env.items())
     t0 = time.perf_counter()
@@ -37,7 +38,7 @@ def paint_time(command: str, marker: str, env: dict[str, str]) -> tuple[float, i
                 raise RuntimeError(f"{marker!r} never appeared")
             time.sleep(0.005)
         elapsed = time.perf_counter() - t0
-        time.sleep(3)
+        time.sleep(IDLE_S)
         pane_pid = tmux("display-message", "-p", "-t", session, "#{pane_pid}").strip()
         rss = _rss_of_tree(int(pane_pid))
         return elapsed, rss
@@ -63,16 +64,20 @@ def _rss_of_tree(pid: int) -> int:
 
 
 def main() -> None:
+    # A session that keeps one tmux server up for the whole run (restarting it is flaky).
+    tmux("new-session", "-d", "-s", "bench-keeper", "sleep 3600")
     data = tempfile.mkdtemp(prefix="attribtui-bench-")
-    env = {"ATTRIBTUI_DATA_DIR": data, "TERM": "xterm-256color"}
+    env = {"ATTRIBTUI_DATA_DIR": data, "TERM": "xterm-256color", **({"MALLOC_ARENA_MAX": os.environ["MALLOC_ARENA_MAX"]} if "MALLOC_ARENA_MAX" in os.environ else {})}
     # Seed the demo once, headless, so every run below reuses it.
     from attribtui import demo
 
     os.environ["ATTRIBTUI_DATA_DIR"] = data
     demo.reseed(demo.db_path())
-    bare = [paint_time(f"{sys.executable} {ROOT / 'bench' / 'bare_textual.py'}", "BARE READY", env)
-            for _ in range(RUNS)]
-    ours = [paint_time(f"{BIN / 'attribtui'} demo", "profile demo", env) for _ in range(RUNS)]
+    bare, ours = [], []
+    for _ in range(RUNS):  # interleaved, so machine noise hits both alike
+        bare.append(paint_time(f"{sys.executable} {ROOT / 'bench' / 'bare_textual.py'}",
+                               "BARE READY", env))
+        ours.append(paint_time(f"{BIN / 'attribtui'} demo", "profile demo", env))
     b = statistics.median(t for t, _ in bare)
     o = statistics.median(t for t, _ in ours)
     print(f"first paint in tmux 120x40, median of {RUNS}")
@@ -81,6 +86,7 @@ def main() -> None:
     row("idle RSS bare Textual app", f"{statistics.median(r for _, r in bare) / 1024:7.1f} MB")
     row("idle RSS attribtui demo            (target <= 80 MB)",
         f"{statistics.median(r for _, r in ours) / 1024:7.1f} MB")
+    tmux("kill-session", "-t", "bench-keeper")
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ Prepare = Callable[[Progress], None]
 
 # Worker groups that are the shell's own housekeeping, not work the operator started.
 _HOUSEKEEPING = frozenset({"status", "cancel", "startup"})
+IDLE_TRIM_S = 7.0
 
 
 def _db_label(profile: Any) -> str:
@@ -166,6 +167,7 @@ class ConsoleApp(App[int]):
     def _start_polling(self) -> None:
         self.poll_status()
         self.set_interval(self.status_interval, self.poll_status, name="status poll")
+        self.set_interval(IDLE_TRIM_S, self._trim_when_idle, name="memory trim")
 
     def poll_status(self) -> None:
         if any(w.group == "status" and w.is_running for w in self.workers):
@@ -231,6 +233,13 @@ class ConsoleApp(App[int]):
         self.call_from_thread(self.copy_to_clipboard, text)
         self.call_from_thread(self.notify, f"Report written to {md} (also copied via OSC 52)",
                               title="Incident report", timeout=20)
+
+    def _trim_when_idle(self) -> None:
+        """Give freed memory back while nothing runs (the console idles for hours)."""
+        if not self.running_work():
+            from attribtui.memory import trim
+
+            trim()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen | TooSmallScreen):
