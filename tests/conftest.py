@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +16,8 @@ from tests.support import NOW, create_database, drop_database
 
 
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def isolated_env(tmp_path_factory: pytest.TempPathFactory,
+                 monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Never read or write the operator's config or data: point both at a temp dir."""
     for key in list(os.environ):
         if key.startswith("ATTRIBTUI_") and not key.startswith("ATTRIBTUI_TEST_"):
@@ -25,6 +27,18 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
     monkeypatch.setenv("ATTRIBTUI_DATA_DIR", str(home / "data"))
+    yield
+    _stop_leftover_jobs(home / "data" / "jobs")
+
+
+def _stop_leftover_jobs(jobs: Path) -> None:
+    """A test that failed half-way must not leave a detached job running after the suite."""
+    if not jobs.is_dir():
+        return
+    from attribtui.jobs import runner, store
+
+    for rec in store.running():
+        runner.cancel(rec, grace_s=1)
 
 
 @pytest.fixture
