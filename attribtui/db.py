@@ -114,6 +114,7 @@ class Database:
         self._lock = threading.Lock()
         self._running: dict[int, _Running] = {}
         self._cancelled: set[int] = set()
+        self._held = threading.local()
 
     @classmethod
     def from_profile(cls, profile: Any) -> Database:
@@ -140,10 +141,12 @@ class Database:
     def label(self) -> str:
         return describe_url(self.url)
 
+    def _engine_role(self, role: str) -> str:
+        return "verify" if role == "read" and not self.has_replica else role
+
     def engine(self, role: str = "read") -> Engine:
         """role: 'write' (primary, read-write), 'read' (replica or primary), 'verify' (primary)."""
-        if role == "read" and not self.has_replica:
-            role = "verify"
+        role = self._engine_role(role)
         with self._lock:
             if role not in self._engines:
                 url = self.read_url if role == "read" else self.url
@@ -226,10 +229,45 @@ class Database:
         return rows[0][0] if rows else None
 
     @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Reuse one connection per role for a burst of reads in this thread (a check run).
+
+        Without it every read checks a connection out of the pool, pings it and resets it on
+        return: three extra round trips per query.
+        """
+        if getattr(self._held, "conns", None) is not None:
+            yield
+            return
+        self._held.conns = {}
+        try:
+            yield
+        finally:
+            conns, self._held.conns = self._held.conns, None
+            for conn in conns.values():
+                with contextlib.suppress(Exception):
+                    conn.close()
+
+    def _checkout(self, role: str) -> contextlib.AbstractContextManager[Connection]:
+        held = getattr(self._held, "conns", None)
+        if held is None:
+            return self.engine(role).connect()
+        role = self._engine_role(role)
+        if role not in held:
+            held[role] = self.engine(role).connect()
+        return contextlib.nullcontext(held[role])
+
+    def _drop_held(self, role: str) -> None:
+        role = self._engine_role(role)
+        held = getattr(self._held, "conns", None)
+        if held and role in held:
+            with contextlib.suppress(Exception):
+                held.pop(role).close()
+
+    @contextlib.contextmanager
     def _connection(self, role: str, timeout_ms: int | None) -> Iterator[Connection]:
         token = threading.get_ident()
         try:
-            with self.engine(role).connect() as conn:
+            with self._checkout(role) as conn:
                 raw = conn.connection.dbapi_connection
                 if self.is_sqlite:
                     self._arm_sqlite_deadline(raw, timeout_ms or self.statement_timeout_ms)
@@ -251,8 +289,10 @@ class Database:
                     elif timeout_ms:
                         self._set_timeout(conn, self.statement_timeout_ms)
         except DbError:
+            self._drop_held(role)
             raise
         except (DBAPIError, SQLAlchemyError, OSError) as e:
+            self._drop_held(role)
             raise self._translate(e, timeout_ms or self.statement_timeout_ms, token) from None
         finally:
             with self._lock:

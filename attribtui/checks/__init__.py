@@ -199,15 +199,16 @@ def run_checks(
 ) -> list[CheckResult]:
     """Run specs in order; stop early (remaining ones `skipped`) when ctx.cancel_event is set."""
     results: list[CheckResult] = []
-    for i, spec in enumerate(specs):
-        if ctx.cancel_event.is_set():
-            res = CheckResult(spec.id, spec.group, spec.title, "skipped",
-                              "cancelled by the operator before it ran", None, "", 0.0)
-        else:
-            res = run_one(spec, ctx)
-        results.append(res)
-        if progress:
-            progress(i + 1, len(specs), res)
+    with ctx.db.hold():  # one connection for the whole run, not one checkout per query
+        for i, spec in enumerate(specs):
+            if ctx.cancel_event.is_set():
+                res = CheckResult(spec.id, spec.group, spec.title, "skipped",
+                                  "cancelled by the operator before it ran", None, "", 0.0)
+            else:
+                res = run_one(spec, ctx)
+            results.append(res)
+            if progress:
+                progress(i + 1, len(specs), res)
     return results
 
 
