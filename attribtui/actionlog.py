@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +35,13 @@ def operator(configured: str | None = None) -> str:
     return os.environ.get("SUDO_USER") or os.environ.get("USER") or configured or "unknown"
 
 
-def _redact(value: Any, secrets: list[str]) -> Any:
+def redact_value(value: Any, secrets: Sequence[str] = ()) -> Any:
+    """A JSON-like value with secret-named keys as *** and secrets/URL credentials removed."""
     if isinstance(value, Mapping):
-        return {k: "***" if _secret_name(k) and v else _redact(v, secrets)
+        return {k: "***" if _secret_name(k) and v else redact_value(v, secrets)
                 for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_redact(v, secrets) for v in value]
+        return [redact_value(v, secrets) for v in value]
     if isinstance(value, str):
         text = redact_url(value) if "://" in value else value
         return redact_text(text, secrets)
@@ -60,9 +61,9 @@ def record(action: str, *, profile: Any, target: str = "", params: Mapping[str, 
         "profile": getattr(profile, "name", str(profile)),
         "environment": getattr(profile, "environment", "unknown"),
         "action": action,
-        "target": _redact(target, secrets),
-        "params": _redact(dict(params or {}), secrets),
-        "result": _redact(result, secrets),
+        "target": redact_value(target, secrets),
+        "params": redact_value(dict(params or {}), secrets),
+        "result": redact_value(result, secrets),
     }
     path = log_path()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

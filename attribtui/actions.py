@@ -39,7 +39,11 @@ def where(profile: Any) -> list[str]:
 
 
 def typed_requirement(profile: Any, plan: ActionPlan) -> str | None:
-    """What must be typed to confirm: the plan's own text, else the profile name when cautious."""
+    """What must be typed to confirm: the profile name on production (and the implicit
+    profile), the plan's own text (a model name, "purge 12") where it has one; both, as
+    "PROFILE:TEXT", when both apply."""
+    if plan.typed and profile.cautious:
+        return f"{profile.name}:{plan.typed}"
     if plan.typed:
         return plan.typed
     return profile.name if profile.cautious else None

@@ -57,6 +57,8 @@ def health(base_url: str, timeout_s: float = 5.0) -> HealthResult:
         reason = type(e).__name__
         detail = str(e).split("\n")[0][:120]
         return HealthResult(False, f"cannot reach {shown} ({reason}: {redact_url(detail)})")
+    except (httpx.InvalidURL, ValueError):
+        return HealthResult(False, f"api.base_url {shown!r} is not a valid URL; fix it")
     ms = (time.perf_counter() - t0) * 1000
     code = resp.status_code
     try:
@@ -229,7 +231,13 @@ class V2Client:
     def _url(self, path: str, params: dict[str, Any] | None) -> httpx.URL:
         query = {k: v for k, v in (params or {}).items() if v is not None}
         query["apikey"] = self.key or ""
-        return httpx.URL(self.base_url + ATTRIBUTION_PATH + path, params=query)
+        try:
+            return httpx.URL(self.base_url + ATTRIBUTION_PATH + path, params=query)
+        except (httpx.InvalidURL, ValueError, TypeError):
+            # Never chained: the exception's locals hold the key.
+            raise NotConfigured(f"api.base_url {redact_url(self.base_url)!r} is not a valid URL; "
+                                "set it to the Prosper202 root, e.g. https://p202.example.com"
+                                ) from None
 
     def call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
              json_body: Any = None) -> ApiResponse:
@@ -257,6 +265,9 @@ class V2Client:
                 raise self._unreachable(e, shown) from None
             except httpx.HTTPError as e:
                 raise self._unreachable(e, shown) from None
+            except (httpx.InvalidURL, ValueError) as e:  # e.g. a non-numeric port
+                raise NotConfigured(f"api.base_url {redact_url(self.base_url)!r} is not usable "
+                                    f"({type(e).__name__}); fix the URL", request=shown) from None
         ms = (time.perf_counter() - t0) * 1000
         log.debug("%s -> HTTP %s (%.0f ms)", shown, resp.status_code, ms)
         return self._parse(resp, shown, ms)

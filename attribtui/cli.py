@@ -169,6 +169,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNKNOWN
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as e:  # a bug: one redacted line (no traceback: it may hold a secret)
+        from attribtui.config import redact_urls_in
+
+        first = str(e).splitlines()[0] if str(e) else ""
+        err(f"internal error: {type(e).__name__}: {redact_urls_in(first)[:300]} "
+            "(please report it; ATTRIBTUI_DEBUG=1 shows the traceback)")
+        if os.environ.get("ATTRIBTUI_DEBUG"):
+            raise
+        return EXIT_UNKNOWN
 
 
 def err(msg: str) -> None:

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 
 import platformdirs
 
@@ -33,7 +33,7 @@ RUNNERS = ("php", "sandbox")
 
 #: ATTRIBTUI_* variables that are not key overrides. Other modules read these themselves.
 RESERVED_ENV = frozenset(
-    {"ATTRIBTUI_CONFIG", "ATTRIBTUI_PROFILE", "ATTRIBTUI_DATA_DIR", "ATTRIBTUI_NOW"}
+    {"ATTRIBTUI_CONFIG", "ATTRIBTUI_PROFILE", "ATTRIBTUI_DATA_DIR", "ATTRIBTUI_NOW", "ATTRIBTUI_DEBUG"}
 )
 
 #: Prefixes of ATTRIBTUI_* variables owned by something else (the test harness).
@@ -744,15 +744,29 @@ def _display(key: _Key, value: Any) -> str:
 # --------------------------------------------------------------------------------------------
 # Redaction
 
-# scheme://user:PASSWORD@host — greedy up to the last "@" before the path, so "p@ss" is covered.
-_USERINFO = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/?#@:]*:)(?P<pw>[^/?#]*)(?=@)")
+# scheme://user:PASSWORD@host. Database URLs follow SQLAlchemy's own parser: the password runs
+# to the "@" and may hold "/", "?" or "#" (generated and base64 passwords often do). For http(s)
+# URLs the password stops at "/?#", so a port and a path with an "@" are not taken for one.
+_USERINFO = re.compile(
+    r"^(?P<head>(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://[^/?#@:]*:)(?P<pw>.*)(?=@[^@]*$)")
+_HTTP_USERINFO = re.compile(r"^(?P<head>https?://[^/?#@:]*:)(?P<pw>[^/?#@]*)(?=@)", re.I)
+# SQLAlchemy's URL shape: backend[+driver]://[user[:password]@][host][:port][/database][?query]
+_DB_HOST = re.compile(
+    r"^(?:\[(?P<ipv6>[^/?]+)\]|(?P<host>[^/:?]*))?(?::(?P<port>[^/?]*))?"
+    r"(?:/(?P<database>[^?]*))?(?:\?.*)?$")
+
+
+def _userinfo(url: str) -> re.Match[str] | None:
+    if url.lower().startswith(("http://", "https://")):
+        return _HTTP_USERINFO.match(url)
+    return _USERINFO.match(url)
 _QUERY_PARAM = re.compile(r"(?P<head>[?&;](?P<name>[^=&;#]+)=)(?P<value>[^&;#]*)")
 
 
 def _url_password(url: str | None) -> str | None:
     if not url:
         return None
-    match = _USERINFO.match(url)
+    match = _userinfo(url)
     return (match.group("pw") or None) if match else None
 
 
@@ -773,7 +787,10 @@ def redact_url(url: str | None) -> str:
     """
     if not url:
         return ""
-    redacted = _USERINFO.sub(lambda m: m.group("head") + REDACTED if m.group("pw") else m[0], url)
+    match = _userinfo(url)
+    redacted = url
+    if match and match.group("pw"):
+        redacted = match.group("head") + REDACTED + url[match.end():]
 
     def param(m: re.Match[str]) -> str:
         if m.group("name").lower() in _SECRET_QUERY_PARAMS and m.group("value"):
@@ -882,10 +899,19 @@ def describe_db_url(url: str) -> str:
 
     Parsed with the standard library, so the header can show it before SQLAlchemy is loaded.
     """
-    parts = urlsplit(url)
-    backend = parts.scheme.split("+", 1)[0] or "unknown"
+    backend = url.split("://", 1)[0].split("+", 1)[0] or "unknown"
     if backend == "sqlite":
         path = url.split(":///", 1)[1] if ":///" in url else ""
         return f"sqlite {path or ':memory:'}"
-    port = f":{parts.port}" if parts.port else ""
-    return f"{backend} {parts.hostname or 'localhost'}{port}{parts.path or '/'}"
+    after_scheme = url.split("://", 1)[1] if "://" in url else url
+    m = _DB_HOST.match(after_scheme.rsplit("@", 1)[-1])  # the host part follows the last "@"
+    if not m:
+        return f"{backend} (unparseable URL)"
+    host = m.group("ipv6") or m.group("host") or "localhost"
+    port = f":{m.group('port')}" if m.group("port") else ""
+    return f"{backend} {host}{port}/{m.group('database') or ''}"
+
+
+def redact_urls_in(text: str) -> str:
+    """Every URL inside free text (an error, a traceback) with its password and keys as ***."""
+    return re.sub(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>]+", lambda m: redact_url(m[0]), text)

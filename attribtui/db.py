@@ -98,7 +98,8 @@ class Database:
             )
         try:
             self.backend = make_url(url).get_backend_name()
-        except ArgumentError:
+            make_url(url).port  # noqa: B018 - a bad port raises here, not at connect time
+        except (ArgumentError, ValueError):
             raise DbError(
                 "db.url is not a database URL; use e.g. mysql+pymysql://user:pass@host:3306/prosper202"
             ) from None
@@ -351,12 +352,16 @@ class Database:
                 r.handle.interrupt()
         if mysql_ids:
             # A fresh connection outside the pools: the pooled ones may all be busy.
-            eng = create_engine(self.url, hide_parameters=True, poolclass=_null_pool())
+            eng = create_engine(self.url, hide_parameters=True, poolclass=_null_pool(),
+                                connect_args={"connect_timeout": max(1, int(self.connect_timeout_s)),
+                                              "read_timeout": 10, "write_timeout": 10})
             try:
                 with eng.connect() as conn:
                     for tid in mysql_ids:
                         with contextlib.suppress(DBAPIError):
                             conn.exec_driver_sql(f"KILL QUERY {int(tid)}")
+            except (DBAPIError, SQLAlchemyError, OSError) as e:
+                raise self._translate(e, self.statement_timeout_ms, -1) from None
             finally:
                 eng.dispose()
         return len(running)

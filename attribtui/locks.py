@@ -72,14 +72,29 @@ def _sqlite_lock_path(db_url: str) -> Path:
     return Path(f"{make_url(db_url).database}.attribtui.lock")
 
 
-def _mysql_connect(db_url: str) -> Any:
+# A year: the idle lock connection must outlive the longest job. The server's wait_timeout
+# (often 300-600 s in production) would otherwise close it and release the lock mid-rebuild.
+HOLD_WAIT_TIMEOUT_S = 31536000
+
+
+def _mysql_connect(db_url: str, *, holding: bool = False) -> Any:
+    """A connection of its own; LockError (one line, no URL) when it cannot be had."""
     import pymysql
 
     u = make_url(db_url)
-    return pymysql.connect(host=u.host or "localhost", port=u.port or 3306, user=u.username,
-                           password=u.password or "", database=u.database, connect_timeout=5,
-                           autocommit=True, **({"unix_socket": u.query["unix_socket"]}
-                                               if "unix_socket" in u.query else {}))
+    try:
+        conn = pymysql.connect(
+            host=u.host or "localhost", port=u.port or 3306, user=u.username,
+            password=u.password or "", database=u.database, connect_timeout=5, read_timeout=15,
+            write_timeout=15, autocommit=True,
+            **({"unix_socket": u.query["unix_socket"]} if "unix_socket" in u.query else {}))
+        if holding:
+            with conn.cursor() as cur:
+                cur.execute(f"SET SESSION wait_timeout = {HOLD_WAIT_TIMEOUT_S}")
+        return conn
+    except pymysql.MySQLError as e:
+        raise LockError(f"cannot use the attribtui lock: database unreachable "
+                        f"({type(e).__name__} {e.args[0] if e.args else ''}); check db.url") from None
 
 
 class Lock:
@@ -134,11 +149,7 @@ def acquire(db_url: str, action: str, *, operator: str | None = None, job_id: st
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(asdict(holder)).encode(), 0)
         return Lock(name, holder, fd=fd)
-    try:
-        conn = _mysql_connect(db_url)
-    except Exception as e:  # noqa: BLE001 - any driver error is one line here
-        raise LockError(f"cannot take the {name} lock: database unreachable "
-                        f"({type(e).__name__}); check db.url") from None
+    conn = _mysql_connect(db_url, holding=True)
     with conn.cursor() as cur:
         cur.execute("SELECT GET_LOCK(%s, 0), CONNECTION_ID()", (name,))
         got, conn_id = cur.fetchone()
@@ -182,23 +193,32 @@ def holder_of(db_url: str) -> Holder | None:
                 return Holder("unknown", "unknown", "unknown", clock.now())
         finally:
             os.close(fd)
+    import pymysql
+
     conn = _mysql_connect(db_url)
     try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT IS_USED_LOCK(%s)", (name,))
-            (conn_id,) = cur.fetchone()
-            if conn_id is None:
-                return None
-            info = _info_file(name)
-            with contextlib.suppress(OSError, ValueError, TypeError):
-                h = Holder(**json.loads(info.read_text()))
-                if h.connection_id == conn_id:
-                    return h
-            cur.execute("SELECT USER, HOST, TIME FROM information_schema.PROCESSLIST "
-                        "WHERE ID = %s LIMIT 1", (conn_id,))
-            row = cur.fetchone()
+        return _mysql_holder(conn, name)
+    except pymysql.MySQLError as e:
+        raise LockError(f"cannot tell who holds the {name} lock ({type(e).__name__})") from None
     finally:
         conn.close()
+
+
+def _mysql_holder(conn: Any, name: str) -> Holder | None:
+    """The holder by IS_USED_LOCK's connection id, from our info file or the process list."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT IS_USED_LOCK(%s)", (name,))
+        (conn_id,) = cur.fetchone()
+        if conn_id is None:
+            return None
+        info = _info_file(name)
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            h = Holder(**json.loads(info.read_text()))
+            if h.connection_id == conn_id:
+                return h
+        cur.execute("SELECT USER, HOST, TIME FROM information_schema.PROCESSLIST "
+                    "WHERE ID = %s LIMIT 1", (conn_id,))
+        row = cur.fetchone()
     if row is None:
         return Holder("unknown", "unknown", "unknown", clock.now(), connection_id=int(conn_id))
     user, host, age = row

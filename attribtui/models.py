@@ -715,10 +715,13 @@ class AuditRow:
     @property
     def meta_text(self) -> str:
         """Metadata as readable key=value pairs (JSON booleans as true/false)."""
-        if isinstance(self.metadata, dict):
+        from attribtui.actionlog import redact_value
+
+        meta = redact_value(self.metadata)  # e.g. an export's webhook secret
+        if isinstance(meta, dict):
             return "  ".join(f"{k}={json.dumps(v) if not isinstance(v, str) else v}"
-                             for k, v in self.metadata.items())
-        return "" if self.metadata is None else str(self.metadata)
+                             for k, v in meta.items())
+        return "" if meta is None else str(meta)
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "created_at_iso": clock.iso(self.created_at)}

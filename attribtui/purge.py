@@ -156,7 +156,7 @@ def _conversions(db: Database, sel: Selection) -> list[Any]:
     from attribtui.checks import CheckContext
     from attribtui.checks.window import first_id_at_or_after
 
-    ctx = CheckContext(db=db, now=clock.now())
+    ctx = CheckContext(db=db, now=clock.now(), primary=True)
     lo = first_id_at_or_after(ctx, "202_conversion_logs", "conv_id", "conv_time", sel.start)
     hi = first_id_at_or_after(ctx, "202_conversion_logs", "conv_id", "conv_time", sel.end + 1)
     if lo is None or hi is None or hi <= lo:
@@ -357,11 +357,19 @@ class RestoreResult:
 
 
 def restore(db: Database, profile: Any, path: Path, *, dry_run: bool = False,
-            batch_size: int = DEFAULT_BATCH) -> RestoreResult:
-    """Put a backup's rows back exactly, replacing the conversions' current rows (backed up first)."""
+            batch_size: int = DEFAULT_BATCH, other_database: bool = False) -> RestoreResult:
+    """Put a backup's rows back exactly, replacing the conversions' current rows (backed up first).
+
+    A backup replays only onto the database it was taken from, unless other_database is set
+    (a staging backup must not land on production by a slip of --profile).
+    """
     from sqlalchemy import text
 
     header, rows = read_backup(path)
+    if header.get("database") != db.label and not other_database:
+        raise PurgeRefused(f"{path} was taken from {header.get('database')} (profile "
+                           f"{header.get('profile')}), not {db.label}; pass --to-other-database "
+                           "if replaying it here is really intended")
     conv_ids = sorted({int(c) for c in header.get("conv_ids", [])} | {r["conv_id"] for r in rows})
     by_conv: dict[int, list[dict[str, int]]] = {}
     for r in rows:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from attribtui import actionlog, clock
-from attribtui.config import data_dir, redact_text, redact_url
+from attribtui.config import data_dir, redact_url
 
 AUDIT_CAP = 500
 LOG_TAIL = 20
@@ -27,23 +27,14 @@ LOG_TAIL = 20
 
 def _redactor(profile: Any) -> Any:
     secrets = profile.secrets() if profile is not None else []
-
-    def clean(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [clean(v) for v in value]
-        if isinstance(value, str):
-            return redact_text(redact_url(value) if "://" in value else value, secrets)
-        return value
-
-    return clean
+    return lambda value: actionlog.redact_value(value, secrets)
 
 
 def _check_runs(profile_name: str, since: int, until: int) -> list[dict[str, Any]]:
     from attribtui.checks import store
 
-    return [r for r in store.load_runs(profile_name) if since <= r.get("generated_at", 0) <= until]
+    return [r for r in store.load_runs(profile_name, since=since, until=until)
+            if since <= r.get("generated_at", 0) <= until]
 
 
 def _jobs(profile_name: str, since: int, until: int) -> list[dict[str, Any]]:
@@ -73,7 +64,7 @@ def _audit(db: Any, since: int, until: int) -> tuple[list[dict[str, Any]], str |
     from attribtui.db import DbError
 
     try:
-        ctx = CheckContext(db=db, now=clock.now())
+        ctx = CheckContext(db=db, now=clock.now(), primary=True)
         lo = first_id_at_or_after(ctx, "202_attribution_audit", "audit_id", "created_at", since)
         if lo is None:
             return [], None

@@ -807,7 +807,7 @@ def suggest_conv_ids(profile_name: str, user_id: int | None = None) -> list[int]
     """Conversions the latest saved check run found with broken journeys (journeys.* evidence)."""
     from attribtui.checks import store
 
-    runs = store.load_runs(profile_name)
+    runs = store.load_runs(profile_name, newest=1)
     if not runs:
         return []
     out: list[int] = []

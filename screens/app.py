@@ -234,6 +234,42 @@ class ConsoleApp(App[int]):
         self.call_from_thread(self.notify, f"Report written to {md} (also copied via OSC 52)",
                               title="Incident report", timeout=20)
 
+    # -- crashes ---------------------------------------------------------------------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A failed worker is reported in one line and the console keeps running; any other
+        crash exits, printing the stack without local values (they may hold a key or a
+        password), redacted."""
+        from textual.worker import WorkerFailed
+
+        if isinstance(error, WorkerFailed):
+            cause = error.error
+            self.log.error(f"worker failed: {cause!r}")
+            self.notify(self._redact(f"Internal error ({type(cause).__name__}): {cause}. "
+                                     "The console keeps running; please report it."),
+                        severity="error", timeout=20)
+            return
+        self._crash = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        import traceback
+
+        from rich.text import Text
+
+        error = getattr(self, "_crash", None)
+        lines = traceback.format_exception(error) if error else [traceback.format_exc()]
+        self.bell()
+        self._exit_renderables.append(
+            Text("attribtui stopped on an internal error (please report it):\n"
+                 + self._redact("".join(lines))))
+        self._close_messages_no_wait()
+
+    def _redact(self, text: str) -> str:
+        from attribtui.config import redact_urls_in
+
+        return redact_text(redact_urls_in(text), self.profile.secrets())
+
     def _trim_when_idle(self) -> None:
         """Give freed memory back while nothing runs (the console idles for hours)."""
         if not self.running_work():

@@ -107,6 +107,7 @@ class CheckContext:
     now: int
     profile: Any = None
     window_s: int = 48 * 3600
+    primary: bool = False  # read the primary, not the replica (a purge's or report's bounds)
     cancel_event: threading.Event = field(default_factory=threading.Event)
     cache: dict[str, Any] = field(default_factory=dict)
     # Progress inside a long check ("journeys: 120 of 200"), e.g. for the health screen.

@@ -78,7 +78,7 @@ def read(ctx: CheckContext, sql: str, params: Mapping[str, Any] | None = None) -
     log = ctx.cache.get("sql_log")
     if log is not None:
         log.append((sql, dict(params or {})))
-    return ctx.db.read(sql, params)
+    return ctx.db.read(sql, params, primary=ctx.primary)
 
 
 def step(ctx: CheckContext, text: str) -> None:

@@ -121,7 +121,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if profile is None:
         return EXIT_UNKNOWN
     pf = preflight.run(profile, req)
-    if args.delete_guard and pf.guard_hours and not args.dry_run:
+    blocking = [f for f in pf.findings if f.level == "error" and f.code != "guard"]
+    if args.delete_guard and pf.guard_hours and not args.dry_run and not blocking:
+        # Only when nothing else stops the run: a deleted guard with no run after it would let
+        # that hour's scheduled cron run on top of whatever the operator meant to do.
         for hour in pf.guard_hours:
             gplan = preflight.guard_delete_plan(hour)
             refusal = actions.headless_confirm(profile, gplan, yes=args.yes, confirm=args.confirm)

@@ -310,7 +310,19 @@ def cmd_sandbox_api(args: argparse.Namespace) -> int:
     from attribtui.config import redact_url
     from attribtui.prosper import tables as pt
     from attribtui.sandbox.emulator import base_url, serve
+    from attribtui.sandbox.seed import read_marker
 
+    try:
+        marker = read_marker(args.url)
+    except Exception as e:  # noqa: BLE001 - unreachable or not a database: one line
+        err(f"cannot open {redact_url(args.url)} ({type(e).__name__}); check --url")
+        return EXIT_UNKNOWN
+    if not marker:
+        # The emulator writes like Prosper202 does, outside attribtui's confirmations and
+        # read-only mode: only ever on a database the sandbox seeder created.
+        err(f"refused: {redact_url(args.url)} is not an attribtui sandbox (no marker table); "
+            "seed one with `attribtui sandbox seed --url ...`")
+        return EXIT_WARN
     try:
         server, _thread = serve(args.url, args.host, args.port)
     except OSError as e:

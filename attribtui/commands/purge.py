@@ -47,6 +47,8 @@ def register(sub: argparse._SubParsersAction, sandbox: argparse._SubParsersActio
     common_args(r)
     mutation_args(r)
     r.add_argument("file", type=Path, help="a backup file (see `attribtui paths`: backups)")
+    r.add_argument("--to-other-database", action="store_true",
+                   help="replay onto a database other than the one the backup was taken from")
     r.set_defaults(func=cmd_restore)
 
 
@@ -173,7 +175,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     profile, db = opened
     try:
         header, rows = read_backup(args.file)
-        preview = restore(db, profile, args.file, dry_run=True)
+        preview = restore(db, profile, args.file, dry_run=True,
+                          other_database=args.to_other_database)
     except PurgeRefused as e:
         err(f"refused: {e}")
         return EXIT_WARN
@@ -183,7 +186,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     plan = ActionPlan(
         title=f"Restore {len(rows)} journey row(s) of {len(preview.conv_ids)} conversion(s)",
         effects=[f"From {args.file} (taken {header.get('created_at_iso')} on profile "
-                 f"{header.get('profile')}).",
+                 f"{header.get('profile')}, database {header.get('database')}).",
                  f"Replaces the {preview.replaced_rows} row(s) these conversions have now, after "
                  "backing them up to a new file.", "One transaction per batch, under the lock."],
         request="DELETE … WHERE conv_id IN (…); INSERT the backed-up rows with their ids",
@@ -202,7 +205,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         err(f"refused: {refused}")
         return EXIT_WARN
     try:
-        result = restore(db, profile, args.file)
+        result = restore(db, profile, args.file, other_database=args.to_other_database)
     except (PurgeRefused, LockBusy) as e:
         err(f"refused: {e}")
         return EXIT_WARN

@@ -53,7 +53,9 @@ def check_window(req: JobRequest, now: int | None = None) -> list[Finding]:
     """The pure part: window order, future times, alignment, size, batch size."""
     now = clock.now() if now is None else now
     out: list[Finding] = []
-    if req.start >= req.end:
+    # The rebuild refuses start >= end; the backfill only start > end (facts section 3), so a
+    # single second (one conversion's conv_time) is a valid backfill window.
+    if req.start > req.end or (req.start == req.end and req.kind != "backfill"):
         out.append(Finding(ERROR, "window.order", f"start {clock.iso(req.start)} is not before "
                            f"end {clock.iso(req.end)}; pick a start earlier than the end"))
     if req.end > now:

@@ -133,3 +133,11 @@ def test_sqlite_demo_runs_every_check_and_finds_the_demo_defects(tmp_path, froze
     assert not [r for r in results.values() if r.status == "error"]
     sqlite_ok = [d for d in demo_defects() if d.sqlite]
     assert_found_exactly(results, sqlite_ok)
+
+
+def test_a_broken_db_url_is_one_line_without_the_password(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("ATTRIBTUI_DB_URL", "mysql+pymysql://u:s3cretpw@h:abc/db")
+    assert main(["check", "--json", "--no-save"]) == 3
+    err = capsys.readouterr().err
+    assert "s3cretpw" not in err and "db.url" in err and len(err.strip().splitlines()) == 1

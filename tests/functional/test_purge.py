@@ -191,3 +191,16 @@ def test_headless_purge_and_restore(seeded: str, monkeypatch: pytest.MonkeyPatch
     assert main(["purge", "--conv-ids", "12x"]) == 64
     assert main(["purge", "--user", "1"]) == 1
     db.close()
+
+
+def test_a_backup_replays_only_onto_its_own_database(seeded: str, fresh_db) -> None:
+    db = Database(seeded)
+    conv = journey_convs(db, 1)
+    result = purge.execute(db, profile_for(seeded), purge.plan(db, purge.Selection(conv_ids=conv)))
+    other_url = fresh_db()
+    seed(other_url, conversions=50, now=NOW, defects="none")
+    other = Database(other_url)
+    with pytest.raises(purge.PurgeRefused, match="--to-other-database"):
+        purge.restore(other, profile_for(other_url), Path(result.backup))
+    db.close()
+    other.close()

@@ -129,17 +129,17 @@ async def test_a_new_screen_registers_without_editing_the_shell() -> None:
     from textual.screen import Screen
     from textual.widgets import Label as L
 
-    class Jobs(Screen):
+    class Extra(Screen):
         def compose(self):
-            yield L("jobs here", id="jobs")
+            yield L("extra here", id="extra")
 
-    specs = [*discover(), ScreenSpec("4", "jobs", "Jobs", Jobs)]
+    specs = [*discover(), ScreenSpec("9", "extra", "Extra", Extra)]
     app = make_app(make_profile(NO_DB), screens=specs)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("4")
+        await pilot.press("9")
         await pilot.pause()
-        assert app.current_mode == "jobs" and app.screen.query_one("#jobs")
+        assert app.current_mode == "extra" and app.screen.query_one("#extra")
         await pilot.press("1")
         await pilot.pause()
         assert isinstance(app.screen, HealthScreen)
