@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
@@ -59,7 +59,9 @@ class ActionConfirmScreen(ModalScreen[bool]):
             lines += ["", f"Request: {self.plan.request}"]
         with Vertical(id="action-box", classes="dialog"):
             yield Label(self.plan.title, classes="dialog-title")
-            yield Static(Text("\n".join(lines)), classes="dialog-body")
+            # Scrolls on a small terminal, so the typed field and the buttons stay in view.
+            with VerticalScroll(id="action-body"):
+                yield Static(Text("\n".join(lines)), classes="dialog-body")
             if self.needed:
                 yield Label(f"Type {self.needed!r} to go ahead:")
                 yield Input(placeholder=self.needed, id="typed")

@@ -346,14 +346,17 @@ class JobsScreen(Screen[None]):
         self._run_preflight(self.req)
 
     @work(thread=True, exclusive=True, group="jobs-preflight", name="job pre-flight")
-    def _run_preflight(self, req: JobRequest) -> None:
+    def _run_preflight(self, req: JobRequest, launch: bool = False) -> None:
         pf = preflight.run(self.app.profile, req)  # type: ignore[attr-defined]
-        self._call(self._show_preflight, pf)
+        self._call(self._show_preflight, pf, launch)
 
-    def _show_preflight(self, pf: preflight.Preflight) -> None:
+    def _show_preflight(self, pf: preflight.Preflight, launch: bool = False) -> None:
         if self.req != pf.request:
             return  # the form changed meanwhile
         self.pf = pf
+        if launch:
+            self.pf_fresh = True
+            self.call_after_refresh(self.action_launch)
         sym = {"error": "✖", "warn": "▲", "info": "ℹ"}
         lines = [f"{sym[f.level]} {f.text}" for f in pf.findings]
         head = "Pre-flight: ✔ ready to launch (L)" if pf.ok else \
@@ -384,9 +387,19 @@ class JobsScreen(Screen[None]):
             self.notify(f"Profile '{profile.name}' is read-only: jobs cannot be launched.",
                         severity="error")
             return
+        if not getattr(self, "pf_fresh", False):
+            # Never launch on an old pre-flight: the database may have changed since (a guard
+            # row written by the last run, a job started by a colleague).
+            if self.req is None:
+                self.notify("Fix the form first (see the line under the form).", severity="warning")
+                return
+            self.query_one("#preflight", Static).update(Text("Pre-flight: checking…"))
+            self._run_preflight(self.req, launch=True)
+            return
+        self.pf_fresh = False
         if pf is None or not pf.ok:
-            self.notify("Run the pre-flight (p) and fix what it reports first.",
-                        severity="warning")
+            self.notify("The pre-flight found problems (listed on the Launch tab); nothing was "
+                        "started.", severity="warning")
             return
         req = pf.request
         cmds = build_commands(profile, req)

@@ -44,6 +44,9 @@ class IdsInput(Input):
     """An Input that keeps every line of a pasted column (Input keeps only the first)."""
 
     def _on_paste(self, event: events.Paste) -> None:
+        # prevent_default: Textual also calls Input's own handler (MRO), which would insert the
+        # first line a second time.
+        event.prevent_default()
         if event.text:
             self.insert_text_at_cursor(" ".join(event.text.split()))
         event.stop()

@@ -172,3 +172,23 @@ def test_journeys_120x40(snap_compare, planted) -> None:
         await pilot.pause()
 
     assert snap_compare(_app(url), terminal_size=(120, 40), run_before=run_before)
+
+
+@pytest.mark.anyio
+async def test_a_pasted_column_is_inserted_once() -> None:
+    from textual import events
+    from textual.app import App
+
+    from screens.journeys import IdsInput
+
+    class One(App):
+        def compose(self):
+            yield IdsInput(id="ids")
+
+    app = One()
+    async with app.run_test() as pilot:
+        box = app.query_one(IdsInput)
+        box.focus()
+        box.post_message(events.Paste("1999\n1998\n1234"))
+        await pilot.pause()
+        assert box.value == "1999 1998 1234"
