@@ -67,6 +67,20 @@ def parse_instant(text: str) -> int:
     return int(dt.timestamp())
 
 
+def parse_when(text: str, now: int | None = None) -> int:
+    """What every form and flag accepts as a time: an instant (epoch or ISO-8601 UTC), `now`,
+    or an age like `24h` / `-90m` (that long before now)."""
+    s = str(text).strip()
+    ref = globals()["now"]() if now is None else now
+    if not s:
+        raise ValueError("empty; give epoch seconds, ISO-8601 UTC, now, or an age like 24h")
+    if s.lower() == "now":
+        return ref
+    if s[0] == "-" or (s[-1:].lower() in "smhdw" and s[:-1].strip().isdigit()):
+        return ref - parse_duration(s.lstrip("-"))
+    return parse_instant(s)
+
+
 def iso(t: int | None) -> str | None:
     """Epoch seconds -> '2026-11-26T14:00:00Z' (UTC)."""
     if t is None:

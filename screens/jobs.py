@@ -645,9 +645,10 @@ SCREEN = ScreenSpec(
     factory=JobsScreen,
     help="Launch rebuild and backfill jobs, watch them live, cancel, history",
     commands=(
-        PaletteCommand("Job pre-flight", "Check the window, count, guard and lock (p)",
-                       "preflight"),
-        PaletteCommand("Launch job", "Start the checked job detached (L)", "launch"),
+        PaletteCommand("Job pre-flight (rebuild or backfill)",
+                       "Check the window, count, guard and lock (p)", "preflight"),
+        PaletteCommand("Launch job (rebuild or backfill)", "Pre-flight, then start it detached (L)",
+                       "launch"),
         PaletteCommand("Cancel the running job", "SIGTERM, then SIGKILL (x)", "cancel_job"),
         PaletteCommand("Delete the rebuild guard row", "Confirmed and logged (g)",
                        "delete_guard"),

@@ -198,11 +198,16 @@ class ModelsScreen(Screen[None]):
                           clock.iso(x.updated_at)[5:16].replace("T", " "),
                           key=str(x.model_id))
         hidden = sum(1 for x in listing.models if not x.api_visible)
-        default = listing.default
+        defaults = [x for x in listing.models if x.is_default]
+        if len(defaults) > 1:  # nothing enforces one default (facts section 1)
+            which = "▲ " + str(len(defaults)) + " DEFAULTS: " + ", ".join(
+                f"{x.model_id} {x.name}" for x in defaults) + " (see models.defaults)"
+        else:
+            which = f"default: {defaults[0].model_id} {defaults[0].name}" if defaults else \
+                "▲ NO default model"
         self.query_one("#models-summary", Static).update(Text(
             f"User {listing.user_id if listing.user_id is not None else '?'}: "
-            f"{len(listing.models)} model(s), {hidden} hidden by the API · default: "
-            + (f"{default.model_id} {default.name}" if default else "NONE")))
+            f"{len(listing.models)} model(s), {hidden} hidden by the API · {which}"))
         if listing.models:
             keep = self.selected if listing.get(self.selected or -1) else listing.models[0].model_id
             table.move_cursor(row=table.get_row_index(str(keep)))

@@ -113,8 +113,8 @@ class NewWalkthroughScreen(ModalScreen["rb.Incident | None"]):
 
         try:
             ids = parse_conv_ids(self._value("convs")) if self._value("convs") else []
-            start = clock.parse_instant(self._value("start")) if self._value("start") else None
-            end = clock.parse_instant(self._value("end")) if self._value("end") else None
+            start = clock.parse_when(self._value("start")) if self._value("start") else None
+            end = clock.parse_when(self._value("end")) if self._value("end") else None
         except ValueError as e:
             raise rb.RollbackError(str(e)) from None
         inc = rb.Incident(user_id=number("user", "user") or 0, model_id=number("model", "bad model"),

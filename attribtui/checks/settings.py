@@ -125,7 +125,7 @@ def settings_disabled(ctx: CheckContext) -> Outcome:
         "warn",
         f"{head} {len(wipes)} of them would make purge-disabled-journeys.php delete every journey "
         "of the user: it purges by campaign or advertiser only and treats any other scope type, "
-        "or a campaign row without an id, as 'all' (facts section 3).",
+        "or a campaign row without an id, as 'all' (purge-disabled-journeys.php).",
         Evidence.of(["setting_id", "user_id", "user_name", "scope", "updated",
                      "purge-disabled-journeys.php"], rows),
         f"Do not run purge-disabled-journeys.php until this row is fixed. Inspect: "

@@ -83,7 +83,7 @@ def register(sub: argparse._SubParsersAction, sandbox: argparse._SubParsersActio
                    help="refuse when the backup would exceed ROWS rows (default 500000)")
 
     api = sandbox.add_parser("api", help="serve the v2 API emulator on a sandbox database",
-                             description="Serve /api/v2 (facts section 2) over HTTP on a seeded "
+                             description="Serve /api/v2 (as Prosper202 answers it) over HTTP on a seeded "
                              "sandbox database, for training and for other clients. Ctrl-C stops.")
     api.add_argument("--url", required=True, help="the sandbox database URL")
     api.add_argument("--port", type=int, default=8202, help="port (default 8202; 0 = any free)")

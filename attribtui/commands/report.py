@@ -33,16 +33,13 @@ def register(sub: argparse._SubParsersAction, sandbox: argparse._SubParsersActio
 
 
 def _when(text: str, now: int) -> int:
-    from attribtui.clock import parse_duration, parse_instant
+    from attribtui.clock import parse_when
 
     try:
-        return parse_instant(text)
+        return parse_when(text, now)
     except ValueError:
-        try:
-            return now - parse_duration(text)
-        except ValueError:
-            raise UsageError(f"'{text}' is not a time or a duration; use e.g. "
-                             "2026-11-26T10:00:00Z, an epoch, or 6h") from None
+        raise UsageError(f"'{text}' is not a time or a duration; use e.g. "
+                         "2026-11-26T10:00:00Z, an epoch, now, or 6h") from None
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -64,20 +64,8 @@ def aligned(start: int, end: int) -> tuple[int, int]:
 
 def parse_time(text: str, field_name: str, now: int | None = None) -> int:
     """An instant (epoch or ISO UTC), "now", or a duration ago ("24h", "-90m")."""
-    s = text.strip()
-    now = clock.now() if now is None else now
-    if not s:
-        raise RequestError(f"{field_name} is empty; give epoch seconds, ISO-8601 UTC, now, or "
-                           "an age like 24h")
-    if s.lower() == "now":
-        return now
-    if s[0] == "-" or (s[-1:].lower() in "smhdw" and s[:-1].strip().isdigit()):
-        try:
-            return now - clock.parse_duration(s.lstrip("-"))
-        except ValueError as e:
-            raise RequestError(f"{field_name}: {e}") from None
     try:
-        return clock.parse_instant(s)
+        return clock.parse_when(text, now)
     except ValueError as e:
         raise RequestError(f"{field_name}: {e}") from None
 

@@ -53,3 +53,12 @@ def test_hour_and_describe() -> None:
     assert clock.describe(1795696496 - 3 * 3600 - 300, 1795696496).endswith("(3 h 5 min ago)")
     assert clock.ago(2 * 86400 + 4 * 3600) == "2 d 4 h"
     assert clock.describe(None) == "never"
+
+
+def test_parse_when_takes_instants_now_and_ages() -> None:
+    assert clock.parse_when("now", 1000) == 1000
+    assert clock.parse_when("24h", 100000) == 100000 - 86400
+    assert clock.parse_when("-90m", 10000) == 10000 - 5400
+    assert clock.parse_when("2026-11-26T12:34:56Z") == 1795696496
+    with pytest.raises(ValueError, match="epoch seconds or ISO-8601"):
+        clock.parse_when("soon")
