@@ -566,7 +566,7 @@ def _plan_rebuild(profile: Any, state: dict[str, Any], db: Any, client: Any) -> 
                + ("hour-aligned: --start=H0 --end=H1-1" if (win["end"] + 1) % clock.HOUR == 0
                   else "--start=H0, --end=now") + ") from the restored journeys.",
                "A rebuild recomputes from the current journeys: it cannot bring back the numbers "
-               "of before the incident: a rebuild recomputes from the current journeys. An inactive model (the one just "
+               "of before the incident. An inactive model (the one just "
                "deactivated) is not rebuilt; its snapshots stay as they are.",
                *[f"Found from: {w}" for w in win["why"]]]
     chunk = MAX_CHUNK if win["end"] - win["start"] >= MAX_CHUNK else None
