@@ -202,6 +202,7 @@ class RollbackScreen(Screen[None]):
         Binding("e", "extend_window", "Extend window"),
         Binding("l", "reload", "Reload"),
         Binding("x", "abandon", "Abandon"),
+        Binding("u", "purge", "Purge"),
     ]
 
     def __init__(self) -> None:
@@ -510,6 +511,11 @@ class RollbackScreen(Screen[None]):
             return None if self.state is not None and self.state["status"] == "active" else True
         return True
 
+    def action_purge(self) -> None:
+        from screens.purge_dialog import PurgeScreen
+
+        self.app.push_screen(PurgeScreen())
+
     def action_new(self) -> None:
         if self.state is not None and self.state["status"] == "active":
             self.notify("A walkthrough is active: finish or skip its steps first.",
@@ -646,5 +652,7 @@ SCREEN = ScreenSpec(
               PaletteCommand("Run the current rollback step", "Plan shown first, then confirmed",
                              "run_step"),
               PaletteCommand("Reload the rollback walkthrough", "Re-read it from disk",
-                             "reload")),
+                             "reload"),
+              PaletteCommand("Purge journeys (with backup)",
+                             "Dry run, then delete touchpoints after a backup", "purge")),
 )
