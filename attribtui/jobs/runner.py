@@ -96,8 +96,9 @@ def start(profile: Any, req: JobRequest, *, total: int | None = None,
 def cancel(rec: store.JobRecord, *, profile: Any = None, grace_s: float = GRACE_S,
            by: str | None = None) -> str:
     """SIGTERM to the job's process group, SIGKILL after the grace period; returns what happened."""
+    rec = store.load(rec.folder) or rec  # the caller's copy may predate the job's exit record
     if not rec.running:
-        return f"job {rec.id} is not running ({rec.outcome})"
+        return f"job {rec.id} already ended: {rec.outcome}"
     who = by or store.operator_and_host()[0]
     store.write_json(rec.folder / store.CANCEL_FILE, {"by": who, "at": clock.now()})
     pid = rec.pid
