@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -85,9 +86,8 @@ def _open(args: argparse.Namespace) -> tuple[Any, Any] | None:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    from attribtui import actions, clock
+    from attribtui import clock
     from attribtui.db import DbError
-    from attribtui.locks import LockBusy, LockError
     from attribtui.purge import PurgeRefused, execute, plan
 
     sel = _selection(args)
@@ -109,23 +109,11 @@ def cmd_purge(args: argparse.Namespace) -> int:
         if not the_plan.touchpoint_rows and not args.dry_run:
             err("nothing to purge: the selected conversions have no journey rows")
         return EXIT_OK
-    refused = actions.refused_in_read_only(profile, "purge") or actions.headless_confirm(
-        profile, action, yes=args.yes, confirm=args.confirm)
-    if refused:
-        err(f"refused: {refused}")
-        return EXIT_WARN
-    try:
-        result = execute(db, profile, the_plan, batch_size=args.batch_size)
-    except (PurgeRefused, LockBusy) as e:
-        err(f"refused: {e}")
-        return EXIT_WARN
-    except (LockError, DbError) as e:
-        err(str(e))
-        return EXIT_UNKNOWN
-    if args.format == "json":
-        json.dump(asdict(result), sys.stdout, indent=2)
-        print()
-    else:
+    result = _confirmed_run(args, profile, action, "purge",
+                            lambda: execute(db, profile, the_plan, batch_size=args.batch_size))
+    if isinstance(result, int):
+        return result
+    if args.format != "json":
         print(f"Backed up {result.backed_up_rows} row(s) to {result.backup}")
         print(f"Deleted {result.deleted_rows} row(s) of {len(result.deleted_conv_ids)} conversion(s).")
         print(f"Cache: {result.cache}")
@@ -162,11 +150,36 @@ def _print_plan(args: argparse.Namespace, profile: Any, the_plan: Any, action: A
             print("  " + " ".join(str(v) for v in row.values()))
 
 
-def cmd_restore(args: argparse.Namespace) -> int:
+def _confirmed_run(args: argparse.Namespace, profile: Any, plan: Any, what: str,
+                   run: Callable[[], Any]) -> Any:
+    """Confirm (read-only, --yes, --confirm), run, print JSON if asked; an int is an exit code."""
     from attribtui import actions
-    from attribtui.actions import ActionPlan
     from attribtui.db import DbError
     from attribtui.locks import LockBusy, LockError
+    from attribtui.purge import PurgeRefused
+
+    refused = actions.refused_in_read_only(profile, what) or actions.headless_confirm(
+        profile, plan, yes=args.yes, confirm=args.confirm)
+    if refused:
+        err(f"refused: {refused}")
+        return EXIT_WARN
+    try:
+        result = run()
+    except (PurgeRefused, LockBusy) as e:
+        err(f"refused: {e}")
+        return EXIT_WARN
+    except (LockError, DbError) as e:
+        err(str(e))
+        return EXIT_UNKNOWN
+    if args.format == "json":
+        json.dump(asdict(result), sys.stdout, indent=2)
+        print()
+    return result
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from attribtui.actions import ActionPlan
+    from attribtui.db import DbError
     from attribtui.purge import PurgeRefused, read_backup, restore
 
     opened = _open(args)
@@ -199,23 +212,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
             print("DRY RUN: " + plan.title)
             print("\n".join(f"  - {e}" for e in plan.effects))
         return EXIT_OK
-    refused = actions.refused_in_read_only(profile, "restore") or actions.headless_confirm(
-        profile, plan, yes=args.yes, confirm=args.confirm)
-    if refused:
-        err(f"refused: {refused}")
-        return EXIT_WARN
-    try:
-        result = restore(db, profile, args.file, other_database=args.to_other_database)
-    except (PurgeRefused, LockBusy) as e:
-        err(f"refused: {e}")
-        return EXIT_WARN
-    except (LockError, DbError) as e:
-        err(str(e))
-        return EXIT_UNKNOWN
-    if args.format == "json":
-        json.dump(asdict(result), sys.stdout, indent=2)
-        print()
-    else:
+    result = _confirmed_run(args, profile, plan, "restore",
+                            lambda: restore(db, profile, args.file,
+                                            other_database=args.to_other_database))
+    if isinstance(result, int):
+        return result
+    if args.format != "json":
         print(f"Restored {result.restored_rows} row(s); replaced {result.replaced_rows} "
               f"(saved first to {result.pre_restore_backup}).")
         if result.error:
