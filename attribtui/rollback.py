@@ -477,8 +477,6 @@ def _plan_backfill(profile: Any, state: dict[str, Any], db: Any, client: Any) ->
         p.noop = "no conversion of the incident user was found: nothing to backfill"
         return p
     user, start, end = aff
-    # The script's window is inclusive; a single conversion still needs start < end.
-    end = max(end, start + 1)
     p.lines = [f"Rewrites the journeys of user {user}'s conversions between {clock.iso(start)} "
                f"and {clock.iso(end)} from 202_clicks (delete then insert, per conversion); "
                "scopes with multi-touch disabled are skipped.",
