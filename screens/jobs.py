@@ -422,13 +422,18 @@ class JobsScreen(Screen[None]):
 
         self.app.push_screen(ActionConfirmScreen(profile, plan), go)
 
+    @work(thread=True, group="jobs-start", name="start job")
     def _start(self, req: JobRequest, pf: preflight.Preflight) -> None:
+        """Spawning the wrapper and writing its files happen off the event loop."""
         profile = self.app.profile  # type: ignore[attr-defined]
         try:
             rec = runner.start(profile, req, total=pf.conversions, users_total=pf.users_total)
         except (runner.StartError, OSError) as e:
-            self.notify(f"Could not start the job: {e}", severity="error", timeout=15)
+            self._call(self.notify, f"Could not start the job: {e}", severity="error", timeout=15)
             return
+        self._call(self._started, rec)
+
+    def _started(self, rec: Any) -> None:
         self.pf = None
         self.query_one("#btn-launch", Button).disabled = True
         self.attach(rec, from_start=True)
