@@ -16,8 +16,9 @@ import time
 import pymysql
 from common import BIN, row, scale_database
 
-from attribtui import checks, clock
-from attribtui.db import Database
+from attribtui import checks
+from attribtui.infra import clock
+from attribtui.infra.db import Database
 
 RUNS = 5
 

@@ -69,7 +69,7 @@ def main() -> None:
     data = tempfile.mkdtemp(prefix="attribtui-bench-")
     env = {"ATTRIBTUI_DATA_DIR": data, "TERM": "xterm-256color", **({"MALLOC_ARENA_MAX": os.environ["MALLOC_ARENA_MAX"]} if "MALLOC_ARENA_MAX" in os.environ else {})}
     # Seed the demo once, headless, so every run below reuses it.
-    from attribtui import demo
+    from attribtui.services import demo
 
     os.environ["ATTRIBTUI_DATA_DIR"] = data
     demo.reseed(demo.db_path())

@@ -22,9 +22,9 @@ os.environ["ATTRIBTUI_DATA_DIR"] = tempfile.mkdtemp(prefix="attribtui-bench-")
 
 from common import row  # noqa: E402
 
-from attribtui.config import DbConfig, JobsConfig, Profile  # noqa: E402
-from attribtui.jobs import runner, store  # noqa: E402
-from attribtui.jobs.command import Command, JobRequest  # noqa: E402
+from attribtui.infra.config import DbConfig, JobsConfig, Profile  # noqa: E402
+from attribtui.services.jobs import runner, store  # noqa: E402
+from attribtui.services.jobs.command import Command, JobRequest  # noqa: E402
 
 FLOOD = ("import sys\nn = int(sys.argv[1])\nw = sys.stdout.write\ne = sys.stderr.write\n"
          "for i in range(n):\n"
@@ -71,7 +71,7 @@ async def screen_run(n: int, traced: bool = False) -> tuple[float, list[float], 
     """Stream into the Jobs screen; (lines/s, key latencies ms, lines shown, peak bytes)."""
     from textual.widgets import RichLog
 
-    from attribtui.status import Component, Status
+    from attribtui.services.status import Component, Status
     from screens.app import ConsoleApp
     from screens.jobs import SCREEN
 

@@ -17,9 +17,9 @@ import pymysql
 from common import row, scale_database, seeded_database
 from sqlalchemy.engine import make_url
 
-from attribtui import journeys
-from attribtui.config import DbConfig, Profile
-from attribtui.db import Database
+from attribtui.infra.config import DbConfig, Profile
+from attribtui.infra.db import Database
+from attribtui.services import journeys
 
 CONVERSIONS = int(os.environ.get("BENCH_JOURNEY_CONVERSIONS", "1000000"))
 RUNS = 30

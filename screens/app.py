@@ -17,9 +17,9 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.worker import Worker
 
-from attribtui import status as status_mod
-from attribtui.config import describe_db_url, redact_text
-from attribtui.status import Status, StatusProvider
+from attribtui.infra.config import describe_db_url, redact_text
+from attribtui.services import status as status_mod
+from attribtui.services.status import Status, StatusProvider
 from screens.confirm import ConfirmScreen
 from screens.help import HelpScreen
 from screens.palette import ShellCommands
@@ -140,7 +140,7 @@ class ConsoleApp(App[int]):
         try:
             prepare(progress)
         except Exception as e:  # shown, never a traceback
-            from attribtui.db import DbError
+            from attribtui.infra.db import DbError
 
             error = redact_text(f"{type(e).__name__}: {e}" if not isinstance(e, DbError)
                                 else str(e), self.profile.secrets())
@@ -212,8 +212,9 @@ class ConsoleApp(App[int]):
 
     @work(thread=True, group="report", name="incident report", exit_on_error=False)
     def _write_report(self) -> None:
-        from attribtui import clock, report
-        from attribtui.db import Database, DbError
+        from attribtui.infra import clock
+        from attribtui.infra.db import Database, DbError
+        from attribtui.services import report
 
         rollback = getattr(self, "active_rollback", None)
         now = clock.now()
@@ -266,14 +267,14 @@ class ConsoleApp(App[int]):
         self._close_messages_no_wait()
 
     def _redact(self, text: str) -> str:
-        from attribtui.config import redact_urls_in
+        from attribtui.infra.config import redact_urls_in
 
         return redact_text(redact_urls_in(text), self.profile.secrets())
 
     def _trim_when_idle(self) -> None:
         """Give freed memory back while nothing runs (the console idles for hours)."""
         if not self.running_work():
-            from attribtui.memory import trim
+            from attribtui.infra.memory import trim
 
             trim()
 

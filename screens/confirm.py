@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from attribtui.actions import ActionPlan, typed_requirement, where
+from attribtui.services.actions import ActionPlan, typed_requirement, where
 
 
 class ConfirmScreen(ModalScreen[bool]):

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from attribtui import checks
-from attribtui.cli import SYMBOLS
-from attribtui.config import data_dir
+from attribtui.cli.main import SYMBOLS
+from attribtui.infra.config import data_dir
 
 GROUP_TITLES = {
     "schema": "Schema", "cron": "Crons", "db": "DB", "models": "Models",

@@ -11,8 +11,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
-from attribtui.config import redact_text
-from attribtui.status import Component, Status
+from attribtui.infra.config import redact_text
+from attribtui.services.status import Component, Status
 
 # Same vocabulary as `attribtui check` (cli.SYMBOLS); "off" is a backend with no configuration.
 STATE_WORDS = {"ok": "✔ ok", "warn": "▲ WARN", "fail": "✖ FAIL", "off": "–"}

@@ -22,10 +22,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from attribtui import checks, clock
+from attribtui import checks
 from attribtui.checks import CheckContext, CheckResult, store
-from attribtui.cli import SYMBOLS
-from attribtui.db import Database, DbError
+from attribtui.cli.main import SYMBOLS
+from attribtui.infra import clock
+from attribtui.infra.db import Database, DbError
 from screens.exporting import GROUP_TITLES, export_run, save_remediation, summary_text
 from screens.header import ShellHeader
 from screens.registry import PaletteCommand, ScreenSpec

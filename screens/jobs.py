@@ -33,11 +33,11 @@ from textual.widgets import (
     TabPane,
 )
 
-from attribtui import clock
-from attribtui.config import redact_text
-from attribtui.db import Database, DbError
-from attribtui.jobs import parse, preflight, runner, store
-from attribtui.jobs.command import (
+from attribtui.infra import clock
+from attribtui.infra.config import redact_text
+from attribtui.infra.db import Database, DbError
+from attribtui.services.jobs import parse, preflight, runner, store
+from attribtui.services.jobs.command import (
     JobRequest,
     RequestError,
     aligned,
@@ -403,7 +403,7 @@ class JobsScreen(Screen[None]):
             return
         req = pf.request
         cmds = build_commands(profile, req)
-        from attribtui.actions import ActionPlan
+        from attribtui.services.actions import ActionPlan
 
         effects = [f.text for f in pf.findings if f.level == "warn"]
         if req.kind == "rebuild":
@@ -612,7 +612,7 @@ class JobsScreen(Screen[None]):
             self.notify("No running job to cancel.", severity="warning")
             return
         profile = self.app.profile  # type: ignore[attr-defined]
-        from attribtui.actions import ActionPlan
+        from attribtui.services.actions import ActionPlan
 
         plan = ActionPlan(title=f"Cancel job {rec.id}",
                           effects=["SIGTERM to the job's process group, SIGKILL after "

@@ -24,11 +24,12 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from attribtui import clock, journey_cache, journeys
-from attribtui.actions import refused_in_read_only
-from attribtui.config import redact_text
-from attribtui.db import Database, DbError
-from attribtui.journeys import IdError, JourneyReport
+from attribtui.infra import clock
+from attribtui.infra.config import redact_text
+from attribtui.infra.db import Database, DbError
+from attribtui.services import journey_cache, journeys
+from attribtui.services.actions import refused_in_read_only
+from attribtui.services.journeys import IdError, JourneyReport
 from screens.confirm import ActionConfirmScreen
 from screens.header import ShellHeader
 from screens.registry import PaletteCommand, ScreenSpec

@@ -33,12 +33,12 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from attribtui import clock
-from attribtui import models as core
-from attribtui.api import V2Client
-from attribtui.config import redact_text
-from attribtui.db import Database, DbError
+from attribtui.infra import clock
+from attribtui.infra.api import V2Client
+from attribtui.infra.config import redact_text
+from attribtui.infra.db import Database, DbError
 from attribtui.prosper.validation import MODEL_TYPES, validate_model_payload
+from attribtui.services import models as core
 from screens.confirm import ActionConfirmScreen
 from screens.header import ShellHeader
 from screens.registry import PaletteCommand, ScreenSpec

@@ -20,8 +20,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from attribtui import clock, purge
-from attribtui.config import redact_text
+from attribtui.infra import clock
+from attribtui.infra.config import redact_text
+from attribtui.services import purge
 from screens.confirm import ActionConfirmScreen
 
 FIELDS = (
@@ -81,7 +82,7 @@ class PurgeScreen(ModalScreen[None]):
 
     def _selection(self) -> purge.Selection:
         """The current input as a checked Selection; PurgeRefused (one line) when it is bad."""
-        from attribtui.journeys import parse_conv_ids
+        from attribtui.services.journeys import parse_conv_ids
 
         convs, user, campaign, start, end = self._raw()
 
@@ -155,7 +156,7 @@ class PurgeScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="purge-plan", name="purge dry run")
     def _plan(self, sel: purge.Selection, raw: tuple[str, ...]) -> None:
-        from attribtui.db import Database
+        from attribtui.infra.db import Database
 
         try:
             db = Database.from_profile(self.profile)
@@ -215,7 +216,7 @@ class PurgeScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="purge-run", name="purge")
     def _execute(self, p: purge.PurgePlan) -> None:
-        from attribtui.db import Database
+        from attribtui.infra.db import Database
 
         def progress(stage: str, fraction: float) -> None:
             self._call(self._set_result, f"Purging: {stage} {fraction:.0%}")

@@ -24,9 +24,9 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Label, OptionList, RichLog, Select, Static
 from textual.widgets.option_list import Option
 
-from attribtui import clock
-from attribtui import rollback as rb
-from attribtui.config import redact_text
+from attribtui.infra import clock
+from attribtui.infra.config import redact_text
+from attribtui.services import rollback as rb
 from screens.confirm import ActionConfirmScreen, ConfirmScreen
 from screens.header import ShellHeader
 from screens.registry import PaletteCommand, ScreenSpec
@@ -101,7 +101,7 @@ class NewWalkthroughScreen(ModalScreen["rb.Incident | None"]):
         return self.query_one(f"#f-{fid}", Input).value.strip()
 
     def _incident(self) -> rb.Incident:
-        from attribtui.journeys import parse_conv_ids
+        from attribtui.services.journeys import parse_conv_ids
 
         def number(fid: str, what: str) -> int | None:
             text = self._value(fid)
@@ -344,7 +344,7 @@ class RollbackScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="rollback-follow", name="follow job")
     def _follow(self, step_id: str) -> None:
         """Tail the step's job in batches (the runner's follower) and settle it at the end."""
-        from attribtui.jobs import runner
+        from attribtui.services.jobs import runner
 
         assert self.state is not None
         rec = rb.job_of(self.state, step_id)
@@ -521,7 +521,7 @@ class RollbackScreen(Screen[None]):
             self.notify("A walkthrough is active: finish or skip its steps first.",
                         severity="warning")
             return
-        from attribtui import rollback
+        from attribtui.services import rollback
 
         user = self.profile.api.user_id
         suggested = rollback.suggest_conv_ids(self.profile.name, user)
@@ -602,7 +602,7 @@ class RollbackScreen(Screen[None]):
         self._load(self.state["id"] if self.state else None)
 
     def action_delete_guard(self) -> None:
-        from attribtui.jobs import preflight
+        from attribtui.services.jobs import preflight
 
         p = self.plan
         if p is None or not p.guard_hours:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from attribtui import clock
+from attribtui.infra import clock
 from tests.support import NOW, create_database, drop_database
 
 
@@ -35,7 +35,7 @@ def _stop_leftover_jobs(jobs: Path) -> None:
     """A test that failed half-way must not leave a detached job running after the suite."""
     if not jobs.is_dir():
         return
-    from attribtui.jobs import runner, store
+    from attribtui.services.jobs import runner, store
 
     for rec in store.running():
         runner.cancel(rec, grace_s=1)

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from attribtui import clock
-from attribtui.db import (
+from attribtui.infra import clock
+from attribtui.infra.db import (
     Database,
     DbError,
     DbUnreachable,

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from attribtui import clock
 from attribtui.checks import CheckContext, Evidence, Outcome, check
 from attribtui.checks.window import Unanswerable, live_users_with_active_models, users, window
-from attribtui.db import MissingTable
+from attribtui.infra import clock
+from attribtui.infra.db import MissingTable
 
 
 @dataclass(frozen=True)

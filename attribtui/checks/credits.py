@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from attribtui import clock
 from attribtui.checks import CheckContext, Evidence, Outcome, check
 from attribtui.checks.snapshots import snapshot_rows
 from attribtui.checks.window import (
@@ -31,6 +30,7 @@ from attribtui.checks.window import (
     skip_on_missing,
     step,
 )
+from attribtui.infra import clock
 
 TOLERANCE = 0.001
 GROUPS_PER_QUERY = 100

@@ -7,8 +7,8 @@ runs (facts section 3), so a fresh one proves only that the script started.
 
 from __future__ import annotations
 
-from attribtui import clock
 from attribtui.checks import CheckContext, Evidence, Outcome, check
+from attribtui.infra import clock
 
 HEARTBEAT_WARN_S = 2 * 3600
 HEARTBEAT_FAIL_S = 24 * 3600

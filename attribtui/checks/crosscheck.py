@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from attribtui import clock
 from attribtui.checks import CheckContext, Evidence, Outcome, check
 from attribtui.checks.window import (
     HOUR,
@@ -22,6 +21,7 @@ from attribtui.checks.window import (
     skip_on_missing,
     users,
 )
+from attribtui.infra import clock
 
 LIMIT = 5_000
 

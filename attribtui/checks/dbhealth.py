@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from attribtui import clock
 from attribtui.checks import CheckContext, Evidence, Outcome, check
-from attribtui.db import Database, describe_url
-from attribtui.status import LAG_WARN_S, SKEW_WARN_S  # one threshold for header and checks
+from attribtui.infra import clock
+from attribtui.infra.db import Database, describe_url
+from attribtui.services.status import LAG_WARN_S, SKEW_WARN_S  # one threshold for header and checks
 
 
 @check("db.connection", "Database reachable")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from attribtui import clock
 from attribtui.checks import CheckContext, Evidence, Outcome, check
 from attribtui.checks.cron import _heartbeats
 from attribtui.checks.window import _script, ids, read, skip_on_missing
+from attribtui.infra import clock
 
 STUCK_S = 3600
 PENDING_S = 3600

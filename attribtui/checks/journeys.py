@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from attribtui import clock
 from attribtui.checks import CheckContext, Evidence, Outcome, check
 from attribtui.checks.window import (
     SAMPLE,
@@ -25,6 +24,7 @@ from attribtui.checks.window import (
     users,
     window,
 )
+from attribtui.infra import clock
 from attribtui.prosper.journey import MAX_TOUCHES, StoredTouch, validate_journey
 from attribtui.prosper.settings import SettingRow, is_multi_touch_enabled
 

@@ -17,7 +17,7 @@ from sqlalchemy import Column
 from sqlalchemy.dialects import mysql, sqlite
 
 from attribtui.checks import CheckContext, Evidence, Outcome, check, worst
-from attribtui.db import in_clause
+from attribtui.infra.db import in_clause
 from attribtui.prosper import tables as t
 
 INSTALLER = "202-config/functions-install.php"

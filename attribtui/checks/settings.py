@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from attribtui import clock
 from attribtui.checks import CheckContext, Evidence, Outcome, check
 from attribtui.checks.window import SETTINGS_CAP, ids, read, skip_on_missing, users
 from attribtui.checks.window import has_column as _has_column
+from attribtui.infra import clock
 from attribtui.prosper.settings import purge_blast_radius
 
 TABLE = "202_attribution_settings"

@@ -13,7 +13,6 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from attribtui import clock
 from attribtui.checks import CheckContext, Evidence, Outcome, check
 from attribtui.checks.window import (
     GRACE_S,
@@ -32,6 +31,7 @@ from attribtui.checks.window import (
     users,
     window,
 )
+from attribtui.infra import clock
 
 SNAP = "`202_attribution_snapshots`"
 INSPECT = ("SELECT snapshot_id, model_id, scope_type, scope_id, date_hour, attributed_conversions, "

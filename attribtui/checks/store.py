@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from attribtui import clock
-from attribtui.config import data_dir
+from attribtui.infra import clock
+from attribtui.infra.config import data_dir
 
 
 def runs_dir() -> Path:

@@ -19,9 +19,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from attribtui import clock
 from attribtui.checks import CheckContext, Evidence, Outcome
-from attribtui.db import MissingTable, QueryCancelled, in_clause
+from attribtui.infra import clock
+from attribtui.infra.db import MissingTable, QueryCancelled, in_clause
 from attribtui.prosper import tables as pt
 
 SAMPLE = 200  # conversions in the journey and credit samples

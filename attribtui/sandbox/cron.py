@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 
-from attribtui import clock
-from attribtui.db import in_clause, sqlite_pragmas
+from attribtui.infra import clock
+from attribtui.infra.db import in_clause, sqlite_pragmas
 from attribtui.prosper.credit import MODEL_TYPES, assign_credits, contribution, round_credit
 from attribtui.prosper.journey import Touch, build_journey, journey_for_credit
 from attribtui.prosper.settings import SettingRow, is_multi_touch_enabled

@@ -30,8 +30,8 @@ from sqlalchemy import and_, create_engine, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 
-from attribtui import clock
-from attribtui.db import sqlite_pragmas
+from attribtui.infra import clock
+from attribtui.infra.db import sqlite_pragmas
 from attribtui.prosper import tables as pt
 from attribtui.prosper.settings import SCOPE_TYPES
 from attribtui.prosper.validation import (

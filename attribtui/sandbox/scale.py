@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.schema import CreateIndex
 
-from attribtui import clock
+from attribtui.infra import clock
 from attribtui.prosper import tables as pt
 from attribtui.sandbox.defects import last_cron_run
 from attribtui.sandbox.schema import create_schema

@@ -33,8 +33,9 @@ from sqlalchemy import Table, create_engine, inspect, select, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
-from attribtui import __version__, clock
-from attribtui.db import sqlite_pragmas
+from attribtui import __version__
+from attribtui.infra import clock
+from attribtui.infra.db import sqlite_pragmas
 from attribtui.prosper import tables as pt
 from attribtui.prosper.credit import (
     Contribution,

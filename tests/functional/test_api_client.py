@@ -22,12 +22,12 @@ from wsgiref.simple_server import make_server
 import pytest
 from sqlalchemy import create_engine, text
 
-from attribtui import actionlog, api, clock
-from attribtui import models as core
-from attribtui.config import ApiConfig, DbConfig, Profile
-from attribtui.db import Database
+from attribtui.infra import actionlog, api, clock
+from attribtui.infra.config import ApiConfig, DbConfig, Profile
+from attribtui.infra.db import Database
 from attribtui.prosper import validation as v
 from attribtui.sandbox import emulator
+from attribtui.services import models as core
 from tests.support import NOW, create_database, drop_database
 
 pytestmark = pytest.mark.mariadb

@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from attribtui import checks
-from attribtui.cli import main
-from attribtui.db import Database
+from attribtui.cli.main import main
+from attribtui.infra.db import Database
 from attribtui.sandbox.defects import DEFECTS, demo_defects
 from attribtui.sandbox.seed import seed
 from tests.support import NOW
@@ -124,7 +124,7 @@ def test_each_run_is_saved(clean_url: str, monkeypatch: pytest.MonkeyPatch, froz
 
 def test_sqlite_demo_runs_every_check_and_finds_the_demo_defects(tmp_path, frozen_clock: int) -> None:
     """The embedded demo (SQLite) gets the same checks and the same findings as MariaDB."""
-    from attribtui import demo
+    from attribtui.services import demo
 
     path = tmp_path / "demo.sqlite"
     seed(demo.url_for(path), conversions=300, now=NOW, defects="demo")

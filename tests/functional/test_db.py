@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from attribtui.db import (
+from attribtui.infra.db import (
     Database,
     DbError,
     DbUnreachable,

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from attribtui import clock
+from attribtui.infra import clock
 from attribtui.prosper import validation as v
 from attribtui.sandbox import emulator
 from tests.support import NOW, create_database, drop_database

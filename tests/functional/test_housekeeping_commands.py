@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from attribtui import actionlog
-from attribtui.cli import main
-from attribtui.config import data_dir, load_profile
+from attribtui.cli.main import main
+from attribtui.infra import actionlog
+from attribtui.infra.config import data_dir, load_profile
 
 
 def test_paths_lists_every_location_with_sizes(capsys: pytest.CaptureFixture[str]) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 
 from attribtui import checks
 from attribtui.checks import window as w
-from attribtui.db import Database
+from attribtui.infra.db import Database
 from attribtui.sandbox.defects import _INTEGRITY, DEFECTS, demo_defects
 from attribtui.sandbox.seed import read_marker, seed
 from tests.support import MARIADB_HOST, MARIADB_PORT, NOW, create_database, drop_database

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from attribtui import actionlog, clock, locks
-from attribtui.config import DbConfig, JobsConfig, Profile
-from attribtui.jobs import parse, preflight, runner, store
-from attribtui.jobs.command import JobRequest, build_commands, last_hours
+from attribtui.infra import actionlog, clock, locks
+from attribtui.infra.config import DbConfig, JobsConfig, Profile
+from attribtui.services.jobs import parse, preflight, runner, store
+from attribtui.services.jobs.command import JobRequest, build_commands, last_hours
 from tests.support import NOW
 
 pytestmark = pytest.mark.mariadb
@@ -150,14 +150,14 @@ def test_a_second_operator_is_refused_by_the_lock_and_sees_the_holder(url: str) 
         assert any("refused" in e.text for e in lines if e.kind == parse.META)
     assert locks.holder(url) is None
     # nothing ran: no guard row written for the hour
-    assert preflight.guard_rows(__import__("attribtui.db", fromlist=["Database"]).Database(url),
+    assert preflight.guard_rows(__import__("attribtui.infra.db", fromlist=["Database"]).Database(url),
                                 [H1 - 3600]) == []
 
 
 def test_the_wrapper_holds_the_lock_while_the_job_runs(url: str, tmp_path: Path) -> None:
     prof = profile(url)
     script = Path(__file__).parent / "jobscripts" / "hang.py"
-    from attribtui.jobs.command import Command
+    from attribtui.services.jobs.command import Command
 
     rec = runner.start(prof, JobRequest("rebuild", DAY_START, DAY_END),
                        commands=[Command([sys.executable, str(script)], display="hang")])

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from attribtui.config import DbConfig, JobsConfig, Profile
-from attribtui.jobs import parse, runner, store
-from attribtui.jobs.command import Command, JobRequest
+from attribtui.infra.config import DbConfig, JobsConfig, Profile
+from attribtui.services.jobs import parse, runner, store
+from attribtui.services.jobs.command import Command, JobRequest
 
 SCRIPTS = Path(__file__).parent / "jobscripts"
 PROFILE = Profile(name="scripts", environment="dev", db=DbConfig(url=None),
@@ -173,7 +173,7 @@ def test_read_only_profiles_cannot_launch() -> None:
 def test_prune_removes_old_finished_jobs_but_never_a_running_one() -> None:
     import time
 
-    from attribtui.housekeeping import prunable, prune
+    from attribtui.services.housekeeping import prunable, prune
 
     done, _, _ = follow(start("noise.py", kind="backfill"))
     rec = start("hang.py")

@@ -18,10 +18,11 @@ import pymysql
 import pytest
 from pymemcache.client.base import Client
 
-from attribtui import actionlog, journey_cache, journeys
-from attribtui.config import DbConfig, JobsConfig, MemcacheConfig, Profile
-from attribtui.db import Database
+from attribtui.infra import actionlog
+from attribtui.infra.config import DbConfig, JobsConfig, MemcacheConfig, Profile
+from attribtui.infra.db import Database
 from attribtui.prosper.cachekey import CLI_SYSTEM_HASH, journey_cache_key, system_hash
+from attribtui.services import journey_cache, journeys
 from tests.support import MARIADB_HOST, MARIADB_PORT, NOW, create_database, drop_database
 
 pytestmark = pytest.mark.mariadb
@@ -226,7 +227,7 @@ def test_reverse_lookup_by_click(planted_db, frozen_clock) -> None:
 
 
 def test_unreachable_database_is_one_line(frozen_clock) -> None:
-    from attribtui.db import DbUnreachable
+    from attribtui.infra.db import DbUnreachable
 
     db = Database("mysql+pymysql://root@127.0.0.1:9/p202", connect_timeout_s=1)
     with pytest.raises(DbUnreachable, match="cannot reach the database"):

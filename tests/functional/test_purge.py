@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from pymemcache.client.base import Client
 
-from attribtui import actionlog, locks, purge
-from attribtui.config import DbConfig, MemcacheConfig, Profile
-from attribtui.db import Database
-from attribtui.journey_cache import keys_for
+from attribtui.infra import actionlog, locks
+from attribtui.infra.config import DbConfig, MemcacheConfig, Profile
+from attribtui.infra.db import Database
 from attribtui.sandbox.seed import seed
+from attribtui.services import purge
+from attribtui.services.journey_cache import keys_for
 from tests.support import NOW, TcpProxy
 
 TP = "SELECT touchpoint_id, conv_id, click_id, click_time, position, created_at " \
@@ -171,7 +172,7 @@ def test_a_damaged_backup_is_refused(tmp_path: Path, seeded: str) -> None:
 
 def test_headless_purge_and_restore(seeded: str, monkeypatch: pytest.MonkeyPatch,
                                     capsys: pytest.CaptureFixture[str]) -> None:
-    from attribtui.cli import main
+    from attribtui.cli.main import main
 
     monkeypatch.setenv("ATTRIBTUI_DB_URL", seeded)
     db = Database(seeded)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import create_engine
 
 from attribtui import checks
-from attribtui.db import Database
+from attribtui.infra.db import Database
 from attribtui.prosper.tables import conversion_logs
 from attribtui.sandbox.schema import create_schema
 

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from attribtui import actionlog, checks, purge, report
+from attribtui import checks
 from attribtui.checks import store
-from attribtui.cli import main
-from attribtui.config import load_profile
-from attribtui.db import Database
+from attribtui.cli.main import main
+from attribtui.infra import actionlog
+from attribtui.infra.config import load_profile
+from attribtui.infra.db import Database
 from attribtui.sandbox.seed import seed
+from attribtui.services import purge, report
 from tests.support import NOW
 
 SECRET = "k3y-s3cret-abcdef0123456789"

@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from attribtui import actionlog, api, clock, rollback
-from attribtui.config import ApiConfig, DbConfig, JobsConfig, MemcacheConfig, Profile
-from attribtui.db import Database
+from attribtui.infra import actionlog, api, clock
+from attribtui.infra.config import ApiConfig, DbConfig, JobsConfig, MemcacheConfig, Profile
+from attribtui.infra.db import Database
 from attribtui.sandbox import emulator
+from attribtui.services import rollback
 from tests.support import NOW
 
 pytestmark = pytest.mark.mariadb
@@ -78,7 +79,7 @@ def scalar(url: str, sql: str, **params):
 
 
 def journey_statuses(url: str, prof: Profile, ids: list[int]) -> dict[int, str]:
-    from attribtui import journeys
+    from attribtui.services import journeys
 
     db = Database(url)
     try:

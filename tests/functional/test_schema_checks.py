@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from attribtui import checks
-from attribtui.db import Database
+from attribtui.infra.db import Database
 from attribtui.sandbox.schema import create_schema
 
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "prosper202-schema.sql"

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Connection
 
-from attribtui import checks, clock
-from attribtui.db import Database
+from attribtui import checks
+from attribtui.infra import clock
+from attribtui.infra.db import Database
 from attribtui.prosper import tables as pt
 from attribtui.prosper.journey import MAX_TOUCHES, Touch, build_journey, select_candidates
 from attribtui.sandbox.defects import DEFECTS, demo_defects, last_cron_run

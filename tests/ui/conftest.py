@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from attribtui import checks, clock
+from attribtui import checks
 from attribtui.checks import CheckSpec, Evidence, Outcome
-from attribtui.config import DbConfig, MemcacheConfig, Profile
-from attribtui.status import Component, Status
+from attribtui.infra import clock
+from attribtui.infra.config import DbConfig, MemcacheConfig, Profile
+from attribtui.services.status import Component, Status
 from screens.app import ConsoleApp
 from tests.support import NOW
 

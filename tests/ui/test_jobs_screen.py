@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import Button, DataTable, RichLog, Select, Static
 
-from attribtui.config import DbConfig, JobsConfig, Profile
-from attribtui.jobs import runner, store
-from attribtui.jobs.command import Command, JobRequest, build_commands, last_hours
+from attribtui.infra.config import DbConfig, JobsConfig, Profile
+from attribtui.services.jobs import runner, store
+from attribtui.services.jobs.command import Command, JobRequest, build_commands, last_hours
 from screens.confirm import ActionConfirmScreen
 from screens.jobs import SCREEN, JobsScreen
 from tests.support import NOW

@@ -11,7 +11,7 @@ from pymemcache.client.base import Client
 from rich.console import Console
 from textual.widgets import Input, OptionList, Static
 
-from attribtui import actionlog
+from attribtui.infra import actionlog
 from attribtui.prosper.cachekey import journey_cache_key, system_hash
 from screens.confirm import ActionConfirmScreen
 from screens.journeys import SCREEN, JourneysScreen

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable, Static
 
-from attribtui.config import ApiConfig, DbConfig, Profile
+from attribtui.infra.config import ApiConfig, DbConfig, Profile
 from attribtui.prosper.validation import MSG_HALF_LIFE
 from attribtui.sandbox import emulator
 from screens.app import ConsoleApp

@@ -11,9 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from attribtui import api, cache
-from attribtui.config import ApiConfig, MemcacheConfig
-from attribtui.status import StatusProber, lag_warning, skew_warning
+from attribtui.infra import api
+from attribtui.infra import memcache as cache
+from attribtui.infra.config import ApiConfig, MemcacheConfig
+from attribtui.services.status import StatusProber, lag_warning, skew_warning
 from tests.ui.conftest import make_profile
 
 MEMCACHED = "127.0.0.1:11211"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from textual.widgets import Button, Input, Static
 
-from attribtui.db import Database
+from attribtui.infra.db import Database
 from screens.confirm import ActionConfirmScreen
 from screens.purge_dialog import PurgeScreen
 from screens.rollback import RollbackScreen

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from textual.widgets import Input, Static
 
-from attribtui import api, clock
-from attribtui import rollback as rb
-from attribtui.config import ApiConfig, DbConfig, JobsConfig, Profile
+from attribtui.infra import api, clock
+from attribtui.infra.config import ApiConfig, DbConfig, JobsConfig, Profile
 from attribtui.sandbox import emulator
+from attribtui.services import rollback as rb
 from screens.app import ConsoleApp
 from screens.confirm import ActionConfirmScreen
 from screens.rollback import SCREEN, NewWalkthroughScreen, RollbackScreen, SkipScreen

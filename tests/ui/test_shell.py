@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Label, Static
 
-from attribtui.status import Component, Status
+from attribtui.services.status import Component, Status
 from screens.health import HealthScreen
 from screens.noconfig import config_error_app, no_config_app
 from screens.registry import ScreenSpec, discover

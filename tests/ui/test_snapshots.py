@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from attribtui.status import Component, Status
+from attribtui.services.status import Component, Status
 from screens.noconfig import no_config_app
 from tests.ui.conftest import FIXED_STATUS, make_app, make_profile, settle
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from attribtui.actions import ActionPlan, typed_requirement
-from attribtui.config import Profile, describe_db_url, redact_url, redact_urls_in
+from attribtui.infra.config import Profile, describe_db_url, redact_url, redact_urls_in
+from attribtui.services.actions import ActionPlan, typed_requirement
 
 
 @pytest.mark.parametrize(("env", "typed", "needed"), [

@@ -1,6 +1,6 @@
 import pytest
 
-from attribtui import clock
+from attribtui.infra import clock
 
 
 @pytest.mark.parametrize(

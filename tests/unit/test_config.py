@@ -13,8 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from attribtui import config
-from attribtui.config import ConfigError, effective_config, load_profile, redact_text, redact_url
+from attribtui.infra import config
+from attribtui.infra.config import (
+    ConfigError,
+    effective_config,
+    load_profile,
+    redact_text,
+    redact_url,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET_KEY = "k3y-SUPER-secret-value"

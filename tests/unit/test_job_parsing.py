@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from attribtui.jobs import parse
-from attribtui.jobs.command import JobRequest, aligned, last_hours, parse_time
-from attribtui.jobs.preflight import check_window
 from attribtui.sandbox.cron import getopt
+from attribtui.services.jobs import parse
+from attribtui.services.jobs.command import JobRequest, aligned, last_hours, parse_time
+from attribtui.services.jobs.preflight import check_window
 
 H = 3600
 NOW = 1795696496

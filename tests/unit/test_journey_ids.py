@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attribtui.journeys import MAX_CONV_ID, MAX_IDS, IdError, parse_click_id, parse_conv_ids
 from attribtui.prosper.journey import (
     LOOKBACK_SECONDS,
     StoredTouch,
@@ -14,6 +13,13 @@ from attribtui.prosper.journey import (
     build_journey,
     select_candidates,
     validate_journey,
+)
+from attribtui.services.journeys import (
+    MAX_CONV_ID,
+    MAX_IDS,
+    IdError,
+    parse_click_id,
+    parse_conv_ids,
 )
 
 valid_ids = st.integers(min_value=1, max_value=MAX_CONV_ID)

@@ -25,9 +25,9 @@ def test_no_module_under_attribtui_imports_textual() -> None:
 
 def test_headless_check_does_not_load_textual() -> None:
     code = (
-        "import sys, attribtui.cli, attribtui.checks, attribtui.db, attribtui.config;"
+        "import sys, attribtui.cli.main, attribtui.checks, attribtui.infra.db, attribtui.infra.config;"
         "attribtui.checks.load_checks();"
-        "attribtui.cli.build_parser();"
+        "attribtui.cli.main.build_parser();"
         "print('textual' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

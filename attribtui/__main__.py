@@ -1,0 +1,7 @@
+"""`python -m attribtui`: the same as the `attribtui` command."""
+
+import sys
+
+from attribtui.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,318 @@
+"""`attribtui run rebuild|backfill ...` and `attribtui jobs [show ID | cancel ID]`.
+
+`run` checks first (pre-flight), asks for confirmation (--yes / --confirm when stdin is not a
+terminal), starts the job detached, streams its output (stdout to stdout, stderr to stderr) with
+a progress line on stderr, and exits with the honest outcome: 0 succeeded, 1 skipped by the
+guard or suspicious (or refused before starting), 2 failed or cancelled, 3 could not start,
+64 usage. Ctrl-C detaches: the job goes on (`attribtui jobs show ID`, `attribtui jobs cancel ID`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from types import SimpleNamespace
+from typing import Any
+
+from attribtui.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    EXIT_UNKNOWN,
+    EXIT_WARN,
+    UsageError,
+    common_args,
+    err,
+    load_profile_or_none,
+    mutation_args,
+)
+
+RUN_EXIT_HELP = """exit codes:
+  0   the job succeeded (output checked, not only the exit code)
+  1   skipped by the duplicate-window guard, or suspicious (e.g. exit 0 with an HTML outage page),
+      or refused by the pre-flight / not confirmed (nothing started)
+  2   the job failed or was cancelled
+  3   could not start: no database, runner missing, the lock held elsewhere
+  64  the command line could not be parsed"""
+
+# Pre-flight codes that mean "could not start" (3) rather than "refused as invalid" (1).
+_CANNOT_START = {"db", "runner", "lock"}
+
+
+def register(sub: argparse._SubParsersAction, sandbox: argparse._SubParsersAction) -> None:
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = sub.add_parser("run", help="run a rebuild or backfill job (checked, logged, detached)",
+                       description="Pre-flight, confirm, start detached, stream the output and "
+                       "exit with the honest outcome. The job survives the terminal: Ctrl-C only "
+                       "stops following it.", epilog=RUN_EXIT_HELP, formatter_class=fmt)
+    common_args(p)
+    p.add_argument("kind", choices=("rebuild", "backfill"))
+    p.add_argument("--start", metavar="TIME",
+                   help="epoch seconds, ISO-8601 UTC, or an age like 24h")
+    p.add_argument("--end", default="now", metavar="TIME", help="as --start (default: now)")
+    p.add_argument("--last", metavar="DURATION",
+                   help="instead of --start/--end: the last complete hours, e.g. 24h "
+                   "(--start=H0 --end=H1-1)")
+    p.add_argument("--user", type=int, metavar="ID", help="one user (default: all users)")
+    p.add_argument("--batch-size", type=int, metavar="N", help="backfill batch size (default 500)")
+    p.add_argument("--chunk", metavar="DURATION",
+                   help="split into hour-aligned runs of at most this long (e.g. 24h)")
+    p.add_argument("--align", action="store_true",
+                   help="widen the window to whole hours (--start=H0 --end=H1-1)")
+    p.add_argument("--detach", action="store_true", help="start and return at once (exit 0)")
+    p.add_argument("--delete-guard", action="store_true",
+                   help="rebuild: delete the guard row of the hour of --end first (confirmed, "
+                   "logged) so the run is not skipped")
+    mutation_args(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("jobs", help="job history: list, show, cancel",
+                       description="Jobs started from any console or `attribtui run`, newest "
+                       "first, with their honest outcome.", epilog=RUN_EXIT_HELP,
+                       formatter_class=fmt)
+    common_args(p)
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=cmd_jobs)
+    jsub = p.add_subparsers(dest="jobs_command", metavar="ACTION")
+    show = jsub.add_parser("show", help="one job: record and the end of its logs")
+    common_args(show)
+    show.add_argument("id")
+    show.add_argument("--lines", type=int, default=40, help="log lines to print (default 40)")
+    show.add_argument("--follow", action="store_true", help="follow it until it ends")
+    show.set_defaults(func=cmd_show)
+    cancel = jsub.add_parser("cancel", help="terminate a running job (SIGTERM, then SIGKILL)")
+    common_args(cancel)
+    cancel.add_argument("id")
+    cancel.add_argument("--grace", type=float, default=5.0, help="seconds before SIGKILL")
+    mutation_args(cancel)
+    cancel.set_defaults(func=cmd_cancel)
+
+
+def _request(args: argparse.Namespace) -> Any:
+    from attribtui.infra import clock
+    from attribtui.services.jobs.command import (
+        JobRequest,
+        RequestError,
+        aligned,
+        last_hours,
+        parse_time,
+    )
+
+    try:
+        if args.last:
+            start, end = last_hours(clock.parse_duration(args.last))
+        else:
+            start, end = parse_time(args.start, "--start"), parse_time(args.end, "--end")
+        chunk = clock.parse_duration(args.chunk) if args.chunk else None
+    except (RequestError, ValueError) as e:
+        raise UsageError(str(e)) from None
+    if args.align:
+        start, end = aligned(start, end)
+    if args.kind == "rebuild" and args.batch_size is not None:
+        raise UsageError("--batch-size is a backfill option; the rebuild always reads 5000 at a "
+                         "time")
+    return JobRequest(args.kind, start, end, args.user, args.batch_size, chunk)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from attribtui.infra import clock
+    from attribtui.services import actions
+    from attribtui.services.jobs import preflight, runner
+    from attribtui.services.jobs.command import build_commands
+
+    if args.last is None and args.start is None:
+        raise UsageError("--start or --last is required")
+    req = _request(args)
+    profile = load_profile_or_none(args)
+    if profile is None:
+        return EXIT_UNKNOWN
+    pf = preflight.run(profile, req)
+    blocking = [f for f in pf.findings if f.level == "error" and f.code != "guard"]
+    if args.delete_guard and pf.guard_hours and not args.dry_run and not blocking:
+        # Only when nothing else stops the run: a deleted guard with no run after it would let
+        # that hour's scheduled cron run on top of whatever the operator meant to do.
+        for hour in pf.guard_hours:
+            gplan = preflight.guard_delete_plan(hour)
+            refusal = actions.headless_confirm(profile, gplan, yes=args.yes, confirm=args.confirm)
+            if refusal:
+                err(refusal)
+                return EXIT_WARN
+            preflight.delete_guard_row(profile, hour)
+            err(f"deleted the guard row ('attr', {hour}) ({clock.iso(hour)})")
+        pf = preflight.run(profile, req)
+    for f in pf.findings:
+        err(f"{f.level}: {f.text}")
+    commands = build_commands(profile, req)
+    plan = actions.ActionPlan(
+        title=f"Run {req.kind} {clock.iso(req.start)} .. {clock.iso(req.end)}"
+        + (f" for user {req.user}" if req.user is not None else " for all users")
+        + (f" in {len(commands)} chunks" if len(commands) > 1 else ""),
+        effects=_effects(req),
+        request="\n".join(c.display for c in commands))
+    if args.dry_run:
+        for c in commands:
+            print(c.display)
+        return EXIT_OK if pf.ok else EXIT_WARN
+    if not pf.ok:
+        codes = {f.code for f in pf.findings if f.level == "error"}
+        err("refused: the pre-flight found problems (above); nothing was started")
+        return EXIT_UNKNOWN if codes & _CANNOT_START else EXIT_WARN
+    refusal = actions.headless_confirm(profile, plan, yes=args.yes, confirm=args.confirm)
+    if refusal:
+        err(refusal)
+        return EXIT_WARN
+    try:
+        rec = runner.start(profile, req, total=pf.conversions, users_total=pf.users_total,
+                           commands=commands)
+    except runner.StartError as e:
+        err(str(e))
+        return EXIT_UNKNOWN
+    err(f"started job {rec.id} (pid {rec.pid}); logs in {rec.folder}")
+    if args.detach:
+        if args.format == "json":
+            _dump(rec.to_json())
+        return EXIT_OK
+    return _follow(rec, args.format == "json")
+
+
+def _effects(req: Any) -> list[str]:
+    if req.kind == "rebuild":
+        return ["Deletes and rewrites the credits (202_attribution_touchpoints) of every active "
+                "model in the window, updates the snapshot totals and adds snapshot_rebuild audit "
+                "rows", "Writes the guard row ('attr', hour of --end) and the heartbeat "
+                "(202_cronjob_logs id 2)"]
+    return ["Rewrites the stored journeys (202_conversion_touchpoints) of the window's "
+            "conversions, except those of scopes with multi-touch disabled"]
+
+
+def _follow(rec: Any, as_json: bool, from_start: bool = True) -> int:
+    from attribtui.services.jobs import parse, runner, store
+
+    tty = sys.stderr.isatty()
+    state = {"last": 0.0, "shown": False}
+
+    def on_batch(lines: list[parse.LineEvent], snap: runner.Snapshot) -> None:
+        if not as_json:
+            if state["shown"] and tty:
+                sys.stderr.write("\r\033[K")
+            for ev in lines:
+                (sys.stdout if ev.stream == "stdout" else sys.stderr).write(ev.text + "\n")
+            sys.stdout.flush()
+        now = time.monotonic()
+        if tty:
+            sys.stderr.write(f"\r\033[K[{runner.describe_snapshot(snap)}]")
+            state["shown"] = True
+        elif now - state["last"] >= 5 or snap.finished:
+            sys.stderr.write(f"[{runner.describe_snapshot(snap)}]\n")
+            state["last"] = now
+        sys.stderr.flush()
+
+    follower = runner.Follower(rec, on_batch, from_start=from_start).start()
+    try:
+        follower.finished.wait()
+    except KeyboardInterrupt:
+        follower.stop()
+        err(f"\nstopped following; job {rec.id} goes on. `attribtui jobs show {rec.id} "
+            f"--follow` re-attaches, `attribtui jobs cancel {rec.id}` stops it")
+        return EXIT_OK
+    if tty:
+        sys.stderr.write("\n")
+    final = store.load(rec.folder) or rec
+    v = parse.Verdict(final.outcome, final.reason)
+    err(f"{parse.OUTCOME_LABEL.get(v.outcome, v.outcome)}: {v.reason} (exit {v.exit_code})")
+    if as_json:
+        _dump(final.to_json())
+    return v.exit_code
+
+
+def _dump(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    from attribtui.infra import clock
+    from attribtui.services.jobs import parse, store
+
+    recs = store.history(args.limit, getattr(args, "profile", None))
+    if args.format == "json":
+        _dump([r.to_json() for r in recs])
+        return EXIT_OK
+    if not recs:
+        print("No jobs yet. `attribtui run rebuild --last=24h` starts one.")
+        return EXIT_OK
+    for r in recs:
+        w = r.meta.get("window") or {}
+        print(f"{r.id:34} {parse.OUTCOME_LABEL.get(r.outcome, r.outcome):24} "
+              f"{r.profile:10} {clock.iso(w.get('start'))}..{clock.iso(w.get('end'))}  "
+              f"{r.reason[:70]}")
+    return EXIT_OK
+
+
+def _find(job_id: str) -> Any:
+    from attribtui.services.jobs import store
+
+    rec = store.load(job_id)
+    if rec is None:
+        matches = [r for r in store.history(1000) if r.id.startswith(job_id) or
+                   r.id.endswith(job_id)]
+        if len(matches) == 1:
+            return matches[0]
+        raise UsageError(f"no job {job_id!r}" + (" (ambiguous)" if matches else "")
+                         + "; `attribtui jobs` lists them")
+    return rec
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from attribtui.services.jobs import parse, runner
+
+    rec = _find(args.id)
+    if args.follow and rec.running:
+        return _follow(rec, args.format == "json", from_start=False)
+    if args.format == "json":
+        _dump(rec.to_json())
+    else:
+        for k, v in rec.to_json().items():
+            if v is not None and k not in ("commands",):
+                print(f"{k:15} {v}")
+        for name, path in (("stdout", rec.stdout_log), ("stderr", rec.stderr_log)):
+            tail = runner.log_tail(path, args.lines)
+            print(f"--- {name} (last {len(tail)} lines of {path})")
+            for line in tail:
+                print(line)
+    return parse.OUTCOME_EXIT.get(rec.outcome, EXIT_UNKNOWN) if not rec.running else EXIT_OK
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    from attribtui.infra.config import ConfigError, load_profile
+    from attribtui.services import actions
+    from attribtui.services.jobs import runner
+
+    rec = _find(args.id)
+    if not rec.running:
+        err(f"job {rec.id} is not running ({rec.outcome}); nothing to cancel")
+        return EXIT_WARN
+    try:
+        profile = load_profile(getattr(args, "profile", None) or rec.profile,
+                               config_path=getattr(args, "config", None))
+    except ConfigError:
+        env = rec.meta.get("environment") or "unknown"
+        profile = SimpleNamespace(name=rec.profile, environment=env, operator=None,
+                                  cautious=env in ("production", "unknown"), display_env=env,
+                                  overrides=[], db=SimpleNamespace(url=None),
+                                  api=SimpleNamespace(base_url=None), secrets=lambda: [])
+    plan = actions.ActionPlan(title=f"Cancel job {rec.id} ({rec.kind})",
+                              effects=["SIGTERM to its process group, SIGKILL after "
+                                       f"{args.grace:g} s; the work done so far stays"],
+                              request=f"kill -TERM -{rec.pid}")
+    if args.dry_run:
+        print(plan.request)
+        return EXIT_OK
+    refusal = actions.headless_confirm(profile, plan, yes=args.yes, confirm=args.confirm)
+    if refusal:
+        err(refusal)
+        return EXIT_WARN
+    err(runner.cancel(rec, profile=profile, grace_s=args.grace))
+    return EXIT_OK if rec.folder.joinpath("exit.json").exists() else EXIT_FAIL
+

@@ -1,0 +1,219 @@
+"""`attribtui journey CONV_ID...`: the Journeys screen's findings without a screen.
+
+Exit codes (DESIGN): 0 every journey valid and matching its recomputation; 1 only differences
+(or notes: a soft-deleted or unknown conversion, a refused eviction); 2 any rule broken; 3 the
+lookup failed (database unreachable, timeout); 64 ids that cannot be parsed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from attribtui.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    EXIT_UNKNOWN,
+    EXIT_WARN,
+    UsageError,
+    common_args,
+    err,
+    load_profile_or_none,
+    mutation_args,
+)
+
+EXIT_HELP = """exit codes:
+  0   every journey valid and matching its recomputation
+  1   only differences or notes (a backfill would change something, soft-deleted or unknown
+      conv_id), or the eviction was refused and nothing changed
+  2   a journey rule is broken (positions, converting click, order, duplicates, lookback, size,
+      credits not summing to 1)
+  3   the lookup failed: database unreachable, timeout, config error
+  64  ids that cannot be parsed (non-numeric, negative, zero, > 4294967295, none, > 500)"""
+
+_CODES = {"ok": EXIT_OK, "warn": EXIT_WARN, "fail": EXIT_FAIL, "error": EXIT_UNKNOWN}
+_PRECEDENCE = (EXIT_FAIL, EXIT_UNKNOWN, EXIT_WARN, EXIT_OK)
+SYMBOLS = {"ok": "✔ ok", "warn": "▲ WARN", "fail": "✖ FAIL", "error": "‼ ERROR"}
+
+
+def register(sub: argparse._SubParsersAction, sandbox: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "journey", help="look up, validate and recompute conversion journeys",
+        description="For each conv_id: the 202_conversion_logs row, the stored touchpoints "
+        "validated with Prosper202's journey rule, the journey a backfill would write today and "
+        "the difference, the credits of each model for the conversion's hour, and the journey "
+        "cache keys in memcached.",
+        epilog=EXIT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    common_args(p)
+    p.add_argument("conv_ids", nargs="*", metavar="CONV_ID",
+                   help="conv_ids, separated by spaces or commas (at most 500)")
+    p.add_argument("--click", metavar="CLICK_ID",
+                   help="reverse lookup: the conversions whose journeys contain this click")
+    p.add_argument("--evict-cache", action="store_true",
+                   help="delete the journey cache keys of these conversions (confirmed action)")
+    mutation_args(p)
+    p.set_defaults(func=cmd_journey)
+
+
+def exit_code(statuses: list[str]) -> int:
+    codes = {_CODES[s] for s in statuses}
+    return next((c for c in _PRECEDENCE if c in codes), EXIT_OK)
+
+
+def cmd_journey(args: argparse.Namespace) -> int:
+    from attribtui.services.journeys import IdError, parse_click_id, parse_conv_ids
+
+    try:
+        click_id = parse_click_id(args.click) if args.click is not None else None
+        ids = parse_conv_ids(" ".join(args.conv_ids)) if args.conv_ids or click_id is None else []
+    except IdError as e:
+        raise UsageError(str(e)) from None
+    if args.evict_cache and click_id is not None:
+        raise UsageError("--evict-cache takes conv_ids, not --click; look the click up first")
+    profile = load_profile_or_none(args)
+    if profile is None:
+        return EXIT_UNKNOWN
+    from attribtui.infra import clock
+    from attribtui.infra.config import redact_text
+    from attribtui.infra.db import Database, DbError
+
+    try:
+        db = Database.from_profile(profile)
+    except DbError as e:
+        err(str(e))
+        return EXIT_UNKNOWN
+    try:
+        return _run(args, profile, db, ids, click_id, clock.now())
+    except DbError as e:
+        err(f"lookup failed: {redact_text(str(e), profile.secrets())}")
+        return EXIT_UNKNOWN
+    finally:
+        db.close()
+
+
+def _run(args: argparse.Namespace, profile: Any, db: Any, ids: list[int], click_id: int | None,
+         now: int) -> int:
+    from attribtui.infra import clock
+    from attribtui.services import journey_cache, journeys
+
+    reverse = None
+    if click_id is not None:
+        reverse = journeys.reverse_lookup(db, click_id)
+        if reverse.truncated:
+            err(f"warning: click {click_id} is in more than {journeys.REVERSE_LIMIT} "
+                "conversions; only the first ones are shown")
+        ids = list(dict.fromkeys([*ids, *reverse.conv_ids]))
+    reports = journeys.lookup(db, ids)
+    memo = journeys.Memo()
+    for report in reports:
+        journeys.enrich(db, profile, report, memo)
+        if report.found:
+            report.cache = journey_cache.probe(profile, report.conv_id)
+    refused = None
+    if args.evict_cache:
+        refused = _evict(args, profile, [r for r in reports if r.found])
+    statuses = [r.status for r in reports]
+    if args.format == "json":
+        out: dict[str, Any] = {
+            "profile": profile.name, "generated_at": now, "generated_at_iso": clock.iso(now),
+            "summary": {s: statuses.count(s) for s in ("ok", "warn", "fail", "error")},
+            "conversions": [journeys.to_json(r) for r in reports],
+        }
+        if reverse is not None:
+            out["reverse"] = {"click_id": reverse.click_id, "in_journeys": reverse.in_journeys,
+                              "converted": reverse.converted, "truncated": reverse.truncated}
+        json.dump(out, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        if reverse is not None:
+            print(f"click {reverse.click_id}: converted {_list(reverse.converted)}; "
+                  f"in the journeys of {_list(reverse.in_journeys)}")
+        for report in reports:
+            print("\n".join(text_lines(report, now)))
+            print()
+        code = exit_code(statuses) if statuses else EXIT_WARN
+        counts = ", ".join(f"{statuses.count(s)} {s}" for s in ("ok", "warn", "fail", "error")
+                           if statuses.count(s))
+        print(f"Summary: {counts or 'no conversions'} (exit {code})")
+    if not reports:
+        return EXIT_WARN
+    code = exit_code(statuses)
+    return max(code, EXIT_WARN) if refused and code == EXIT_OK else code
+
+
+def _list(ids: list[int]) -> str:
+    return ", ".join(map(str, ids)) if ids else "none"
+
+
+def _evict(args: argparse.Namespace, profile: Any, reports: list[Any]) -> str | None:
+    """Evict each conversion's keys; returns why it was refused, or None."""
+    from attribtui.services import journey_cache
+    from attribtui.services.actions import ActionPlan, headless_confirm, refused_in_read_only
+
+    if not reports:
+        return None
+    refusal = refused_in_read_only(profile, "cache eviction")
+    if refusal:
+        err(f"refused: {refusal}")
+        return refusal
+    plans = [journey_cache.evict_plan(profile, r.conv_id) for r in reports]
+    if args.dry_run:
+        for plan in plans:
+            err(f"dry run: {plan.title}: {plan.request}")
+        return None
+    combined = ActionPlan(
+        title=f"Evict the journey cache keys of {len(reports)} conversion(s)",
+        effects=[e for p in plans for e in p.effects[:1]] + plans[0].effects[1:],
+        request="; ".join(p.request for p in plans))
+    why = headless_confirm(profile, combined, yes=args.yes, confirm=args.confirm)
+    if why:
+        err(f"refused: {why}")
+        return why
+    for report in reports:
+        report.cache = journey_cache.evict(profile, report.conv_id)
+        err(f"conv {report.conv_id}: evicted {report.cache.evicted or 0} cache key(s)"
+            if report.cache.available else f"conv {report.conv_id}: {report.cache.message}")
+    return None
+
+
+def text_lines(report: Any, now: int) -> list[str]:
+    """The plain-text block of one conversion (what the screen shows, without colour)."""
+    from attribtui.infra import clock
+
+    conv = report.conversion
+    lines = [f"{SYMBOLS[report.status]:8} conv {report.conv_id}"]
+    if conv is not None:
+        deleted = "   !! DELETED (deleted=1)" if conv.deleted else ""
+        lines.append(f"  user {conv.user_id} · campaign {conv.campaign_id} · click {conv.click_id}"
+                     f" · payout {conv.payout}{deleted}")
+        lines.append(f"  clicked {clock.iso(conv.click_time)} · converted "
+                     f"{clock.describe(conv.conv_time, now)}")
+        lines.append(f"  touchpoints ({len(report.touches)}):")
+        for t in sorted(report.touches, key=lambda t: t.position):
+            mark = "▶" if t.click_id == conv.click_id else " "
+            before = clock.ago(conv.conv_time - t.click_time)
+            lines.append(f"   {mark} {t.position:>3}  click {t.click_id:<12} {clock.iso(t.click_time)}"
+                         f"  {before} before conversion"
+                         + ("  ◀ converting" if mark == "▶" else ""))
+    for f in report.findings:
+        lines.append(f"  {SYMBOLS.get(f.severity, f.severity)} {f.code}: {f.message}")
+    if report.error:
+        lines.append(f"  ‼ {report.error}")
+    rec = report.recomputed
+    if rec is not None:
+        lines.append(f"  {rec.verdict}")
+        lines.append(f"  multi-touch: {'enabled' if rec.enabled else 'DISABLED'} ({rec.scope})")
+        lines.append(f"  backfill: {rec.command}")
+    for mc in report.credits or []:
+        state = "ok" if mc.ok else "MISMATCH"
+        lines.append(f"  credits {mc.name} ({mc.model_type}) snapshot "
+                     f"{','.join(map(str, mc.snapshot_ids))}: sum {mc.stored_sum:f} {state}"
+                     + (f" · {'; '.join(mc.problems)}" if mc.problems else "")
+                     + (f" · {mc.note}" if mc.note else ""))
+    if report.credits == [] and conv is not None:
+        lines.append(f"  credits: no snapshot of hour {clock.iso(clock.hour(conv.conv_time))}")
+    if report.cache is not None:
+        lines.append(f"  cache: {report.cache.message}")
+    return lines

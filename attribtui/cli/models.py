@@ -1,0 +1,347 @@
+"""`attribtui models list|activate|deactivate|set-default|create|update|delete` and
+`attribtui sandbox api`: the v2 model toggles without a screen, same plans as the console.
+
+Exit codes: 0 done (or nothing to do), 1 refused as invalid and nothing changed (validation, the
+default-deactivation trap, not confirmed, read-only), 2 the operation failed (a later step or the
+backup), 3 unreachable / 401 / 403 / server error, 64 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from attribtui.cli.common import (
+    EXIT_CODES_HELP,
+    EXIT_OK,
+    EXIT_UNKNOWN,
+    EXIT_WARN,
+    Parser,
+    UsageError,
+    common_args,
+    err,
+    load_profile_or_none,
+    mutation_args,
+)
+
+HELP = EXIT_CODES_HELP.replace("done / all checks ok or info", "done, or nothing to do").replace(
+    "warnings or skipped checks; or the request", "the request").replace(
+    "fail-level findings, or the operation failed",
+    "the operation failed (a later step, or the backup before a delete)")
+
+
+def register(sub: argparse._SubParsersAction, sandbox: argparse._SubParsersAction) -> None:
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = sub.add_parser("models", help="list and change attribution models through the v2 API",
+                       description="Attribution models through /api/v2/attribution/models. "
+                       "Every change states what the API will do (slug rewrites, demotions, "
+                       "the default trap) and is confirmed first.",
+                       epilog=HELP, formatter_class=fmt)
+    msub = p.add_subparsers(dest="models_command", metavar="ACTION", parser_class=Parser)
+    p.set_defaults(func=lambda a: _usage(p))
+
+    ls = msub.add_parser("list", help="the API's active models plus the ones it hides",
+                         epilog=HELP, formatter_class=fmt)
+    common_args(ls)
+    ls.add_argument("--type", help="only this model type (as the API's ?type= filter)")
+    ls.set_defaults(func=cmd_list)
+
+    def action(name: str, help_: str, *, with_id: bool = True) -> argparse.ArgumentParser:
+        a = msub.add_parser(name, help=help_, epilog=HELP, formatter_class=fmt)
+        common_args(a)
+        mutation_args(a)
+        if with_id:
+            a.add_argument("model_id", type=_model_id, metavar="MODEL_ID")
+        a.set_defaults(func=cmd_change, action=name)
+        return a
+
+    action("activate", "set is_active true (PATCH; the slug is recomputed)")
+    d = action("deactivate", "set is_active false; the default needs --new-default or --no-default")
+    group = d.add_mutually_exclusive_group()
+    group.add_argument("--new-default", type=_model_id, metavar="ID",
+                       help="first make model ID the default (demotes the others)")
+    group.add_argument("--no-default", action="store_true",
+                       help="also send is_default false: the user is left with no default")
+    action("set-default", "make the model the default (every other model is demoted)")
+    c = action("create", "create a model (POST)", with_id=False)
+    c.add_argument("--name", required=True)
+    c.add_argument("--type", required=True, dest="model_type", metavar="TYPE",
+                   help="last_touch, time_decay, position_based, algorithmic or assisted")
+    c.add_argument("--slug")
+    c.add_argument("--default", action="store_true", help="make it the default (demotes others)")
+    c.add_argument("--inactive", action="store_true", help="create it inactive")
+    _weighting_args(c)
+    u = action("update", "edit name and/or weighting (PATCH; the slug is recomputed)")
+    u.add_argument("--name")
+    u.add_argument("--slug")
+    _weighting_args(u)
+    u.add_argument("--clear-weighting", action="store_true", help="send weighting_config {}")
+    x = action("delete", "delete the model and what goes with it (backed up first)")
+    x.add_argument("--backup-cap", type=int, default=None, metavar="ROWS",
+                   help="refuse when the backup would exceed ROWS rows (default 500000)")
+
+    api = sandbox.add_parser("api", help="serve the v2 API emulator on a sandbox database",
+                             description="Serve /api/v2 (as Prosper202 answers it) over HTTP on a seeded "
+                             "sandbox database, for training and for other clients. Ctrl-C stops.")
+    api.add_argument("--url", required=True, help="the sandbox database URL")
+    api.add_argument("--port", type=int, default=8202, help="port (default 8202; 0 = any free)")
+    api.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+    api.add_argument("--show-keys", action="store_true",
+                     help="print the sandbox API keys from 202_api_keys (sandbox keys only)")
+    api.set_defaults(func=cmd_sandbox_api)
+
+
+def _usage(p: argparse.ArgumentParser) -> int:
+    p.print_help(sys.stderr)
+    return 64
+
+
+def _model_id(text: str) -> int:
+    if not text.isdigit() or int(text) <= 0 or int(text) >= 2**63:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a model id; use a positive integer "
+                                         "from `attribtui models list`")
+    return int(text)
+
+
+def _weighting_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--half-life", metavar="HOURS", help="time_decay: half_life_hours")
+    p.add_argument("--first-weight", metavar="W", help="position_based: first_touch_weight")
+    p.add_argument("--last-weight", metavar="W", help="position_based: last_touch_weight")
+    p.add_argument("--weighting", metavar="JSON", help='weighting_config as JSON, e.g. {"half_life_hours": 24}')
+
+
+def _weighting(args: argparse.Namespace, model_type: str) -> Any:
+    from attribtui.services.models import weighting_from_fields
+
+    if args.weighting is not None:
+        try:
+            return json.loads(args.weighting)
+        except ValueError as e:
+            raise UsageError(f"--weighting is not JSON ({e}); e.g. --weighting "
+                             "'{\"half_life_hours\": 24}'") from None
+    return weighting_from_fields(model_type, half_life=args.half_life, first=args.first_weight,
+                                 last=args.last_weight)
+
+
+def _open(args: argparse.Namespace) -> tuple[Any, Any, Any] | None:
+    from attribtui.infra.api import V2Client
+    from attribtui.infra.db import Database, DbError
+
+    profile = load_profile_or_none(args)
+    if profile is None:
+        return None
+    db = None
+    if profile.db.url:
+        try:
+            db = Database.from_profile(profile)
+        except DbError as e:
+            err(f"warning: {e}; inactive models are not shown")
+    return profile, V2Client(profile), db
+
+
+def _listing(client: Any, db: Any, profile: Any, primary: bool = False) -> Any:
+    from attribtui.services.models import load_models
+
+    return load_models(client, db, user_id=profile.api.user_id, primary=primary)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    opened = _open(args)
+    if opened is None:
+        return EXIT_UNKNOWN
+    profile, client, db = opened
+    try:
+        listing = _listing(client, db, profile)
+    finally:
+        client.close()
+        if db is not None:
+            db.close()
+    models = [x for x in listing.models if not args.type or x.type == args.type]
+    if args.format == "json":
+        doc = {"profile": profile.name, **listing.to_json(),
+               "models": [x.to_json() for x in models]}
+        json.dump(doc, sys.stdout, indent=2)
+        print()
+    else:
+        print(f"{'ID':>5}  {'NAME':28} {'TYPE':15} {'WEIGHTING':22} {'ACTIVE':6} {'DEFAULT':7} "
+              f"{'SLUG':26} UPDATED")
+        for x in models:
+            print(f"{x.model_id:>5}  {x.name[:28]:28} {x.type[:15]:15} {x.weighting_text[:22]:22} "
+                  f"{'yes' if x.is_active else 'no':6} {'yes' if x.is_default else 'no':7} "
+                  f"{x.slug[:26]:26} {_iso(x.updated_at)}{'  ' + x.note if x.note else ''}")
+            if x.problem:
+                print(f"{'':7}‼ {x.problem}")
+        for note in listing.notes:
+            err(f"note: {note}")
+    if listing.db_error:
+        err(f"warning: {listing.db_error}")
+    if listing.api_error:
+        err(listing.api_error)
+        return EXIT_UNKNOWN
+    return EXIT_OK
+
+
+def _iso(t: int) -> str:
+    from attribtui.infra import clock
+
+    return clock.iso(t) or ""
+
+
+def _plan(args: argparse.Namespace, client: Any, listing: Any, db: Any) -> Any:
+    from attribtui.services import models as core
+
+    if args.action == "create":
+        return core.plan_create(client, listing, name=args.name, model_type=args.model_type,
+                                weighting=_weighting(args, args.model_type), slug=args.slug,
+                                is_default=args.default, is_active=not args.inactive)
+    x = listing.get(args.model_id)
+    if x is None:
+        return None
+    if args.action == "activate":
+        return core.plan_activate(client, listing, x)
+    if args.action == "deactivate":
+        return core.plan_deactivate(client, listing, x, new_default=args.new_default,
+                                    no_default=args.no_default)
+    if args.action == "set-default":
+        return core.plan_set_default(client, listing, x)
+    if args.action == "update":
+        return core.plan_update(client, listing, x, name=args.name,
+                                weighting=_weighting(args, x.type),
+                                clear_weighting=args.clear_weighting, slug=args.slug)
+    return core.plan_delete(client, listing, x, db, cap=_cap(args))
+
+
+def _cap(args: argparse.Namespace) -> int:
+    from attribtui.services.models import BACKUP_CAP
+
+    cap = getattr(args, "backup_cap", None)
+    if cap is not None and cap < 1:
+        raise UsageError("--backup-cap must be a positive number of rows")
+    return cap or BACKUP_CAP
+
+
+def cmd_change(args: argparse.Namespace) -> int:
+    from attribtui.services.actions import headless_confirm, refused_in_read_only
+    from attribtui.services.models import execute
+
+    opened = _open(args)
+    if opened is None:
+        return EXIT_UNKNOWN
+    profile, client, db = opened
+    try:
+        if not args.dry_run and (why := refused_in_read_only(profile, f"models {args.action}")):
+            return _report(args, {"refused": why}, why, EXIT_WARN)
+        listing = _listing(client, db, profile)
+        if listing.api_error and args.action != "create" and listing.get(args.model_id) is None:
+            return _report(args, {"error": listing.api_error}, listing.api_error, EXIT_UNKNOWN)
+        action = _plan(args, client, listing, db)
+        if action is None:
+            msg = (f"model {args.model_id} is not a model of the API key's user "
+                   f"{listing.user_id}; see `attribtui models list`")
+            return _report(args, {"refused": msg}, msg, EXIT_WARN)
+        doc: dict[str, Any] = {"action": args.action, "dry_run": args.dry_run,
+                               "plan": {"title": action.plan.title,
+                                        "effects": action.plan.effects,
+                                        "requests": [s.shown for s in action.steps]}}
+        if action.noop:
+            return _report(args, {**doc, "noop": action.noop}, action.noop, EXIT_OK)
+        if action.refused:
+            doc.update(refused=action.refused, server_message=action.server_message)
+            return _report(args, doc, f"refused: {action.refused}", EXIT_WARN)
+        if args.dry_run:
+            if args.format != "json":
+                print(action.plan.title)
+                for e in action.plan.effects:
+                    print(f"  - {e}")
+                for s in action.steps:
+                    print(s.shown)
+                if action.rebuild:
+                    print("then rebuild:", *action.rebuild.commands(profile), sep="\n  ")
+                return EXIT_OK
+            doc["rebuild"] = action.rebuild.commands(profile) if action.rebuild else []
+            return _report(args, doc, "", EXIT_OK)
+        why = headless_confirm(profile, action.plan, yes=args.yes, confirm=args.confirm)
+        if why:
+            return _report(args, {**doc, "refused": why}, f"refused: {why}", EXIT_WARN)
+        out = execute(action, client, profile, db, cap=_cap(args))
+        doc.update(ok=out.ok, message=out.message, model=out.model_after,
+                   backup=str(out.backup) if out.backup else None,
+                   rebuild=out.rebuild_commands, no_rebuild=action.no_rebuild or None)
+        if args.format != "json":
+            if out.ok:
+                print(out.message)
+            else:
+                err(out.message)
+            if out.ok and out.rebuild_commands:
+                print(f"Rebuild the affected window ({action.rebuild.why}):")
+                for c in out.rebuild_commands:
+                    print(f"  {c}")
+            elif out.ok and action.no_rebuild:
+                print(action.no_rebuild[0].upper() + action.no_rebuild[1:] + ".")
+            return out.exit_code
+        return _report(args, doc, "" if out.ok else out.message, out.exit_code)
+    finally:
+        client.close()
+        if db is not None:
+            db.close()
+
+
+def _report(args: argparse.Namespace, doc: dict[str, Any], message: str, code: int) -> int:
+    """JSON on stdout with --json; messages on stderr (a plain "nothing to do" on stdout)."""
+    if args.format == "json":
+        json.dump(doc, sys.stdout, indent=2, default=str)
+        print()
+        if message and code:
+            err(message)
+    elif message and code:
+        err(message)
+    elif message:
+        print(message)
+    return code
+
+
+def cmd_sandbox_api(args: argparse.Namespace) -> int:
+    import threading
+
+    from sqlalchemy import create_engine, select
+
+    from attribtui.infra.config import redact_url
+    from attribtui.prosper import tables as pt
+    from attribtui.sandbox.emulator import base_url, serve
+    from attribtui.sandbox.seed import read_marker
+
+    try:
+        marker = read_marker(args.url)
+    except Exception as e:  # noqa: BLE001 - unreachable or not a database: one line
+        err(f"cannot open {redact_url(args.url)} ({type(e).__name__}); check --url")
+        return EXIT_UNKNOWN
+    if not marker:
+        # The emulator writes like Prosper202 does, outside attribtui's confirmations and
+        # read-only mode: only ever on a database the sandbox seeder created.
+        err(f"refused: {redact_url(args.url)} is not an attribtui sandbox (no marker table); "
+            "seed one with `attribtui sandbox seed --url ...`")
+        return EXIT_WARN
+    try:
+        server, _thread = serve(args.url, args.host, args.port)
+    except OSError as e:
+        err(f"cannot listen on {args.host}:{args.port} ({e.strerror}); pick another --port")
+        return EXIT_UNKNOWN
+    base = base_url(server)
+    print(f"v2 API emulator on {redact_url(args.url)} at {base}/api/v2 (Ctrl-C stops)", flush=True)
+    if args.show_keys:
+        engine = create_engine(args.url, hide_parameters=True)
+        try:
+            with engine.connect() as conn:
+                for r in conn.execute(select(pt.api_keys).limit(20)):
+                    print(f"  user {r.user_id}: apikey={r.api_key} permissions={r.scope}")
+        finally:
+            engine.dispose()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+    return EXIT_OK

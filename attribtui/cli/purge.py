@@ -1,0 +1,225 @@
+"""`attribtui purge` and `attribtui purge restore FILE`: headless surgical purge with backup."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from attribtui.cli.common import (
+    EXIT_CODES_HELP,
+    EXIT_FAIL,
+    EXIT_OK,
+    EXIT_UNKNOWN,
+    EXIT_WARN,
+    UsageError,
+    common_args,
+    err,
+    load_profile_or_none,
+    mutation_args,
+)
+
+
+def register(sub: argparse._SubParsersAction, sandbox: argparse._SubParsersAction) -> None:
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = sub.add_parser(
+        "purge", help="delete polluted journeys (202_conversion_touchpoints) with a backup first",
+        description="Select conversions by conv_id, or by user/campaign and a conv_time window; "
+        "back up every touchpoint row that will be deleted, delete in batches under the "
+        "one-operator lock, evict the journeys' cache keys, and print the backfill that rebuilds "
+        "them. `purge restore FILE` replays a backup exactly.",
+        epilog=EXIT_CODES_HELP, formatter_class=fmt)
+    common_args(p)
+    mutation_args(p)
+    p.add_argument("--conv-ids", metavar="IDS", help="conv_ids separated by commas or spaces")
+    p.add_argument("--user", type=int, help="user_id whose conversions in the window to purge")
+    p.add_argument("--campaign", type=int, help="campaign_id whose conversions in the window to purge")
+    p.add_argument("--start", help="window start (epoch or ISO-8601 UTC), with --user/--campaign")
+    p.add_argument("--end", help="window end (inclusive)")
+    p.add_argument("--batch-size", type=int, default=200, help="conversions per transaction (1-1000)")
+    p.set_defaults(func=cmd_purge)
+    rsub = p.add_subparsers(dest="purge_action", metavar="ACTION")
+    r = rsub.add_parser("restore", help="put a purge backup's rows back exactly",
+                        epilog=EXIT_CODES_HELP, formatter_class=fmt)
+    common_args(r)
+    mutation_args(r)
+    r.add_argument("file", type=Path, help="a backup file (see `attribtui paths`: backups)")
+    r.add_argument("--to-other-database", action="store_true",
+                   help="replay onto a database other than the one the backup was taken from")
+    r.set_defaults(func=cmd_restore)
+
+
+def _selection(args: argparse.Namespace) -> Any:
+    from attribtui.infra.clock import parse_instant
+    from attribtui.services.journeys import parse_conv_ids
+    from attribtui.services.purge import Selection
+
+    ids: list[int] = []
+    if args.conv_ids:
+        try:
+            ids = parse_conv_ids(args.conv_ids)
+        except ValueError as e:
+            raise UsageError(f"--conv-ids: {e}") from None
+    try:
+        start = parse_instant(args.start) if args.start else None
+        end = parse_instant(args.end) if args.end else None
+    except ValueError as e:
+        raise UsageError(f"--start/--end: {e}") from None
+    return Selection(ids, args.user, args.campaign, start, end)
+
+
+def _open(args: argparse.Namespace) -> tuple[Any, Any] | None:
+    from attribtui.infra.db import Database, DbError
+
+    profile = load_profile_or_none(args)
+    if profile is None:
+        return None
+    try:
+        return profile, Database.from_profile(profile)
+    except DbError as e:
+        err(str(e))
+        return None
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from attribtui.infra import clock
+    from attribtui.infra.db import DbError
+    from attribtui.services.purge import PurgeRefused, execute, plan
+
+    sel = _selection(args)
+    opened = _open(args)
+    if opened is None:
+        return EXIT_UNKNOWN
+    profile, db = opened
+    try:
+        the_plan = plan(db, sel)
+    except PurgeRefused as e:
+        err(f"refused: {e}")
+        return EXIT_WARN
+    except DbError as e:
+        err(str(e))
+        return EXIT_UNKNOWN
+    action = the_plan.action(profile)
+    if args.dry_run or not the_plan.touchpoint_rows:
+        _print_plan(args, profile, the_plan, action)
+        if not the_plan.touchpoint_rows and not args.dry_run:
+            err("nothing to purge: the selected conversions have no journey rows")
+        return EXIT_OK
+    result = _confirmed_run(args, profile, action, "purge",
+                            lambda: execute(db, profile, the_plan, batch_size=args.batch_size))
+    if isinstance(result, int):
+        return result
+    if args.format != "json":
+        print(f"Backed up {result.backed_up_rows} row(s) to {result.backup}")
+        print(f"Deleted {result.deleted_rows} row(s) of {len(result.deleted_conv_ids)} conversion(s).")
+        print(f"Cache: {result.cache}")
+        if result.error:
+            print(f"STOPPED: {result.error}")
+            print(f"Not deleted: {len(result.not_deleted_conv_ids)} conversion(s) "
+                  f"({', '.join(map(str, result.not_deleted_conv_ids[:20]))}); their rows are "
+                  "untouched and all selected rows are in the backup.")
+        print("Rebuild the journeys with the backfill for exactly the affected users and window:")
+        for a in result.affected:
+            print(f"  attribtui run backfill {' '.join(a.backfill_args())}"
+                  f"   # {a.conversions} conversion(s), {clock.iso(a.start)}..{clock.iso(a.end)}")
+    return EXIT_FAIL if result.error else EXIT_OK
+
+
+def _print_plan(args: argparse.Namespace, profile: Any, the_plan: Any, action: Any) -> None:
+    from attribtui.services.actions import where
+
+    if args.format == "json":
+        json.dump({"dry_run": True, "conv_ids": the_plan.conv_ids, "missing_ids": the_plan.missing_ids,
+                   "conversions": len(the_plan.conv_ids), "with_journey": the_plan.with_journey,
+                   "touchpoint_rows": the_plan.touchpoint_rows, "sample": the_plan.sample,
+                   "affected": [asdict(a) for a in the_plan.affected], "request": action.request},
+                  sys.stdout, indent=2)
+        print()
+        return
+    print("\n".join(["DRY RUN: " + action.title, *where(profile), *[f"  - {e}" for e in action.effects]]))
+    if the_plan.missing_ids:
+        print(f"Not found in 202_conversion_logs: {', '.join(map(str, the_plan.missing_ids))}")
+    print(f"Request: {action.request}")
+    if the_plan.sample:
+        print("Sample rows: touchpoint_id conv_id click_id click_time position created_at")
+        for row in the_plan.sample:
+            print("  " + " ".join(str(v) for v in row.values()))
+
+
+def _confirmed_run(args: argparse.Namespace, profile: Any, plan: Any, what: str,
+                   run: Callable[[], Any]) -> Any:
+    """Confirm (read-only, --yes, --confirm), run, print JSON if asked; an int is an exit code."""
+    from attribtui.infra.db import DbError
+    from attribtui.infra.locks import LockBusy, LockError
+    from attribtui.services import actions
+    from attribtui.services.purge import PurgeRefused
+
+    refused = actions.refused_in_read_only(profile, what) or actions.headless_confirm(
+        profile, plan, yes=args.yes, confirm=args.confirm)
+    if refused:
+        err(f"refused: {refused}")
+        return EXIT_WARN
+    try:
+        result = run()
+    except (PurgeRefused, LockBusy) as e:
+        err(f"refused: {e}")
+        return EXIT_WARN
+    except (LockError, DbError) as e:
+        err(str(e))
+        return EXIT_UNKNOWN
+    if args.format == "json":
+        json.dump(asdict(result), sys.stdout, indent=2)
+        print()
+    return result
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from attribtui.infra.db import DbError
+    from attribtui.services.actions import ActionPlan
+    from attribtui.services.purge import PurgeRefused, read_backup, restore
+
+    opened = _open(args)
+    if opened is None:
+        return EXIT_UNKNOWN
+    profile, db = opened
+    try:
+        header, rows = read_backup(args.file)
+        preview = restore(db, profile, args.file, dry_run=True,
+                          other_database=args.to_other_database)
+    except PurgeRefused as e:
+        err(f"refused: {e}")
+        return EXIT_WARN
+    except DbError as e:
+        err(str(e))
+        return EXIT_UNKNOWN
+    plan = ActionPlan(
+        title=f"Restore {len(rows)} journey row(s) of {len(preview.conv_ids)} conversion(s)",
+        effects=[f"From {args.file} (taken {header.get('created_at_iso')} on profile "
+                 f"{header.get('profile')}, database {header.get('database')}).",
+                 f"Replaces the {preview.replaced_rows} row(s) these conversions have now, after "
+                 "backing them up to a new file.", "One transaction per batch, under the lock."],
+        request="DELETE … WHERE conv_id IN (…); INSERT the backed-up rows with their ids",
+        typed=f"restore {len(preview.conv_ids)}" if len(preview.conv_ids) > 5 else None)
+    if args.dry_run:
+        if args.format == "json":
+            json.dump(asdict(preview), sys.stdout, indent=2)
+            print()
+        else:
+            print("DRY RUN: " + plan.title)
+            print("\n".join(f"  - {e}" for e in plan.effects))
+        return EXIT_OK
+    result = _confirmed_run(args, profile, plan, "restore",
+                            lambda: restore(db, profile, args.file,
+                                            other_database=args.to_other_database))
+    if isinstance(result, int):
+        return result
+    if args.format != "json":
+        print(f"Restored {result.restored_rows} row(s); replaced {result.replaced_rows} "
+              f"(saved first to {result.pre_restore_backup}).")
+        if result.error:
+            print(f"STOPPED: {result.error}")
+    return EXIT_FAIL if result.error else EXIT_OK

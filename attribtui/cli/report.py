@@ -1,0 +1,88 @@
+"""`attribtui report`: write the incident report (Markdown + JSON) for a time range or a rollback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from attribtui.cli.common import (
+    EXIT_CODES_HELP,
+    EXIT_OK,
+    EXIT_UNKNOWN,
+    EXIT_WARN,
+    UsageError,
+    common_args,
+    err,
+    load_profile_or_none,
+)
+
+
+def register(sub: argparse._SubParsersAction, sandbox: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report", help="write an incident report (Markdown + JSON) of what the console did",
+        description="Timeline of console actions with their results, check runs before and "
+        "after, models changed, jobs with outcomes and log tails, purge backups and the "
+        "202_attribution_audit rows of the range. Secrets redacted. Default range: the last 24 h.",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    common_args(p)
+    p.add_argument("--rollback", metavar="ID", help="report on this rollback walkthrough")
+    p.add_argument("--since", help="range start (epoch, ISO-8601 UTC, or a duration ago like 6h)")
+    p.add_argument("--until", help="range end (default: now)")
+    p.set_defaults(func=cmd_report)
+
+
+def _when(text: str, now: int) -> int:
+    from attribtui.infra.clock import parse_when
+
+    try:
+        return parse_when(text, now)
+    except ValueError:
+        raise UsageError(f"'{text}' is not a time or a duration; use e.g. "
+                         "2026-11-26T10:00:00Z, an epoch, now, or 6h") from None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from attribtui.infra import clock
+    from attribtui.infra.db import Database, DbError
+    from attribtui.services import report
+
+    now = clock.now()
+    rollback = None
+    if args.rollback:
+        if args.since or args.until:
+            raise UsageError("--rollback and --since/--until exclude each other")
+        from attribtui.services.rollback import RollbackError, load_state
+
+        try:
+            rollback = load_state(args.rollback)
+        except RollbackError as e:
+            err(f"refused: {e}")
+            return EXIT_WARN
+        since, until = rollback["started_at"], rollback.get("ended_at") or now
+    else:
+        since = _when(args.since, now) if args.since else now - 86400
+        until = _when(args.until, now) if args.until else now
+    if since >= until:
+        raise UsageError("--since must be before --until")
+    profile = load_profile_or_none(args)
+    if profile is None:
+        return EXIT_UNKNOWN
+    db = None
+    try:
+        db = Database.from_profile(profile) if profile.db.url else None
+    except DbError as e:
+        err(f"warning: no audit rows in the report: {e}")
+    doc = report.build(profile, db, since, until, rollback=rollback)
+    md, js = report.write(doc)
+    if db is not None:
+        db.close()
+    if args.format == "json":
+        json.dump({"markdown": str(md), "json": str(js), "report": doc}, sys.stdout, indent=2,
+                  default=str)
+        print()
+    else:
+        print(f"Report written: {md}\n           and {js}")
+        if doc.get("audit_note"):
+            err(doc["audit_note"])
+    return EXIT_OK

@@ -1,0 +1,338 @@
+"""The Prosper202 v2 API client: the unauthenticated health probe and `V2Client`.
+
+The v2 API key travels in the URL (query string), so: httpx's own request logging is silenced,
+every URL we show is redacted, and status polling uses only `/api/v2/health`, which needs no key
+(DESIGN, production safety 4).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from attribtui.infra.config import redact_text, redact_url
+
+HEALTH_PATH = "/api/v2/health"
+HEALTH_EXPECTED = {"error": False, "message": "Attribution API ready"}
+
+# httpx logs every request URL at INFO; a URL may carry the API key.
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
+
+
+@dataclass(frozen=True)
+class HealthResult:
+    """The answer of GET {base_url}/api/v2/health. `status` is "ok" or "fail"."""
+
+    ok: bool
+    message: str
+    http_status: int | None = None
+    ms: float | None = None
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.ok else "fail"
+
+
+def health_url(base_url: str) -> str:
+    return base_url.rstrip("/") + HEALTH_PATH
+
+
+def health(base_url: str, timeout_s: float = 5.0) -> HealthResult:
+    """Probe the health route without any API key; never raises for network trouble."""
+    url = health_url(base_url)
+    shown = redact_url(url)
+    t0 = time.perf_counter()
+    try:
+        with httpx.Client(timeout=timeout_s, follow_redirects=False) as client:
+            resp = client.get(url, headers={"Accept": "application/json"})
+    except httpx.TimeoutException:
+        return HealthResult(False, f"no answer from {shown} within {timeout_s:g} s")
+    except httpx.HTTPError as e:
+        reason = type(e).__name__
+        detail = str(e).split("\n")[0][:120]
+        return HealthResult(False, f"cannot reach {shown} ({reason}: {redact_url(detail)})")
+    except (httpx.InvalidURL, ValueError):
+        return HealthResult(False, f"api.base_url {shown!r} is not a valid URL; fix it")
+    ms = (time.perf_counter() - t0) * 1000
+    code = resp.status_code
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    if code == 200 and body == HEALTH_EXPECTED:
+        return HealthResult(True, f"{HEALTH_EXPECTED['message']} ({ms:.0f} ms)", code, ms)
+    if code != 200:
+        return HealthResult(False, f"{shown} answered HTTP {code}; expected 200", code, ms)
+    if not isinstance(body, dict):
+        return HealthResult(
+            False, f"{shown} did not answer JSON (is api.base_url the Prosper202 root?)", code, ms
+        )
+    message = str(body.get("message", ""))[:120]
+    return HealthResult(False, f"{shown} answered unexpectedly: {message or body!r}", code, ms)
+
+
+# ---------------------------------------------------------------------------------------------
+# The v2 attribution client
+#
+# Every error is an ApiError subclass whose str() is one sentence naming what failed and the
+# likely fix; the server's own message (a 400's validation text) is kept in `server_message`.
+# No error is chained to the httpx exception (its request carries the URL, and so the key).
+
+log = logging.getLogger("attribtui.api")
+
+ATTRIBUTION_PATH = "/api/v2/attribution"
+GET_RETRIES = 2  # extra attempts for a GET whose connection failed
+RETRY_DELAYS_S = (0.2, 0.5)
+
+
+class ApiError(Exception):
+    """A v2 API call that did not succeed: one sentence with the likely fix."""
+
+    exit_code = 3  # DESIGN: could not tell (unreachable, auth, server error)
+
+    def __init__(self, message: str, *, status: int | None = None,
+                 server_message: str | None = None, request: str = "") -> None:
+        super().__init__(message)
+        self.status, self.server_message, self.request = status, server_message, request
+
+
+class NotConfigured(ApiError):
+    """No api.base_url or no key in the profile."""
+
+
+class Unauthorized(ApiError):
+    """401: no key, or a key Prosper202 does not know."""
+
+
+class Forbidden(ApiError):
+    """403: the key's user lacks the attribution permission."""
+
+
+class Invalid(ApiError):
+    """400: Prosper202 refused the request as invalid; nothing changed."""
+
+    exit_code = 1
+
+
+class ServerError(ApiError):
+    """5xx, or an answer that is not the v2 envelope (HTML page, Slim error, wrong route)."""
+
+
+class Unreachable(ApiError):
+    """Connection refused, timeout, TLS failure: the request may not have arrived."""
+
+
+class ReadOnlyRefused(ApiError):
+    """A read-only profile never sends a non-GET request."""
+
+    exit_code = 1
+
+
+class _RedactingFilter(logging.Filter):
+    """Belt and braces: if someone turns httpx logging back on, the key still never shows."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if "?" in text:
+            record.msg, record.args = redact_url(text), None
+        return True
+
+
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).addFilter(_RedactingFilter())
+
+
+@dataclass
+class ApiResponse:
+    """A successful call: the envelope's data (None for 204) and its pagination if any."""
+
+    status: int
+    data: Any
+    pagination: dict[str, Any] | None = None
+    ms: float = 0.0
+
+
+class V2Client:
+    """httpx client for /api/v2/attribution with the profile's base URL, key and timeout.
+
+    The key goes in the query string only (facts section 2) and is redacted from everything we
+    log, raise or return. GETs retry briefly on connection errors; PATCH/POST/DELETE never retry.
+    A read-only profile refuses every non-GET request before anything is sent.
+    """
+
+    def __init__(self, profile: Any, *, timeout_s: float | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.profile = profile
+        self.base_url = (profile.api.base_url or "").rstrip("/")
+        self.key = profile.api.resolved_key()
+        self.timeout_s = timeout_s if timeout_s is not None else profile.api.timeout_s
+        self.read_only = bool(profile.read_only)
+        self._secrets = [s for s in [self.key, *profile.secrets()] if s]
+        self._http = httpx.Client(timeout=self.timeout_s, follow_redirects=False,
+                                  headers={"Accept": "application/json"}, transport=transport)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> V2Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the routes ------------------------------------------------------------------------------
+
+    def health(self) -> HealthResult:
+        return health(self.base_url, self.timeout_s) if self.base_url else HealthResult(
+            False, "api.base_url is not set")
+
+    def list_models(self, type: str | None = None) -> list[dict[str, Any]]:  # noqa: A002
+        """GET /models: the ACTIVE models of the key's user only (facts section 2)."""
+        return self.call("GET", "/models", params={"type": type} if type else None).data
+
+    def create_model(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self.call("POST", "/models", json_body=body).data
+
+    def update_model(self, model_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """PATCH /models/{id}: note the slug is recomputed on every PATCH."""
+        return self.call("PATCH", f"/models/{int(model_id)}", json_body=body).data
+
+    def delete_model(self, model_id: int) -> None:
+        self.call("DELETE", f"/models/{int(model_id)}")
+
+    def snapshots(self, model_id: int, start_hour: int, end_hour: int, scope: str = "global",
+                  limit: int = 500, offset: int = 0) -> ApiResponse:
+        """Both hours explicit: the server defaults them to now (facts section 2)."""
+        params = {"start_hour": start_hour, "end_hour": end_hour, "scope": scope,
+                  "limit": limit, "offset": offset}
+        return self.call("GET", f"/models/{int(model_id)}/snapshots", params=params)
+
+    def metrics(self, model_id: int, start_hour: int, end_hour: int, scope: str = "global",
+                limit: int = 168) -> dict[str, Any]:
+        params = {"model_id": model_id, "start_hour": start_hour, "end_hour": end_hour,
+                  "scope": scope, "limit": limit}
+        return self.call("GET", "/metrics", params=params).data
+
+    # -- the machinery ---------------------------------------------------------------------------
+
+    def describe(self, method: str, path: str, params: dict[str, Any] | None = None,
+                 json_body: Any = None) -> str:
+        """The exact request as shown to an operator (--dry-run, confirmations): key redacted."""
+        shown = redact_url(str(self._url(path, params)))
+        body = f" {json.dumps(json_body, sort_keys=True)}" if json_body is not None else ""
+        return f"{method} {shown}{body}"
+
+    def _url(self, path: str, params: dict[str, Any] | None) -> httpx.URL:
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        query["apikey"] = self.key or ""
+        try:
+            return httpx.URL(self.base_url + ATTRIBUTION_PATH + path, params=query)
+        except (httpx.InvalidURL, ValueError, TypeError):
+            # Never chained: the exception's locals hold the key.
+            raise NotConfigured(f"api.base_url {redact_url(self.base_url)!r} is not a valid URL; "
+                                "set it to the Prosper202 root, e.g. https://p202.example.com"
+                                ) from None
+
+    def call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+             json_body: Any = None) -> ApiResponse:
+        shown = self.describe(method, path, params, json_body)
+        if not self.base_url:
+            raise NotConfigured("api.base_url is not set for this profile; set it to the "
+                                "Prosper202 root (e.g. https://p202.example.com)", request=shown)
+        if not self.key:
+            raise NotConfigured("no v2 API key for this profile; set api.key_env to the name of a "
+                                "variable holding it (or api.key)", request=shown)
+        if method != "GET" and self.read_only:
+            raise ReadOnlyRefused(f"profile '{self.profile.name}' is read-only: {method} was not "
+                                  "sent; use a profile without read_only = true", request=shown)
+        url = self._url(path, params)
+        attempts = 1 + (GET_RETRIES if method == "GET" else 0)
+        t0 = time.perf_counter()
+        for attempt in range(attempts):
+            try:
+                resp = self._http.request(method, url, json=json_body)
+                break
+            except (httpx.ConnectError, httpx.ConnectTimeout) as e:
+                if attempt + 1 < attempts and not _is_tls(e):
+                    time.sleep(RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)])
+                    continue
+                raise self._unreachable(e, shown) from None
+            except httpx.HTTPError as e:
+                raise self._unreachable(e, shown) from None
+            except (httpx.InvalidURL, ValueError) as e:  # e.g. a non-numeric port
+                raise NotConfigured(f"api.base_url {redact_url(self.base_url)!r} is not usable "
+                                    f"({type(e).__name__}); fix the URL", request=shown) from None
+        ms = (time.perf_counter() - t0) * 1000
+        log.debug("%s -> HTTP %s (%.0f ms)", shown, resp.status_code, ms)
+        return self._parse(resp, shown, ms)
+
+    def _clean(self, text: str) -> str:
+        return redact_text(redact_url(text), self._secrets)
+
+    def _unreachable(self, e: httpx.HTTPError, shown: str) -> ApiError:
+        host = redact_url(self.base_url)
+        if isinstance(e, httpx.TimeoutException):
+            what = (f"no answer from the v2 API at {host} within {self.timeout_s:g} s "
+                    f"({type(e).__name__})")
+            fix = "check the server, or raise api.timeout_s; a write may or may not have happened"
+        elif _is_tls(e):
+            what = f"TLS handshake with {host} failed ({self._clean(str(e))[:100]})"
+            fix = "check the certificate and that api.base_url uses the right scheme"
+        else:
+            what = f"cannot reach the v2 API at {host} ({self._clean(str(e))[:100] or type(e).__name__})"
+            fix = "check api.base_url and that Prosper202 is running"
+        return Unreachable(f"{what}; {fix}", request=shown)
+
+    def _parse(self, resp: httpx.Response, shown: str, ms: float) -> ApiResponse:
+        code = resp.status_code
+        host = redact_url(self.base_url)
+        if code == 204:
+            return ApiResponse(code, None, ms=ms)
+        try:
+            body = resp.json()
+        except ValueError:
+            body = None
+        envelope = isinstance(body, dict) and isinstance(body.get("error"), bool)
+        message = self._clean(str(body.get("message", ""))) if envelope else ""
+        if 200 <= code < 300 and envelope and body["error"] is False:
+            return ApiResponse(code, body.get("data"), body.get("pagination"), ms)
+        if code == 401:
+            raise Unauthorized(
+                f"the v2 API refused the key (401 {message or 'Unauthorized'}); check the key "
+                "named by api.key_env (it goes in the query string as apikey)",
+                status=code, server_message=message or None, request=shown)
+        if code == 403:
+            raise Forbidden(
+                f"the key's user lacks permission (403 {message or 'Forbidden'}); grant "
+                "view_attribution_reports / manage_attribution_models to the user's role",
+                status=code, server_message=message or None, request=shown)
+        if code == 400 and envelope:
+            raise Invalid(f"Prosper202 refused the request (400): {message} Nothing changed.",
+                          status=code, server_message=message, request=shown)
+        kind = resp.headers.get("content-type", "").split(";")[0] or "no content type"
+        if code >= 500:
+            detail = f"{message}" if envelope else (
+                "Slim Application Error" if isinstance(body, dict) and body.get("message") ==
+                "Slim Application Error" else f"a {kind} body, not the v2 envelope")
+            raise ServerError(
+                f"the v2 API at {host} failed with HTTP {code} ({detail}); check the Prosper202 "
+                "error log (a model row it cannot parse, e.g. a v3-only type, does this: see "
+                "`attribtui check --only models`)", status=code, request=shown)
+        if code in (404, 405):
+            raise ServerError(
+                f"{host} answered HTTP {code} for {shown.split(' ')[0]} {ATTRIBUTION_PATH}: is "
+                "api.base_url the Prosper202 root, and is /api/v2 routed (nginx needs try_files "
+                "… /api/v2/index.php)?", status=code, request=shown)
+        raise ServerError(
+            f"the v2 API at {host} answered HTTP {code} with {kind} that is not the v2 envelope; "
+            "check api.base_url points at Prosper202", status=code, request=shown)
+
+
+def _is_tls(e: Exception) -> bool:
+    return "SSL" in str(e) or "TLS" in str(e) or "CERTIFICATE" in str(e).upper()

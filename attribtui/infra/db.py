@@ -1,0 +1,463 @@
+"""The safe data layer: bounded, cancellable, read-only-by-default access to a Prosper202 database.
+
+Production-safety promises 1, 3 and 4 (DESIGN) live here:
+- every read runs under a statement timeout (MariaDB `max_statement_time`, MySQL
+  `max_execution_time`, SQLite a progress-handler deadline) in a read-only session, with PyMySQL
+  socket timeouts above it so a half-open connection cannot hang a worker;
+- a running read can be cancelled (`KILL QUERY` on a second connection; `interrupt()` on SQLite);
+- writes go through `write()`, which a read-only profile refuses;
+- engines hide bound parameters, and every error is one line that never carries them.
+Reads go to `db.read_url` (a replica) when configured; `primary=True` reads (verification right
+after an action) always go to the primary.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine, Row, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.sql import Executable
+
+from attribtui.infra.config import describe_db_url
+
+T = TypeVar("T")
+
+# MySQL/MariaDB error numbers we translate into one clear sentence.
+ER_CANT_CONNECT = {2002, 2003, 2005, 2006}
+ER_LOST = {2013, 2055}
+ER_ACCESS_DENIED = {1044, 1045, 1698}
+ER_BAD_DB = 1049
+ER_INTERRUPTED = 1317
+ER_STATEMENT_TIMEOUT = {1969, 3024}
+ER_READ_ONLY = {1792}
+ER_NO_SUCH_TABLE = 1146
+
+
+class DbError(Exception):
+    """A database problem, as one line an operator can act on."""
+
+
+class NotConfigured(DbError):
+    pass
+
+
+class DbUnreachable(DbError):
+    pass
+
+
+class QueryTimeout(DbError):
+    pass
+
+
+class QueryCancelled(DbError):
+    pass
+
+
+class ReadOnlyError(DbError):
+    pass
+
+
+class MissingTable(DbError):
+    """A table the query needs does not exist (reported by schema.tables)."""
+
+
+describe_url = describe_db_url
+
+
+@dataclass
+class _Running:
+    kind: str  # "mysql" | "sqlite"
+    handle: Any  # server thread id (mysql) or the sqlite3 connection
+
+
+class Database:
+    """Engines for one profile: primary (writes), read (replica or primary), verify (primary)."""
+
+    def __init__(
+        self,
+        url: str | None,
+        *,
+        read_url: str | None = None,
+        statement_timeout_ms: int = 5000,
+        connect_timeout_s: float = 5.0,
+        read_only: bool = False,
+        profile: str = "",
+    ) -> None:
+        if not url:
+            raise NotConfigured(
+                f"no database configured for profile '{profile or 'env'}'; set db.url in the "
+                "profile or export ATTRIBTUI_DB_URL=mysql+pymysql://user@host:3306/prosper202"
+            )
+        try:
+            self.backend = make_url(url).get_backend_name()
+            make_url(url).port  # noqa: B018 - a bad port raises here, not at connect time
+        except (ArgumentError, ValueError):
+            raise DbError(
+                "db.url is not a database URL; use e.g. mysql+pymysql://user:pass@host:3306/prosper202"
+            ) from None
+        if self.backend not in ("mysql", "mariadb", "sqlite"):
+            raise DbError(f"db.url uses '{self.backend}'; attribtui supports MariaDB/MySQL and SQLite")
+        self.url = url
+        self.read_url = read_url
+        self.statement_timeout_ms = statement_timeout_ms
+        self.connect_timeout_s = connect_timeout_s
+        self.read_only = read_only
+        self.profile = profile
+        self._engines: dict[str, Engine] = {}
+        self._lock = threading.Lock()
+        self._running: dict[int, _Running] = {}
+        self._cancelled: set[int] = set()
+        self._held = threading.local()
+
+    @classmethod
+    def from_profile(cls, profile: Any) -> Database:
+        return cls(
+            profile.db.url,
+            read_url=profile.db.read_url,
+            statement_timeout_ms=profile.db.statement_timeout_ms,
+            connect_timeout_s=profile.db.connect_timeout_s,
+            read_only=profile.read_only,
+            profile=profile.name,
+        )
+
+    # -- engines ---------------------------------------------------------------------------------
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.backend == "sqlite"
+
+    @property
+    def has_replica(self) -> bool:
+        return bool(self.read_url) and self.read_url != self.url
+
+    @property
+    def label(self) -> str:
+        return describe_url(self.url)
+
+    def _engine_role(self, role: str) -> str:
+        return "verify" if role == "read" and not self.has_replica else role
+
+    def engine(self, role: str = "read") -> Engine:
+        """role: 'write' (primary, read-write), 'read' (replica or primary), 'verify' (primary)."""
+        role = self._engine_role(role)
+        with self._lock:
+            if role not in self._engines:
+                url = self.read_url if role == "read" else self.url
+                self._engines[role] = self._make_engine(url, read_only=role != "write")
+            return self._engines[role]
+
+    def _make_engine(self, url: str, *, read_only: bool) -> Engine:
+        timeout_s = self.statement_timeout_ms / 1000
+        if self.is_sqlite:
+            eng = create_engine(
+                url,
+                hide_parameters=True,
+                connect_args={"timeout": 15, "check_same_thread": False},
+            )
+            return sqlite_pragmas(eng, read_only=read_only)
+        try:
+            eng = create_engine(
+                url,
+                hide_parameters=True,
+                pool_pre_ping=True,
+                pool_recycle=3600,
+                pool_size=4,
+                max_overflow=4,
+                connect_args={
+                    "connect_timeout": max(1, int(self.connect_timeout_s)),
+                    # The handshake is bounded by the connect timeout too (a host that accepts
+                    # TCP but never speaks must fail fast); _mysql_setup raises it afterwards.
+                    "read_timeout": max(1, int(self.connect_timeout_s)),
+                    "write_timeout": int(timeout_s + 15),
+                    "charset": "utf8mb4",
+                },
+            )
+        except NoSuchModuleError as e:
+            raise DbError(f"db.url driver is not available ({e}); use mysql+pymysql://") from None
+
+        @event.listens_for(eng, "connect")
+        def _mysql_setup(dbapi_conn: Any, _rec: Any) -> None:
+            mariadb = "mariadb" in dbapi_conn.get_server_info().lower()
+            cur = dbapi_conn.cursor()
+            try:
+                if mariadb:
+                    cur.execute(f"SET SESSION max_statement_time = {timeout_s:.3f}")
+                else:
+                    cur.execute(f"SET SESSION max_execution_time = {self.statement_timeout_ms}")
+                cur.execute("SET SESSION time_zone = '+00:00'")
+                if read_only:
+                    cur.execute("SET SESSION TRANSACTION READ ONLY")
+            finally:
+                cur.close()
+            dbapi_conn.attribtui_mariadb = mariadb
+            # PyMySQL applies _read_timeout on every read; above the statement timeout so the
+            # server, not the socket, ends a long query (and a half-open socket still ends).
+            dbapi_conn._read_timeout = int(timeout_s + 15)
+
+        return eng
+
+    def close(self) -> None:
+        with self._lock:
+            for eng in self._engines.values():
+                eng.dispose()
+            self._engines.clear()
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    def read(
+        self,
+        sql: str | Executable,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout_ms: int | None = None,
+        primary: bool = False,
+    ) -> list[Row]:
+        """Run one bounded read and return all rows. The caller's SQL must carry a LIMIT/window."""
+        stmt = text(sql) if isinstance(sql, str) else sql
+        with self._connection("verify" if primary else "read", timeout_ms) as conn:
+            return list(conn.execute(stmt, dict(params or {})))
+
+    def scalar(self, sql: str | Executable, params: Mapping[str, Any] | None = None, **kw: Any) -> Any:
+        rows = self.read(sql, params, **kw)
+        return rows[0][0] if rows else None
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Reuse one connection per role for a burst of reads in this thread (a check run).
+
+        Without it every read checks a connection out of the pool, pings it and resets it on
+        return: three extra round trips per query.
+        """
+        if getattr(self._held, "conns", None) is not None:
+            yield
+            return
+        self._held.conns = {}
+        try:
+            yield
+        finally:
+            conns, self._held.conns = self._held.conns, None
+            for conn in conns.values():
+                with contextlib.suppress(Exception):
+                    conn.close()
+
+    def _checkout(self, role: str) -> contextlib.AbstractContextManager[Connection]:
+        held = getattr(self._held, "conns", None)
+        if held is None:
+            return self.engine(role).connect()
+        role = self._engine_role(role)
+        if role not in held:
+            held[role] = self.engine(role).connect()
+        return contextlib.nullcontext(held[role])
+
+    def _drop_held(self, role: str) -> None:
+        role = self._engine_role(role)
+        held = getattr(self._held, "conns", None)
+        if held and role in held:
+            with contextlib.suppress(Exception):
+                held.pop(role).close()
+
+    @contextlib.contextmanager
+    def _connection(self, role: str, timeout_ms: int | None) -> Iterator[Connection]:
+        token = threading.get_ident()
+        try:
+            with self._checkout(role) as conn:
+                raw = conn.connection.dbapi_connection
+                if self.is_sqlite:
+                    self._arm_sqlite_deadline(raw, timeout_ms or self.statement_timeout_ms)
+                    running = _Running("sqlite", raw)
+                else:
+                    running = _Running("mysql", raw.thread_id())
+                    if timeout_ms:
+                        self._set_timeout(conn, timeout_ms)
+                with self._lock:
+                    self._running[token] = running
+                try:
+                    yield conn
+                    conn.rollback()
+                finally:
+                    with self._lock:
+                        self._running.pop(token, None)
+                    if self.is_sqlite:
+                        raw.set_progress_handler(None, 0)
+                    elif timeout_ms:
+                        self._set_timeout(conn, self.statement_timeout_ms)
+        except DbError:
+            self._drop_held(role)
+            raise
+        except (DBAPIError, SQLAlchemyError, OSError) as e:
+            self._drop_held(role)
+            raise self._translate(e, timeout_ms or self.statement_timeout_ms, token) from None
+        finally:
+            with self._lock:
+                self._cancelled.discard(token)
+
+    def _set_timeout(self, conn: Connection, timeout_ms: int) -> None:
+        raw = conn.connection.dbapi_connection
+        if getattr(raw, "attribtui_mariadb", True):
+            conn.exec_driver_sql(f"SET SESSION max_statement_time = {timeout_ms / 1000:.3f}")
+        else:
+            conn.exec_driver_sql(f"SET SESSION max_execution_time = {int(timeout_ms)}")
+
+    def _arm_sqlite_deadline(self, raw: sqlite3.Connection, timeout_ms: int) -> None:
+        deadline = time.monotonic() + timeout_ms / 1000
+        raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    def write(self, fn: Callable[[Connection], T], *, what: str = "this change") -> T:
+        """Run fn in one transaction on the primary. Read-only profiles refuse (promise 3)."""
+        if self.read_only:
+            raise ReadOnlyError(
+                f"profile '{self.profile}' is read-only: {what} was not made; use a profile "
+                "without read_only = true"
+            )
+        token = threading.get_ident()
+        try:
+            with self.engine("write").begin() as conn:
+                raw = conn.connection.dbapi_connection
+                with self._lock:
+                    self._running[token] = (
+                        _Running("sqlite", raw) if self.is_sqlite else _Running("mysql", raw.thread_id())
+                    )
+                try:
+                    return fn(conn)
+                finally:
+                    with self._lock:
+                        self._running.pop(token, None)
+        except DbError:
+            raise
+        except (DBAPIError, SQLAlchemyError, OSError) as e:
+            raise self._translate(e, self.statement_timeout_ms, token) from None
+
+    # -- cancel ----------------------------------------------------------------------------------
+
+    def cancel(self) -> int:
+        """Stop every query this Database is running now; returns how many were signalled."""
+        with self._lock:
+            running = dict(self._running)
+            self._cancelled.update(running)
+        if not running:
+            return 0
+        mysql_ids = [r.handle for r in running.values() if r.kind == "mysql"]
+        for r in running.values():
+            if r.kind == "sqlite":
+                r.handle.interrupt()
+        if mysql_ids:
+            # A fresh connection outside the pools: the pooled ones may all be busy.
+            eng = create_engine(self.url, hide_parameters=True, poolclass=_null_pool(),
+                                connect_args={"connect_timeout": max(1, int(self.connect_timeout_s)),
+                                              "read_timeout": 10, "write_timeout": 10})
+            try:
+                with eng.connect() as conn:
+                    for tid in mysql_ids:
+                        with contextlib.suppress(DBAPIError):
+                            conn.exec_driver_sql(f"KILL QUERY {int(tid)}")
+            except (DBAPIError, SQLAlchemyError, OSError) as e:
+                raise self._translate(e, self.statement_timeout_ms, -1) from None
+            finally:
+                eng.dispose()
+        return len(running)
+
+    # -- errors ----------------------------------------------------------------------------------
+
+    def _translate(self, e: Exception, timeout_ms: int, token: int) -> DbError:
+        where = self.label
+        orig = getattr(e, "orig", None) or e
+        code = orig.args[0] if getattr(orig, "args", None) and isinstance(orig.args[0], int) else None
+        with self._lock:
+            cancelled = token in self._cancelled
+        msg = str(orig.args[1]) if code is not None and len(orig.args) > 1 else str(orig)
+        if isinstance(orig, sqlite3.OperationalError) and "interrupted" in msg:
+            if cancelled:
+                return QueryCancelled("query cancelled")
+            return QueryTimeout(
+                f"query exceeded {timeout_ms} ms (db.statement_timeout_ms) and was stopped; "
+                "narrow the window or raise the timeout"
+            )
+        if code in ER_STATEMENT_TIMEOUT:
+            return QueryTimeout(
+                f"query exceeded {timeout_ms} ms (db.statement_timeout_ms) and was stopped; "
+                "narrow the window or raise the timeout"
+            )
+        if code == ER_INTERRUPTED:
+            return QueryCancelled("query cancelled") if cancelled else DbError(
+                f"query on {where} was interrupted by the server (killed by another session?)"
+            )
+        if code in ER_CANT_CONNECT or code in ER_LOST:
+            reason = msg.split("(")[-1].rstrip(")") if "(" in msg else msg
+            verb = "lost the connection to" if code in ER_LOST else "cannot reach"
+            return DbUnreachable(
+                f"{verb} the database at {where} ({reason}); check db.url and that the server "
+                f"is running (connect timeout {self.connect_timeout_s:g} s)"
+            )
+        if code in ER_ACCESS_DENIED:
+            return DbUnreachable(
+                f"the database at {where} refused the login; check the user and password in db.url"
+            )
+        if code == ER_BAD_DB:
+            return DbUnreachable(f"database not found at {where}; check the database name in db.url")
+        if code == ER_NO_SUCH_TABLE or "no such table" in msg:
+            name = msg.split("'")[1].split(".")[-1] if "'" in msg else msg.split(":")[-1].strip()
+            return MissingTable(f"table {name} is missing on {where} (see schema.tables)")
+        if code in ER_READ_ONLY or "readonly database" in msg:
+            return ReadOnlyError(f"the session on {where} is read-only; this read tried to write")
+        if isinstance(orig, sqlite3.OperationalError) and "unable to open" in msg:
+            return DbUnreachable(f"cannot open {where}; check db.url")
+        first = msg.strip().splitlines()[0] if msg.strip() else type(orig).__name__
+        return DbError(f"database error on {where}: {first[:300]}")
+
+    # -- probes ----------------------------------------------------------------------------------
+
+    def ping(self, *, primary: bool = False) -> float:
+        """Round-trip a trivial query; returns milliseconds."""
+        t0 = time.perf_counter()
+        self.read("SELECT 1", primary=primary, timeout_ms=2000)
+        return (time.perf_counter() - t0) * 1000
+
+    def server_clock(self) -> tuple[float, float]:
+        """(server epoch seconds, local wall-clock epoch at the midpoint of the round trip).
+
+        DESIGN's one exception to the clock rule: this compares the server with the real wall
+        clock, never with clock.now().
+        """
+        sql = "SELECT strftime('%s','now')" if self.is_sqlite else "SELECT UNIX_TIMESTAMP(NOW(6))"
+        t0 = time.time()
+        server = float(self.scalar(sql, primary=True))
+        t1 = time.time()
+        return server, (t0 + t1) / 2
+
+
+def sqlite_pragmas(engine: Engine, *, read_only: bool = False, busy_ms: int = 15000) -> Engine:
+    """The demo's SQLite, shared by the console, the emulator, the stand-ins and the seeder:
+    WAL so readers never block the writer, a busy timeout for concurrent writers, a small page
+    cache (several connections stay open), and query_only for read engines."""
+
+    @event.listens_for(engine, "connect")
+    def _setup(dbapi_conn: sqlite3.Connection, _rec: Any) -> None:
+        dbapi_conn.execute("PRAGMA journal_mode=WAL")
+        dbapi_conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        dbapi_conn.execute("PRAGMA cache_size=-1024")
+        if read_only:
+            dbapi_conn.execute("PRAGMA query_only=ON")
+
+    return engine
+
+
+def _null_pool() -> type:
+    from sqlalchemy.pool import NullPool
+
+    return NullPool
+
+
+def in_clause(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+    """':name_0, :name_1, ...' plus its bound parameters, for an IN list that stays parameterised."""
+    keys = [f"{name}_{i}" for i in range(len(values))]
+    return ", ".join(f":{k}" for k in keys), dict(zip(keys, values, strict=True))

@@ -1,0 +1,156 @@
+"""`attribtui demo`: the embedded Prosper202 sandbox on SQLite, under the data dir.
+
+The demo database is reused between runs, and reseeded when older than 6 h (its findings, such
+as a stale heartbeat, are relative to the time it was seeded), but never while a job or a
+walkthrough of the demo is live. Seeding writes a new file and swaps it in atomically, so a
+half-seeded demo is never opened.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from attribtui.infra import clock
+from attribtui.infra.config import ApiConfig, DbConfig, JobsConfig, Profile, data_dir
+
+MAX_AGE_S = 6 * 3600
+CONVERSIONS = 2000
+PROFILE_NAME = "demo"
+DEMO_USER_ID = 1  # the seeded user with both attribution permissions
+API_KEY_VAR = "P202_DEMO_API_KEY"  # looked up in _api_env, never in os.environ
+
+Progress = Callable[[str, float], None]
+
+
+def db_path() -> Path:
+    folder = data_dir() / "demo"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder / "demo.sqlite"
+
+
+def url_for(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def free_port() -> int:
+    """A free loopback port for the emulator, chosen before the console paints."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def profile(path: Path | None = None, api_port: int | None = None) -> Profile:
+    """The `demo` profile: a dev environment on the demo database, jobs through the stand-ins,
+    and the v2 API emulator on a loopback port (started by `start_api`, after the first paint:
+    it loads SQLAlchemy)."""
+    path = path or db_path()
+    port = api_port or free_port()
+    return Profile(
+        name=PROFILE_NAME,
+        environment="dev",
+        db=DbConfig(url=url_for(path), statement_timeout_ms=5000, connect_timeout_s=2),
+        api=ApiConfig(base_url=f"http://127.0.0.1:{port}", key_env=API_KEY_VAR,
+                      environ=_api_env, timeout_s=5.0, user_id=DEMO_USER_ID),
+        jobs=JobsConfig(runner="sandbox"),
+        sources={"*": "demo"},
+    )
+
+
+# -- the v2 API emulator of the demo ---------------------------------------------------------------
+# The key is read from the seeded 202_api_keys; on a first run the database is seeded only in the
+# console's prepare step, so the profile resolves the key lazily through this mapping (key_env).
+
+_api_env: dict[str, str] = {}
+_api_server: dict[str, Any] = {}
+
+
+def start_api(path: Path, port: int = 0) -> str:
+    """Serve the emulator on the demo database (once per process); returns its base URL."""
+    from attribtui.sandbox.emulator import base_url, serve
+
+    url = url_for(path)
+    if url not in _api_server:
+        server, _thread = serve(url, "127.0.0.1", port)
+        _api_server[url] = server
+    load_api_key(path)
+    return base_url(_api_server[url])
+
+
+def load_api_key(path: Path) -> str | None:
+    """The demo user's key from the seeded 202_api_keys (None while the demo is not seeded)."""
+    from sqlalchemy import create_engine, inspect, select
+
+    from attribtui.prosper import tables as pt
+
+    if not path.exists():
+        return None
+    engine = create_engine(url_for(path), hide_parameters=True)
+    try:
+        if pt.api_keys.name not in inspect(engine).get_table_names():
+            return None
+        with engine.connect() as conn:
+            key = conn.execute(select(pt.api_keys.c.api_key)
+                               .where(pt.api_keys.c.user_id == DEMO_USER_ID).limit(1)).scalar()
+    except Exception:  # noqa: BLE001 - an unreadable demo is reseeded by the prepare step
+        return None
+    finally:
+        engine.dispose()
+    if key:
+        _api_env[API_KEY_VAR] = key
+    return key
+
+
+def busy_reason() -> str | None:
+    """Why the demo must not be reseeded now (a live job or walkthrough on it), or None."""
+    jobs = data_dir() / "jobs"
+    if jobs.is_dir():
+        for folder in jobs.iterdir():
+            meta = folder / "job.json"
+            if meta.exists() and not (folder / "exit.json").exists() and PROFILE_NAME in meta.read_text():
+                return f"job {folder.name} is still running on the demo"
+    from attribtui.services.rollback import latest_active
+
+    walkthrough = latest_active(PROFILE_NAME)
+    if walkthrough:
+        return f"rollback walkthrough {walkthrough['id']} is still active on the demo"
+    return None
+
+
+def needs_seed(path: Path, *, reset: bool = False, now: int | None = None) -> str | None:
+    """Why the demo database must be (re)seeded now, or None to reuse it as it is."""
+    from attribtui.sandbox.seed import read_marker
+
+    if not path.exists():
+        return "no demo database yet"
+    try:
+        marker = read_marker(url_for(path))
+    except Exception as e:  # noqa: BLE001 - a damaged file is simply reseeded
+        return f"the demo database is unreadable ({type(e).__name__})"
+    if not marker or "seeded_at" not in marker:
+        return "the last seed did not finish"
+    busy = busy_reason()
+    if reset:
+        return None if busy else "--reset"
+    age = (clock.now() if now is None else now) - int(marker["now"])
+    if age > MAX_AGE_S and not busy:
+        return f"the demo data is {clock.ago(age)} old (its findings are relative to when it was seeded)"
+    return None
+
+
+def reseed(path: Path, progress: Progress | None = None, conversions: int = CONVERSIONS) -> None:
+    """Seed a fresh demo into a temporary file, then swap it in."""
+    from attribtui.sandbox.seed import seed
+
+    tmp = path.with_suffix(".seeding.sqlite")
+    for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        leftover.unlink(missing_ok=True)
+    seed(url_for(tmp), conversions=conversions, defects="demo", progress=progress)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    os.replace(tmp, path)
+    os.chmod(path, 0o600)
+    load_api_key(path)

@@ -1,0 +1,167 @@
+"""Which command a job runs: the request, hour-aligned windows and chunks, and the command line.
+
+Always `--opt=value` (the scripts use getopt `::`, so `--start 123` silently means 0; facts s.3).
+Secrets stay out of argv: the sandbox gets the database as P202_SANDBOX_DB_URL and a remote run
+gets `jobs.env` on its stdin, never on the ssh command line (visible in `ps`).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from attribtui.infra import clock
+from attribtui.infra.config import redact_text, redact_url
+
+KINDS = ("rebuild", "backfill")
+SCRIPTS = {"rebuild": "attribution-rebuild.php", "backfill": "backfill-conversion-journeys.php"}
+MAX_CHUNK = 86400  # facts s.9: at most 24 h per run
+SHORTCUTS = {"1": 3600, "6": 6 * 3600, "24": 86400, "7d": 7 * 86400}
+
+
+class RequestError(ValueError):
+    """A job request that cannot run as given; one line naming the field and the fix."""
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    kind: str  # "rebuild" | "backfill"
+    start: int
+    end: int
+    user: int | None = None
+    batch_size: int | None = None  # backfill only; the script's default is 500
+    chunk: int | None = None  # seconds per run; None runs the window at once
+
+    def windows(self) -> list[tuple[int, int]]:
+        """The (start, end) of each run: hour-aligned chunks of at most `chunk` seconds."""
+        if not self.chunk or self.end - self.start < self.chunk:
+            return [(self.start, self.end)]
+        step = max(clock.HOUR, self.chunk - self.chunk % clock.HOUR)
+        out, s = [], self.start
+        while s <= self.end:
+            e = min(self.end, clock.hour(s) + step - 1)
+            out.append((s, e))
+            s = e + 1
+        if len(out) > 1 and out[-1][0] >= out[-1][1]:  # a 1-second tail: join it to the last run
+            out[-2:] = [(out[-2][0], out[-1][1])]
+        return out
+
+
+def last_hours(seconds: int, now: int | None = None) -> tuple[int, int]:
+    """The hour-aligned window of the last complete hours: --start=H0 --end=H1-1 (DESIGN)."""
+    h1 = clock.hour(clock.now() if now is None else now)
+    return h1 - seconds, h1 - 1
+
+
+def aligned(start: int, end: int) -> tuple[int, int]:
+    """The hour-aligned window covering start..end: H0 = hour(start), H1-1 = end of hour(end)."""
+    return clock.hour(start), clock.hour(end) + clock.HOUR - 1
+
+
+def parse_time(text: str, field_name: str, now: int | None = None) -> int:
+    """An instant (epoch or ISO UTC), "now", or a duration ago ("24h", "-90m")."""
+    try:
+        return clock.parse_when(text, now)
+    except ValueError as e:
+        raise RequestError(f"{field_name}: {e}") from None
+
+
+def script_args(req: JobRequest, start: int, end: int) -> list[str]:
+    args = [f"--user={req.user}"] if req.user is not None else []
+    args += [f"--start={start}", f"--end={end}"]
+    if req.kind == "backfill" and req.batch_size is not None:
+        args.append(f"--batch-size={req.batch_size}")
+    return args
+
+
+@dataclass
+class Command:
+    """One process to start: argv, extra environment, working dir, text for its stdin."""
+
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: str | None = None
+    stdin: str | None = None
+    display: str = ""  # redacted, for the screen, the history and --dry-run
+
+    def payload(self) -> dict[str, Any]:
+        return {"argv": self.argv, "env": self.env, "cwd": self.cwd, "stdin": self.stdin}
+
+
+def build_commands(profile: Any, req: JobRequest) -> list[Command]:
+    """The command of each chunk for this profile's runner (jobs.runner)."""
+    jobs = profile.jobs
+    out = []
+    for start, end in req.windows():
+        args = script_args(req, start, end)
+        if jobs.runner == "sandbox":
+            argv = [sys.executable, "-m", "attribtui.sandbox.cron", req.kind, *args]
+            env = {"P202_SANDBOX_DB_URL": profile.db.url or "", **jobs.env}
+            shown = (f"P202_SANDBOX_DB_URL={redact_url(profile.db.url)} "
+                     + shlex.join(argv))
+            out.append(Command(argv, env, None, None, redact_text(shown, profile.secrets())))
+            continue
+        root = str(jobs.prosper_root or "")
+        script = f"{root.rstrip('/')}/202-cronjobs/{SCRIPTS[req.kind]}" if root else \
+            f"202-cronjobs/{SCRIPTS[req.kind]}"
+        web = {}
+        if profile.memcache.http_host:
+            # The web server's values: silences connect.php's warnings and makes systemHash()
+            # (and so the journey cache keys the backfill purges) equal to the web server's.
+            web = {"HTTP_HOST": profile.memcache.http_host,
+                   "SERVER_ADDR": profile.memcache.server_addr}
+        php = [jobs.php, script, *args]
+        if jobs.command_prefix:
+            env_lines = "".join(f"{k}={shlex.quote(v)}\n" for k, v in {**web, **jobs.env}.items())
+            remote = (f"set -a; eval \"$(cat)\"; set +a; cd {shlex.quote(root or '.')} && "
+                      f"exec nohup setsid {shlex.join(php)}")
+            argv = [*jobs.command_prefix, remote]
+            names = " ".join(f"{k}=***" if v else f"{k}=" for k, v in {**web, **jobs.env}.items())
+            shown = shlex.join(argv) + (f"   (remote env on stdin: {names})" if names else "")
+            out.append(Command(argv, {}, None, env_lines, redact_text(shown, profile.secrets())))
+        else:
+            env = {**web, **jobs.env}
+            names = " ".join(f"{k}=***" for k in jobs.env)
+            shown = (f"cd {shlex.quote(root)} && " if root else "") + shlex.join(php)
+            shown = (names + " " if names else "") + shown
+            out.append(Command(php, env, root or None, None, redact_text(shown, profile.secrets())))
+    return out
+
+
+def local_problems(profile: Any) -> list[str]:
+    """Why the php runner cannot start here (missing binary or checkout), checked before launch."""
+    jobs = profile.jobs
+    if jobs.runner != "php" or jobs.command_prefix:
+        return []
+    problems = []
+    php = jobs.php
+    found = (os.access(php, os.X_OK) if os.sep in php else
+             any(os.access(os.path.join(d, php), os.X_OK)
+                 for d in os.environ.get("PATH", "").split(os.pathsep) if d))
+    if not found:
+        problems.append(f"jobs.php: '{php}' is not an executable on this host; install PHP or set "
+                        "jobs.php to its path")
+    root = jobs.prosper_root
+    if root is None:
+        problems.append("jobs.prosper_root is not set; set it to the Prosper202 checkout "
+                        "(the folder holding 202-cronjobs/)")
+    elif not (Path(root) / "202-cronjobs").is_dir():
+        problems.append(f"jobs.prosper_root: {root} has no 202-cronjobs/ folder; point it at the "
+                        "Prosper202 checkout")
+    return problems
+
+
+def remote_note(profile: Any) -> str | None:
+    """What cancel and re-attach can and cannot reach when jobs run over a command prefix."""
+    if not profile.jobs.command_prefix:
+        return None
+    prefix = " ".join(profile.jobs.command_prefix)
+    return (f"Runs remotely through `{prefix}` under nohup setsid: a dropped connection does not "
+            "stop the remote script, but its output after the drop never reaches these logs and "
+            "its exit code is lost (the outcome then shows the ssh error). Cancel ends the local "
+            "ssh; the remote PHP then stops at its next write (SIGPIPE) at the latest. Re-attach "
+            "follows the local logs only.")

@@ -1,0 +1,304 @@
+"""Checks before a job is launched, and the check after a rebuild that it took effect.
+
+Every read is bounded (DESIGN promise 1): the window's conversions are counted inside a conv_id
+range found on the primary key by binary search (202_conversion_logs has no conv_time index),
+the guard rows by (cronjob_type, cronjob_time), the snapshots per model on model_hour_scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from attribtui.infra import actionlog, clock
+from attribtui.infra.db import Database, DbError, in_clause
+from attribtui.services.actions import ActionPlan
+from attribtui.services.jobs import store
+from attribtui.services.jobs.command import MAX_CHUNK, JobRequest, local_problems, remote_note
+
+ERROR, WARN, INFO = "error", "warn", "info"
+
+
+@dataclass
+class Finding:
+    level: str  # error (blocks the launch) | warn | info
+    code: str
+    text: str
+
+
+@dataclass
+class Preflight:
+    request: JobRequest
+    findings: list[Finding] = field(default_factory=list)
+    conversions: int | None = None
+    conv_ids: tuple[int, int] | None = None
+    users_total: int | None = None
+    guard_hours: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.level == ERROR for f in self.findings)
+
+    def add(self, level: str, code: str, text: str) -> None:
+        self.findings.append(Finding(level, code, text))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "conversions": self.conversions, "users_total": self.users_total,
+                "conv_id_range": list(self.conv_ids) if self.conv_ids else None,
+                "guard_hours": self.guard_hours,
+                "findings": [f.__dict__ for f in self.findings]}
+
+
+def check_window(req: JobRequest, now: int | None = None) -> list[Finding]:
+    """The pure part: window order, future times, alignment, size, batch size."""
+    now = clock.now() if now is None else now
+    out: list[Finding] = []
+    # The rebuild refuses start >= end; the backfill only start > end (facts section 3), so a
+    # single second (one conversion's conv_time) is a valid backfill window.
+    if req.start > req.end or (req.start == req.end and req.kind != "backfill"):
+        out.append(Finding(ERROR, "window.order", f"start {clock.iso(req.start)} is not before "
+                           f"end {clock.iso(req.end)}; pick a start earlier than the end"))
+    if req.end > now:
+        out.append(Finding(ERROR, "window.future", f"end {clock.iso(req.end)} is in the future "
+                           f"(now {clock.iso(now)}); pick an end at or before now"))
+    if req.start > now:
+        out.append(Finding(ERROR, "window.future", f"start {clock.iso(req.start)} is in the "
+                           "future; pick a start before now"))
+    if req.batch_size is not None and req.batch_size < 1:
+        out.append(Finding(ERROR, "batch_size", f"batch size {req.batch_size} must be at least 1"
+                           " (the script would silently use 1); give a positive number"))
+    if req.user is not None and req.user < 1:
+        out.append(Finding(ERROR, "user", f"user {req.user} is not a user id; give a positive id "
+                           "or leave it empty for all users"))
+    if req.kind == "rebuild":
+        if req.start % clock.HOUR:
+            out.append(Finding(WARN, "window.start_unaligned", f"--start={req.start} is not a "
+                               f"whole hour: the hour {clock.iso(clock.hour(req.start))} is reset "
+                               "and refilled only from --start, so it undercounts; use "
+                               f"--start={clock.hour(req.start)} (a aligns the window)"))
+        if (req.end + 1) % clock.HOUR:
+            tail = (f"--end={req.end} is a whole hour: that hour is zeroed but refilled only up "
+                    "to its first second" if req.end % clock.HOUR == 0 else
+                    f"--end={req.end} is inside an hour: that hour is reset but refilled only "
+                    "up to --end")
+            out.append(Finding(WARN, "window.end_unaligned", f"{tail}; use "
+                               f"--end={clock.hour(req.end) - 1} or "
+                               f"{clock.hour(req.end) + clock.HOUR - 1} (H1-1)"))
+        if clock.hour(req.end) == clock.hour(now):
+            out.append(Finding(WARN, "guard.current_hour", "--end falls in the current hour: "
+                               "this run writes the guard row for it, so this hour's scheduled "
+                               "cron run (at :15) will skip; prefer an --end before "
+                               f"{clock.iso(clock.hour(now))}"))
+    if req.end - req.start > MAX_CHUNK and not req.chunk:
+        n = len(JobRequest(req.kind, req.start, req.end, chunk=MAX_CHUNK).windows())
+        out.append(Finding(WARN, "window.large", f"the window is {clock.ago(req.end - req.start)}"
+                           f"; Prosper202 advises runs of at most 24 h: split it into {n} "
+                           "hour-aligned chunks run one after another (--chunk=24h, or k)"))
+    return out
+
+
+def _first_conv_id_at(db: Database, t: int, lo: int, hi: int) -> int:
+    """Smallest conv_id whose conv_time >= t (conv_id grows with conv_time); hi+1 if none.
+
+    About log2(n) one-row reads on the primary key.
+    """
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        row = db.read("SELECT conv_id, conv_time FROM `202_conversion_logs` WHERE conv_id >= :m "
+                      "ORDER BY conv_id LIMIT 1", {"m": mid})
+        if not row:
+            hi = mid - 1
+            continue
+        cid, ctime = int(row[0][0]), int(row[0][1])
+        if ctime >= t:
+            hi = mid - 1  # no ids between mid and cid, so mid bounds the range like cid does
+        else:
+            lo = cid + 1
+    return lo
+
+
+def conv_id_range(db: Database, start: int, end: int) -> tuple[int, int] | None:
+    """The conv_id range holding the conversions of start..end, found on the primary key."""
+    row = db.read("SELECT MIN(conv_id), MAX(conv_id) FROM `202_conversion_logs`")
+    if not row or row[0][0] is None:
+        return None
+    lo, hi = int(row[0][0]), int(row[0][1])
+    first = _first_conv_id_at(db, start, lo, hi)
+    last = _first_conv_id_at(db, end + 1, lo, hi) - 1
+    return (first, last) if first <= last else None
+
+
+def count_conversions(db: Database, req: JobRequest) -> tuple[int, tuple[int, int] | None]:
+    ids = conv_id_range(db, req.start, req.end)
+    if ids is None:
+        return 0, None
+    user = " AND user_id = :u" if req.user is not None else ""
+    n = db.scalar("SELECT COUNT(*) FROM `202_conversion_logs` WHERE conv_id BETWEEN :lo AND :hi "
+                  f"AND conv_time BETWEEN :s AND :e AND deleted = 0{user}",
+                  {"lo": ids[0], "hi": ids[1], "s": req.start, "e": req.end, "u": req.user})
+    return int(n or 0), ids
+
+
+def users(db: Database) -> list[tuple[int, str]]:
+    """Users a job may target: deleted users are not offered."""
+    rows = db.read("SELECT user_id, user_name FROM `202_users` WHERE user_deleted = 0 "
+                   "ORDER BY user_id LIMIT 500")
+    return [(int(u), str(n)) for u, n in rows]
+
+
+def guard_rows(db: Database, hours: list[int]) -> list[int]:
+    if not hours:
+        return []
+    part, params = in_clause("h", hours)
+    rows = db.read("SELECT cronjob_time FROM `202_cronjobs` WHERE cronjob_type = 'attr' AND "
+                   f"cronjob_time IN ({part}) LIMIT 1000", params, primary=True)
+    return sorted({int(r[0]) for r in rows})
+
+
+def run(profile: Any, req: JobRequest, db: Database | None = None,
+        now: int | None = None) -> Preflight:
+    """Every check; DB problems become findings, never exceptions."""
+    now = clock.now() if now is None else now
+    pf = Preflight(req, check_window(req, now))
+    if profile.read_only:
+        pf.add(ERROR, "read_only", f"profile '{profile.name}' is read-only: jobs cannot be "
+               "launched; use a profile without read_only = true")
+    for problem in local_problems(profile):
+        pf.add(ERROR, "runner", problem)
+    note = remote_note(profile)
+    if note:
+        pf.add(INFO, "remote", note)
+    if req.kind == "rebuild":
+        mine = store.running(profile.name, "rebuild")
+        if mine:
+            pf.add(ERROR, "running", f"rebuild {mine[0].id} is still running (started "
+                   f"{clock.describe(mine[0].started_at, now)}); wait for it or cancel it first")
+    if not profile.db.url:
+        pf.add(ERROR, "db", "no database configured (db.url): jobs need one")
+        return pf
+    own = db is None
+    db = db or Database.from_profile(profile)
+    try:
+        if req.user is not None and req.user > 0:
+            row = db.read("SELECT user_id, user_deleted FROM `202_users` WHERE user_id = :u "
+                          "LIMIT 1", {"u": req.user})
+            if not row:
+                pf.add(ERROR, "user", f"user {req.user} does not exist; pick one of the users "
+                       "listed (or all)")
+            elif int(row[0][1]):
+                pf.add(ERROR, "user", f"user {req.user} is deleted (user_deleted=1): its "
+                       "attribution rows were removed with it; pick another user")
+        if req.kind == "rebuild":
+            pf.users_total = 1 if req.user is not None else len(users(db))
+        if req.start < req.end:
+            pf.conversions, pf.conv_ids = count_conversions(db, req)
+            what = "an upper bound: conversions of disabled multi-touch scopes are skipped" \
+                if req.kind == "backfill" else "the rebuild reads them in batches of 5000"
+            pf.add(INFO, "count", f"{pf.conversions:,} conversions in the window"
+                   + (f" for user {req.user}" if req.user is not None else "") + f" ({what})")
+            if pf.conversions == 0 and req.kind == "rebuild":
+                pf.add(WARN, "empty", "no conversions in the window: the rebuild deletes the "
+                       "window's credits and returns early, leaving the snapshot totals stale")
+        if req.kind == "rebuild":
+            buckets = sorted({clock.hour(e) for _, e in req.windows()})
+            pf.guard_hours = guard_rows(db, buckets)
+            for h in pf.guard_hours:
+                pf.add(ERROR, "guard", f"202_cronjobs already has ('attr', {h}) for the hour of "
+                       f"--end ({clock.iso(h)}): the run would print 'already processed this "
+                       f"window; skipping.' and rebuild nothing. Pick an --end in another hour "
+                       f"(e.g. {h - 1}), or delete that guard row (confirmed and logged: g in the console, --delete-guard headless)")
+        from attribtui.infra import locks
+
+        try:
+            held = locks.holder(profile.db.url)
+        except Exception as e:  # noqa: BLE001 - a lock probe must not hide the other findings
+            held = None
+            pf.add(WARN, "lock", f"could not read the job lock ({type(e).__name__})")
+        if held is not None:
+            pf.add(ERROR, "lock", f"another job holds the lock on this database: "
+                   f"{held.describe()}; wait for it to finish")
+    except DbError as e:
+        pf.add(ERROR, "db", str(e))
+    finally:
+        if own:
+            db.close()
+    return pf
+
+
+def guard_delete_plan(hour: int) -> ActionPlan:
+    return ActionPlan(
+        title=f"Delete the rebuild guard row for {clock.iso(hour)}",
+        effects=[f"DELETE the ('attr', {hour}) row from 202_cronjobs, so the next rebuild whose "
+                 "--end falls in that hour runs instead of skipping",
+                 "If that hour's scheduled run has not happened yet, it will run as well"],
+        request=f"DELETE FROM 202_cronjobs WHERE cronjob_type = 'attr' AND cronjob_time = {hour}",
+    )
+
+
+def delete_guard_row(profile: Any, hour: int, db: Database | None = None) -> int:
+    """The facts' second choice: delete one guard row (confirmed by the caller); logged."""
+    from sqlalchemy import text
+
+    own = db is None
+    db = db or Database.from_profile(profile)
+    try:
+        n = db.write(lambda c: c.execute(text(
+            "DELETE FROM `202_cronjobs` WHERE cronjob_type = 'attr' AND cronjob_time = :h"),
+            {"h": hour}).rowcount, what="deleting the rebuild guard row")
+    finally:
+        if own:
+            db.close()
+    actionlog.record("job.guard.delete", profile=profile, target=f"202_cronjobs attr {hour}",
+                     params={"hour": hour, "hour_iso": clock.iso(hour)}, result=f"{n} row(s)")
+    return int(n)
+
+
+@dataclass
+class RebuildEffect:
+    heartbeat: int | None
+    models: list[tuple[int, int | None, int]]  # (model_id, newest snapshot hour, rows rebuilt)
+
+    def lines(self, started_at: int | None = None) -> list[str]:
+        hb = self.heartbeat
+        fresh = hb is not None and started_at is not None and hb >= started_at
+        out = [f"Heartbeat (202_cronjob_logs id 2): {clock.describe(hb)}"
+               + (" ✔ written by this run" if fresh else " ▲ not newer than this run")]
+        for mid, newest, rebuilt in self.models:
+            out.append(f"model {mid}: newest snapshot hour {clock.iso(newest) or 'none'}, "
+                       f"{rebuilt} hour(s) rewritten by this run")
+        return out
+
+
+def rebuild_effect(profile: Any, rec: store.JobRecord, db: Database | None = None
+                   ) -> RebuildEffect:
+    """Re-read the heartbeat and the newest snapshot hours on the primary (promise 6)."""
+    own = db is None
+    db = db or Database.from_profile(profile)
+    try:
+        hb = db.scalar("SELECT last_execution_time FROM `202_cronjob_logs` WHERE id = 2 LIMIT 1",
+                       primary=True)
+        q = "SELECT model_id FROM `202_attribution_models` WHERE is_active = 1"
+        params: dict[str, Any] = {}
+        if rec.meta.get("user") is not None:
+            q += " AND user_id = :u"
+            params["u"] = rec.meta["user"]
+        model_ids = [int(r[0]) for r in db.read(q + " ORDER BY model_id LIMIT 50", params,
+                                                primary=True)]
+        chunks = rec.meta.get("chunks") or [[rec.meta["window"]["start"],
+                                             rec.meta["window"]["end"]]]
+        h0, h1 = clock.hour(chunks[0][0]), clock.hour(chunks[-1][1])
+        ends = [e for _, e in chunks]
+        part, eparams = in_clause("e", ends)
+        models = []
+        for mid in model_ids:
+            row = db.read(
+                "SELECT MAX(date_hour), SUM(CASE WHEN lookback_end IN (" + part + ") THEN 1 "
+                "ELSE 0 END) FROM `202_attribution_snapshots` WHERE model_id = :m AND "
+                "date_hour BETWEEN :a AND :b AND scope_type = 'global'",
+                {"m": mid, "a": h0, "b": h1, **eparams}, primary=True)
+            newest, rebuilt = row[0] if row else (None, 0)
+            models.append((mid, None if newest is None else int(newest), int(rebuilt or 0)))
+        return RebuildEffect(None if hb is None else int(hb), models)
+    finally:
+        if own:
+            db.close()

@@ -1,0 +1,313 @@
+"""Start, follow, cancel and re-attach jobs. No Textual: the screen and `attribtui run` share it.
+
+A job runs as `python -m attribtui.services.jobs.wrapper <folder>` in a session of its own (start_new_session),
+so it outlives the console. A `Follower` thread tails the two log files, classifies every line,
+keeps the progress, and hands the lines over in batches (about 20 a second), so a job printing
+100k lines a second costs the UI twenty updates, and memory holds one batch, not the output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from attribtui.infra import actionlog, clock
+from attribtui.infra.config import private_file
+from attribtui.services.jobs import parse, store
+from attribtui.services.jobs.command import Command, JobRequest, build_commands
+
+GRACE_S = 5.0
+BATCH_S = 0.05
+READ_BYTES = 1 << 16
+MAX_BATCH_LINES = 20_000
+
+
+class StartError(Exception):
+    """The job could not be started; one line."""
+
+
+def start(profile: Any, req: JobRequest, *, total: int | None = None,
+          users_total: int | None = None, commands: list[Command] | None = None,
+          lock: bool | None = None) -> store.JobRecord:
+    """Launch the job detached and return its record (job.json written, pid recorded).
+
+    lock: hold the named lock on the profile's database for the run (default: rebuild/backfill
+    with a database configured).
+    """
+    commands = commands if commands is not None else build_commands(profile, req)
+    if profile.read_only:
+        raise StartError(f"profile '{profile.name}' is read-only: jobs cannot be launched")
+    op, host = store.operator_and_host(getattr(profile, "operator", None))
+    folder = store.create_folder(req.kind)
+    job_id = folder.name
+    windows = req.windows()
+    meta = {
+        "id": job_id, "kind": req.kind, "profile": profile.name,
+        "environment": profile.environment, "runner": profile.jobs.runner,
+        "command": commands[0].display if len(commands) == 1 else
+        f"{len(commands)} chunks; first: {commands[0].display}",
+        "commands": [c.display for c in commands],
+        "window": {"start": req.start, "end": req.end, "start_iso": clock.iso(req.start),
+                   "end_iso": clock.iso(req.end)},
+        "chunks": [[s, e] for s, e in windows], "user": req.user, "batch_size": req.batch_size,
+        "total": total, "users_total": users_total, "operator": op, "host": host,
+        "started_at": clock.now(), "pid": None, "pid_start": None,
+        "stdout_log": str(folder / store.STDOUT_LOG), "stderr_log": str(folder / store.STDERR_LOG),
+        "remote": bool(profile.jobs.command_prefix),
+    }
+    store.write_json(folder / store.JOB_FILE, meta)
+    use_lock = lock if lock is not None else (req.kind in ("rebuild", "backfill")
+                                               and bool(profile.db.url))
+    payload = {"kind": req.kind, "commands": [c.payload() for c in commands],
+               "lock_url": profile.db.url if use_lock else None, "operator": op}
+    private_file(folder / "wrapper.log")  # the wrapper's own errors, if any (0600 like the rest)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "attribtui.services.jobs.wrapper", str(folder)], stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=open(folder / "wrapper.log", "ab"),  # noqa: SIM115
+            start_new_session=True, close_fds=True, cwd=str(folder))
+    except OSError as e:
+        meta["spawn_error"] = f"could not start the job wrapper: {e}"
+        store.write_json(folder / store.JOB_FILE, meta)
+        raise StartError(meta["spawn_error"]) from None
+    meta["pid"], meta["pid_start"] = proc.pid, store.process_start(proc.pid)
+    store.write_json(folder / store.JOB_FILE, meta)
+    proc.stdin.write(json.dumps(payload).encode())
+    proc.stdin.close()
+    # Reap it when it ends, so a finished job never lingers as a zombie of this console.
+    threading.Thread(target=proc.wait, name=f"reap {job_id}", daemon=True).start()
+    actionlog.record(f"job.start.{req.kind}", profile=profile, target=job_id,
+                     params={"command": meta["command"], "window": meta["window"],
+                             "user": req.user, "batch_size": req.batch_size,
+                             "chunks": len(windows)},
+                     result="started")
+    return store.load(folder)  # type: ignore[return-value]
+
+
+def cancel(rec: store.JobRecord, *, profile: Any = None, grace_s: float = GRACE_S,
+           by: str | None = None) -> str:
+    """SIGTERM to the job's process group, SIGKILL after the grace period; returns what happened."""
+    rec = store.load(rec.folder) or rec  # the caller's copy may predate the job's exit record
+    if not rec.running:
+        return f"job {rec.id} already ended: {rec.outcome}"
+    who = by or store.operator_and_host()[0]
+    store.write_json(rec.folder / store.CANCEL_FILE, {"by": who, "at": clock.now()})
+    pid = rec.pid
+    assert pid is not None
+    with _suppress_gone():
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline and not (rec.folder / store.EXIT_FILE).exists():
+        time.sleep(0.05)
+    how = "terminated (SIGTERM)"
+    if not (rec.folder / store.EXIT_FILE).exists():
+        if store.pid_alive(pid, rec.meta.get("pid_start")):
+            with _suppress_gone():
+                os.killpg(pid, signal.SIGKILL)
+            how = f"killed (SIGKILL after {grace_s:g} s)"
+        if not (rec.folder / store.EXIT_FILE).exists():
+            from attribtui.services.jobs.wrapper import finish
+
+            finish(rec.folder, rec.kind, [-signal.SIGKILL], len(rec.meta.get("chunks") or [1]),
+                   cancelled=True)
+    if profile is not None:
+        actionlog.record(f"job.cancel.{rec.kind}", profile=profile, target=rec.id, result=how)
+    return f"job {rec.id} {how}"
+
+
+class _suppress_gone:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, et: type | None, ev: BaseException | None, tb: object) -> bool:
+        return et is not None and issubclass(et, ProcessLookupError | PermissionError)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The numbers a progress line shows, copied out of the follower thread."""
+
+    lines: int
+    done: int
+    total: int | None
+    fraction: float | None
+    elapsed_s: float
+    rate: float  # units (conversions or users) per second, or lines/s when no unit is known
+    rate_unit: str
+    eta_s: float | None
+    chunk: int
+    chunks: int
+    finished: bool
+
+
+Batch = Callable[[list[parse.LineEvent], Snapshot], None]
+
+
+class Follower:
+    """Tail a job's two logs in a thread; `on_batch(lines, snapshot)` about 20 times a second.
+
+    It stops on its own once the job has ended and both logs are read to the end, or on stop().
+    from_start=False skips what is already in the logs (progress is still computed from it).
+    """
+
+    def __init__(self, rec: store.JobRecord, on_batch: Batch, *, batch_s: float = BATCH_S,
+                 from_start: bool = True) -> None:
+        self.rec = rec
+        self.on_batch = on_batch
+        self.batch_s = batch_s
+        self.from_start = from_start
+        meta = rec.meta
+        total = meta.get("total") if rec.kind == "backfill" else meta.get("users_total")
+        self.progress = parse.Progress(rec.kind, chunks=len(meta.get("chunks") or [1]),
+                                       total=total)
+        self._stop = threading.Event()
+        self.finished = threading.Event()
+        self._t0 = time.monotonic()
+        self._started_wall = meta.get("started_at") or clock.now()
+        self.thread = threading.Thread(target=self._run, name=f"follow {rec.id}", daemon=True)
+
+    def start(self) -> Follower:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        self.thread.join(timeout)
+
+    def snapshot(self, finished: bool = False) -> Snapshot:
+        p = self.progress
+        elapsed = time.monotonic() - self._t0
+        if self.rec.exit is None and not self.from_start:
+            elapsed = max(elapsed, clock.now() - self._started_wall)
+        done = p.done_units
+        unit = "conv/s" if p.kind == "backfill" else "users/s"
+        if p.kind not in ("backfill", "rebuild") or (p.kind == "rebuild" and not done):
+            done_rate, unit = p.lines, "lines/s"
+        else:
+            done_rate = done
+        rate = done_rate / elapsed if elapsed > 0 else 0.0
+        frac = p.fraction()
+        eta = None
+        if frac is not None and 0 < frac < 1 and elapsed > 0:
+            eta = elapsed * (1 - frac) / frac
+        total = p.total if p.kind == "backfill" else (p.total * p.chunks if p.total else None)
+        return Snapshot(p.lines, done, total, frac, elapsed, rate, unit, eta,
+                        p.chunk_index + 1, p.chunks, finished)
+
+    def _ended(self) -> bool:
+        if (self.rec.folder / store.EXIT_FILE).exists():
+            return True
+        return not store.pid_alive(self.rec.pid, self.rec.meta.get("pid_start"))
+
+    def _run(self) -> None:
+        files = []
+        for stream, path in (("stdout", self.rec.stdout_log), ("stderr", self.rec.stderr_log)):
+            try:
+                files.append((stream, open(path, "rb")))  # noqa: SIM115
+            except OSError:
+                continue
+        partial = {s: b"" for s, _ in files}
+        batch: list[parse.LineEvent] = []
+        skip = not self.from_start
+        last_flush = time.monotonic()
+        feed, kind_of, LineEvent = self.progress.feed, parse.kind_of, parse.LineEvent
+        try:
+            while True:
+                ended = self._ended()  # before reading: what follows an "ended" is all there is
+                got = False
+                for stream, fh in files:
+                    data = fh.read(READ_BYTES)
+                    if not data:
+                        continue
+                    got = True
+                    now = time.time()
+                    chunks = (partial[stream] + data).split(b"\n")
+                    partial[stream] = chunks.pop()
+                    for raw in chunks:
+                        text = raw.rstrip(b"\r").decode("utf-8", "replace")
+                        ev = LineEvent(stream, text, now, kind_of(stream, text))
+                        feed(ev)
+                        if not skip:
+                            batch.append(ev)
+                    if len(batch) > MAX_BATCH_LINES:
+                        del batch[:-MAX_BATCH_LINES]  # the screen keeps fewer anyway
+                if skip and not got:
+                    skip = False  # caught up with what was written before we attached
+                if self._stop.is_set():
+                    return
+                if not got and ended:
+                    for stream, rest in partial.items():
+                        if rest:
+                            text = rest.rstrip(b"\r").decode("utf-8", "replace")
+                            ev = LineEvent(stream, text, time.time(), kind_of(stream, text))
+                            feed(ev)
+                            batch.append(ev)
+                    self.rec = store.load(self.rec.folder) or self.rec
+                    self.on_batch(batch, self.snapshot(finished=True))
+                    return
+                now_m = time.monotonic()
+                if batch and (now_m - last_flush >= self.batch_s or not got):
+                    self.on_batch(batch, self.snapshot())
+                    batch = []
+                    last_flush = now_m
+                elif not got:
+                    if now_m - last_flush >= 0.5:  # keep elapsed/ETA moving on a quiet job
+                        self.on_batch([], self.snapshot())
+                        last_flush = now_m
+                    self._stop.wait(self.batch_s)
+        finally:
+            for _, fh in files:
+                fh.close()
+            self.finished.set()
+
+
+def run_attached(rec: store.JobRecord, on_batch: Batch) -> store.JobRecord:
+    """Follow a job until it ends (headless); returns the final record."""
+    f = Follower(rec, on_batch).start()
+    f.finished.wait()
+    return store.load(rec.folder) or rec
+
+
+def describe_snapshot(s: Snapshot) -> str:
+    """'1,200/2,000 conversions (60%) · 400 conv/s · ETA 2 s · 3.0 s' for a progress line."""
+    parts = []
+    if s.chunks > 1:
+        parts.append(f"chunk {s.chunk}/{s.chunks}")
+    if s.total:
+        pct = f" ({s.fraction:.0%})" if s.fraction is not None else ""
+        parts.append(f"{s.done:,}/{s.total:,}{pct}")
+    elif s.done:
+        parts.append(f"{s.done:,} done")
+    parts.append(f"{s.lines:,} lines")
+    parts.append(f"{s.rate:,.0f} {s.rate_unit}" if s.rate >= 10 else f"{s.rate:.1f} {s.rate_unit}")
+    if s.eta_s is not None and not s.finished:
+        parts.append(f"ETA {clock.ago(s.eta_s)}")
+    parts.append(f"elapsed {clock.ago(s.elapsed_s)}")
+    return " · ".join(parts)
+
+
+def log_tail(path: Path, max_lines: int = 2000) -> list[str]:
+    """The last lines of a (possibly huge) log, reading only its end."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - max_lines * 400))
+            data = fh.read()
+    except OSError:
+        return []
+    lines = data.decode("utf-8", "replace").splitlines()
+    if size > max_lines * 400 and lines:
+        lines = lines[1:]  # probably cut in the middle
+    return lines[-max_lines:]

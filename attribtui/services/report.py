@@ -1,0 +1,229 @@
+"""The incident report: everything the console did in a time range (or a rollback), as Markdown + JSON.
+
+Sources, all already on disk or bounded in the database:
+- the action log (every console action and its result: the timeline, models changed, purges);
+- the saved check runs (the first and last of the range: before and after);
+- the job history (command, outcome and reason, the tails of its logs; full logs by path);
+- 202_attribution_audit rows of the range, read by audit_id (the table has no time index);
+- the rollback walkthrough's state, when the report is for one.
+Every string goes through the profile's redaction: no key, password or apikey URL survives.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from attribtui.infra import actionlog, clock
+from attribtui.infra.config import data_dir, redact_url
+
+AUDIT_CAP = 500
+LOG_TAIL = 20
+
+
+def _redactor(profile: Any) -> Any:
+    secrets = profile.secrets() if profile is not None else []
+    return lambda value: actionlog.redact_value(value, secrets)
+
+
+def _check_runs(profile_name: str, since: int, until: int) -> list[dict[str, Any]]:
+    from attribtui.checks import store
+
+    return [r for r in store.load_runs(profile_name, since=since, until=until)
+            if since <= r.get("generated_at", 0) <= until]
+
+
+def _jobs(profile_name: str, since: int, until: int) -> list[dict[str, Any]]:
+    try:
+        from attribtui.services.jobs import store
+        from attribtui.services.jobs.runner import log_tail
+    except ImportError:  # the job runner is optional for a report
+        return []
+    out = []
+    for rec in store.history(limit=500, profile=profile_name):
+        started = rec.started_at or 0
+        if not since <= started <= until:
+            continue
+        doc = rec.to_json()
+        doc["stdout_tail"] = log_tail(rec.stdout_log, LOG_TAIL) if rec.stdout_log.exists() else []
+        doc["stderr_tail"] = log_tail(rec.stderr_log, LOG_TAIL) if rec.stderr_log.exists() else []
+        out.append(doc)
+    return sorted(out, key=lambda j: j.get("started_at") or 0)
+
+
+def _audit(db: Any, since: int, until: int) -> tuple[list[dict[str, Any]], str | None]:
+    """Audit rows created in the range, by an audit_id range found on the primary key."""
+    if db is None:
+        return [], "no database configured"
+    from attribtui.checks import CheckContext
+    from attribtui.checks.window import first_id_at_or_after
+    from attribtui.infra.db import DbError
+
+    try:
+        ctx = CheckContext(db=db, now=clock.now(), primary=True)
+        lo = first_id_at_or_after(ctx, "202_attribution_audit", "audit_id", "created_at", since)
+        if lo is None:
+            return [], None
+        rows = db.read(
+            "SELECT audit_id, user_id, model_id, action, metadata, created_at "
+            "FROM `202_attribution_audit` WHERE audit_id >= :lo ORDER BY audit_id "
+            f"LIMIT {AUDIT_CAP + 1}", {"lo": lo}, primary=True)
+    except DbError as e:
+        return [], str(e)
+    out = []
+    for r in rows[:AUDIT_CAP]:
+        if r[5] > until:
+            break
+        try:
+            meta = json.loads(r[4]) if r[4] else None
+        except ValueError:
+            meta = r[4]
+        out.append({"audit_id": r[0], "user_id": r[1], "model_id": r[2], "action": r[3],
+                    "metadata": meta, "created_at": r[5], "created_at_iso": clock.iso(r[5])})
+    note = f"more than {AUDIT_CAP} audit rows; showing the first {AUDIT_CAP}" if len(rows) > AUDIT_CAP else None
+    return out, note
+
+
+def _check_diff(runs: list[dict[str, Any]]) -> list[dict[str, str]]:
+    if not runs:
+        return []
+    before = {c["id"]: c["status"] for c in runs[0]["checks"]}
+    after = {c["id"]: c["status"] for c in runs[-1]["checks"]}
+    return [{"id": cid, "before": before.get(cid, "-"), "after": after.get(cid, "-")}
+            for cid in sorted(set(before) | set(after))]
+
+
+def build(profile: Any, db: Any, since: int, until: int, *,
+          rollback: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The report document (JSON-ready, redacted)."""
+    name = profile.name if profile is not None else None
+    actions = [e for e in actionlog.entries(since, until) if name is None or e.get("profile") == name]
+    runs = _check_runs(name, since, until) if name else []
+    audit, audit_note = _audit(db, since, until)
+    now = clock.now()
+    doc = {
+        "kind": "attribtui-incident-report",
+        "generated_at": now, "generated_at_iso": clock.iso(now),
+        "operator": actionlog.operator(getattr(profile, "operator", None)),
+        "host": socket.gethostname(),
+        "profile": name, "environment": getattr(profile, "environment", None),
+        "database": db.label if db is not None else None,
+        "api": redact_url(profile.api.base_url) if profile is not None and profile.api.base_url else None,
+        "since": since, "since_iso": clock.iso(since), "until": until, "until_iso": clock.iso(until),
+        "rollback": rollback,
+        "timeline": actions,
+        "models_changed": [e for e in actions if e["action"].startswith("model")],
+        "purges": [e for e in actions if e["action"].startswith("purge")],
+        "checks": {
+            "runs": len(runs),
+            "before": _run_summary(runs[0]) if runs else None,
+            "after": _run_summary(runs[-1]) if len(runs) > 1 else None,
+            "changes": [d for d in _check_diff(runs) if d["before"] != d["after"]],
+        },
+        "jobs": _jobs(name, since, until) if name else [],
+        "audit": audit, "audit_note": audit_note,
+    }
+    return _redactor(profile)(doc)
+
+
+def _run_summary(run: dict[str, Any]) -> dict[str, Any]:
+    return {"generated_at_iso": run.get("generated_at_iso"), "summary": run.get("summary"),
+            "path": run.get("_path"),
+            "not_ok": [f"{c['id']} {c['status']}: {c['details']}" for c in run["checks"]
+                       if c["status"] not in ("ok", "info")]}
+
+
+def _md_table(columns: list[str], rows: Iterable[list[Any]]) -> list[str]:
+    def cell(v: Any) -> str:
+        return str("" if v is None else v).replace("|", "\\|").replace("\n", " ")
+
+    rows = list(rows)
+    if not rows:
+        return ["(none)"]
+    return [f"| {' | '.join(columns)} |", f"|{'---|' * len(columns)}",
+            *[f"| {' | '.join(cell(v) for v in r)} |" for r in rows]]
+
+
+def to_markdown(doc: dict[str, Any]) -> str:
+    lines = [f"# Incident report: {doc['profile']} ({doc['environment']})", "",
+             f"- Window: {doc['since_iso']} to {doc['until_iso']}",
+             f"- Written {doc['generated_at_iso']} by {doc['operator']} on {doc['host']}",
+             f"- Database: {doc['database'] or 'not configured'}; API: {doc['api'] or 'not configured'}"]
+    rb = doc.get("rollback")
+    if rb:
+        lines += ["", f"## Rollback walkthrough {rb.get('id')}", "",
+                  *_md_table(["step", "status", "when", "result or reason"],
+                             ([s.get("title"), s.get("status"), s.get("ended_at_iso") or "",
+                               s.get("result") or s.get("reason") or ""] for s in rb.get("steps", [])))]
+    lines += ["", "## Timeline of console actions", "",
+              *_md_table(["time (UTC)", "operator", "action", "target", "result"],
+                         ([e["ts_iso"], e["operator"], e["action"], e.get("target"),
+                           json.dumps(e.get("result"), default=str)] for e in doc["timeline"]))]
+    checks = doc["checks"]
+    lines += ["", "## Checks before and after", ""]
+    for label in ("before", "after"):
+        run = checks.get(label)
+        if run:
+            lines.append(f"- {label}: {run['generated_at_iso']} {run['summary']} ({run['path']})")
+            lines += [f"  - {item}" for item in run["not_ok"]]
+    if not checks["runs"]:
+        lines.append("No check run was saved in this window (run `attribtui check`).")
+    if checks["changes"]:
+        lines += ["", *_md_table(["check", "before", "after"],
+                                 ([c["id"], c["before"], c["after"]] for c in checks["changes"]))]
+    lines += ["", "## Models changed", "",
+              *_md_table(["time (UTC)", "action", "target", "request", "result"],
+                         ([e["ts_iso"], e["action"], e.get("target"), json.dumps(e.get("params"), default=str),
+                           json.dumps(e.get("result"), default=str)] for e in doc["models_changed"]))]
+    lines += ["", "## Jobs", ""]
+    if not doc["jobs"]:
+        lines.append("(none)")
+    for j in doc["jobs"]:
+        lines += [f"### {j['id']}: {j['kind']} → {j['outcome']}", "",
+                  f"- Command: `{j.get('command')}`",
+                  f"- Started {j.get('started_at_iso')}, ended {j.get('ended_at_iso') or 'still running'}, "
+                  f"exit codes {j.get('exit_codes')}", f"- Why: {j.get('reason')}",
+                  f"- Full logs: {j['stdout_log']} and {j['stderr_log']}", "", "stdout (tail):", "```",
+                  *j.get("stdout_tail", []), "```", "stderr (tail):", "```", *j.get("stderr_tail", []), "```", ""]
+    lines += ["## Purges and backups", "",
+              *_md_table(["time (UTC)", "action", "target", "backup", "result"],
+                         ([e["ts_iso"], e["action"], e.get("target"),
+                           (e.get("params") or {}).get("backup") or e.get("target"),
+                           json.dumps(e.get("result"), default=str)] for e in doc["purges"]))]
+    lines += ["", "## 202_attribution_audit rows", "",
+              *_md_table(["audit_id", "time (UTC)", "user", "model", "action", "metadata"],
+                         ([a["audit_id"], a["created_at_iso"], a["user_id"], a["model_id"], a["action"],
+                           json.dumps(a["metadata"], default=str)] for a in doc["audit"]))]
+    if doc.get("audit_note"):
+        lines.append(f"\n{doc['audit_note']}")
+    return "\n".join(lines) + "\n"
+
+
+def write(doc: dict[str, Any]) -> tuple[Path, Path]:
+    """Write report-<stamp>-<profile>.md and .json (0600) under the data dir's reports/."""
+    folder = data_dir() / "reports"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stamp = doc["generated_at_iso"].replace(":", "").replace("-", "")
+    base = folder / f"report-{stamp}-{doc['profile'] or 'none'}"
+    n = 0
+    while Path(f"{base}-{n}.md").exists():
+        n += 1
+    md, js = Path(f"{base}-{n}.md"), Path(f"{base}-{n}.json")
+    for path, text in ((md, to_markdown(doc)), (js, json.dumps(doc, indent=2, default=str))):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+    actionlog.record("report.write", profile=_Named(doc), target=str(md))
+    return md, js
+
+
+class _Named:
+    """Just enough of a profile for the action log when only the document is at hand."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.name = doc["profile"] or "none"
+        self.environment = doc["environment"] or "unknown"
