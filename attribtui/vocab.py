@@ -137,12 +137,14 @@ class AttribtuiError(Exception):
     code, so every command maps errors to exits in one place (cli/main.py)."""
 
     exit_code: ClassVar[ExitCode] = ExitCode.UNKNOWN
+    prefix: ClassVar[str] = ""  # what a headless command prints before the message
 
 
 class Refused(AttribtuiError):
     """The request was refused as invalid or unsafe and nothing changed."""
 
     exit_code = ExitCode.WARN
+    prefix = "refused: "
 
 
 class Unreachable(AttribtuiError):

@@ -17,7 +17,7 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.worker import Worker
 
-from attribtui.infra.config import describe_db_url, redact_text
+from attribtui.infra.redact import describe_db_url, redact_text
 from attribtui.services import status as status_mod
 from attribtui.services.status import Status, StatusProvider
 from screens.confirm import ConfirmScreen
@@ -267,7 +267,7 @@ class ConsoleApp(App[int]):
         self._close_messages_no_wait()
 
     def _redact(self, text: str) -> str:
-        from attribtui.infra.config import redact_urls_in
+        from attribtui.infra.redact import redact_urls_in
 
         return redact_text(redact_urls_in(text), self.profile.secrets())
 

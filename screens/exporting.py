@@ -7,13 +7,12 @@ clipboard copies are dropped inside tmux unless `set-clipboard on` (DESIGN).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from attribtui import checks
 from attribtui.cli.main import SYMBOLS
-from attribtui.infra.config import data_dir
+from attribtui.infra import paths
 
 GROUP_TITLES = {
     "schema": "Schema", "cron": "Crons", "db": "DB", "models": "Models",
@@ -23,15 +22,10 @@ GROUP_TITLES = {
 
 
 def reports_dir() -> Path:
-    return data_dir() / "reports"
+    return paths.folder("reports")
 
 
-def write_private(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    return path
+write_private = paths.write_private
 
 
 def _safe(name: str) -> str:

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
-from attribtui.infra.config import redact_text
+from attribtui.infra.redact import redact_text
 from attribtui.services.status import Component, Status
 
 # Same vocabulary as `attribtui check` (cli.SYMBOLS); "off" is a backend with no configuration.

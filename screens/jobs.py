@@ -34,8 +34,8 @@ from textual.widgets import (
 )
 
 from attribtui.infra import clock
-from attribtui.infra.config import redact_text
 from attribtui.infra.db import Database, DbError
+from attribtui.infra.redact import redact_text
 from attribtui.services.jobs import parse, preflight, runner, store
 from attribtui.services.jobs.command import (
     JobRequest,

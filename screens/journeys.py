@@ -25,8 +25,8 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from attribtui.infra import clock
-from attribtui.infra.config import redact_text
 from attribtui.infra.db import Database, DbError
+from attribtui.infra.redact import redact_text
 from attribtui.services import journey_cache, journeys
 from attribtui.services.actions import refused_in_read_only
 from attribtui.services.journeys import IdError, JourneyReport

@@ -35,8 +35,8 @@ from textual.widgets.option_list import Option
 
 from attribtui.infra import clock
 from attribtui.infra.api import V2Client
-from attribtui.infra.config import redact_text
 from attribtui.infra.db import Database, DbError
+from attribtui.infra.redact import redact_text
 from attribtui.prosper.validation import MODEL_TYPES, validate_model_payload
 from attribtui.services import models as core
 from screens.confirm import ActionConfirmScreen

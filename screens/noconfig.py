@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Label, Static
 
-from attribtui.infra.config import default_config_path
+from attribtui.infra.paths import config_file as default_config_path
 
 EXAMPLE = """\
 default_profile = "staging"

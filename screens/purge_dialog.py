@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from attribtui.infra import clock
-from attribtui.infra.config import redact_text
+from attribtui.infra.redact import redact_text
 from attribtui.services import purge
 from screens.confirm import ActionConfirmScreen
 

@@ -25,7 +25,7 @@ from textual.widgets import Button, Footer, Input, Label, OptionList, RichLog, S
 from textual.widgets.option_list import Option
 
 from attribtui.infra import clock
-from attribtui.infra.config import redact_text
+from attribtui.infra.redact import redact_text
 from attribtui.services import rollback as rb
 from screens.confirm import ActionConfirmScreen, ConfirmScreen
 from screens.header import ShellHeader

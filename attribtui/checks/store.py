@@ -7,16 +7,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from attribtui.infra import clock
-from attribtui.infra.config import data_dir
+from attribtui.infra import clock, paths
 
 
 def runs_dir() -> Path:
-    return data_dir() / "checks"
+    return paths.folder("checks")
 
 
 def _stamp(t: int) -> str:
-    return clock.iso(t).replace(":", "").replace("-", "")
+    return paths.stamp(clock.iso(t) or "")
 
 
 def _safe(profile: str) -> str:
@@ -25,19 +24,8 @@ def _safe(profile: str) -> str:
 
 def save(report: dict[str, Any]) -> Path:
     """Write one run as JSON (0600) and return its path."""
-    folder = runs_dir()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    stamp = _stamp(report["generated_at"])
-    safe_profile = _safe(report["profile"])
-    n = 0
-    while True:  # never overwrite: two runs may share a second (and a frozen clock)
-        path = folder / f"{stamp}-{safe_profile}-{os.getpid()}-{n}.json"
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            break
-        except FileExistsError:
-            n += 1
-    with os.fdopen(fd, "w") as fh:
+    stem = f"{_stamp(report['generated_at'])}-{_safe(report['profile'])}-{os.getpid()}"
+    with paths.new_private_file(runs_dir(), stem, ".json") as (path, fh):
         json.dump(report, fh, indent=1, sort_keys=False)
     return path
 

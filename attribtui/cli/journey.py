@@ -76,8 +76,8 @@ def cmd_journey(args: argparse.Namespace) -> int:
     if profile is None:
         return EXIT_UNKNOWN
     from attribtui.infra import clock
-    from attribtui.infra.config import redact_text
     from attribtui.infra.db import Database, DbError
+    from attribtui.infra.redact import redact_text
 
     try:
         db = Database.from_profile(profile)

@@ -134,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as e:  # a bug: one redacted line (no traceback: it may hold a secret)
-        from attribtui.infra.config import redact_urls_in
+        from attribtui.infra.redact import redact_urls_in
 
         first = str(e).splitlines()[0] if str(e) else ""
         err(f"internal error: {type(e).__name__}: {redact_urls_in(first)[:300]} "
@@ -322,7 +322,8 @@ def cmd_config_show(args: argparse.Namespace) -> int:
 
 
 def cmd_paths(args: argparse.Namespace) -> int:
-    from attribtui.infra.config import ConfigError, app_paths, find_config, path_size
+    from attribtui.infra.config import ConfigError, find_config
+    from attribtui.infra.paths import app_paths, path_size
 
     try:
         cfg = find_config(args.config)

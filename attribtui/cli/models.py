@@ -305,9 +305,10 @@ def _report(args: argparse.Namespace, doc: dict[str, Any], message: str, code: i
 def cmd_sandbox_api(args: argparse.Namespace) -> int:
     import threading
 
-    from sqlalchemy import create_engine, select
+    from sqlalchemy import select
 
-    from attribtui.infra.config import redact_url
+    from attribtui.infra import engines
+    from attribtui.infra.redact import redact_url
     from attribtui.prosper import tables as pt
     from attribtui.sandbox.emulator import base_url, serve
     from attribtui.sandbox.seed import read_marker
@@ -331,7 +332,7 @@ def cmd_sandbox_api(args: argparse.Namespace) -> int:
     base = base_url(server)
     print(f"v2 API emulator on {redact_url(args.url)} at {base}/api/v2 (Ctrl-C stops)", flush=True)
     if args.show_keys:
-        engine = create_engine(args.url, hide_parameters=True)
+        engine = engines.create(args.url, null_pool=True)
         try:
             with engine.connect() as conn:
                 for r in conn.execute(select(pt.api_keys).limit(20)):

@@ -15,7 +15,9 @@ from typing import Any
 
 import httpx
 
-from attribtui.infra.config import redact_text, redact_url
+from attribtui import vocab
+from attribtui.infra.redact import redact_text, redact_url
+from attribtui.vocab import AttribtuiError, Refused
 
 HEALTH_PATH = "/api/v2/health"
 HEALTH_EXPECTED = {"error": False, "message": "Attribution API ready"}
@@ -91,10 +93,9 @@ GET_RETRIES = 2  # extra attempts for a GET whose connection failed
 RETRY_DELAYS_S = (0.2, 0.5)
 
 
-class ApiError(Exception):
-    """A v2 API call that did not succeed: one sentence with the likely fix."""
-
-    exit_code = 3  # DESIGN: could not tell (unreachable, auth, server error)
+class ApiError(AttribtuiError):
+    """A v2 API call that did not succeed: one sentence with the likely fix (exit 3 by default:
+    unreachable, auth, server error)."""
 
     def __init__(self, message: str, *, status: int | None = None,
                  server_message: str | None = None, request: str = "") -> None:
@@ -114,24 +115,24 @@ class Forbidden(ApiError):
     """403: the key's user lacks the attribution permission."""
 
 
-class Invalid(ApiError):
+class Invalid(ApiError, Refused):
     """400: Prosper202 refused the request as invalid; nothing changed."""
 
-    exit_code = 1
+    prefix = ""
 
 
 class ServerError(ApiError):
     """5xx, or an answer that is not the v2 envelope (HTML page, Slim error, wrong route)."""
 
 
-class Unreachable(ApiError):
+class Unreachable(ApiError, vocab.Unreachable):
     """Connection refused, timeout, TLS failure: the request may not have arrived."""
 
 
-class ReadOnlyRefused(ApiError):
+class ReadOnlyRefused(ApiError, Refused):
     """A read-only profile never sends a non-GET request."""
 
-    exit_code = 1
+    prefix = ""
 
 
 class _RedactingFilter(logging.Filter):

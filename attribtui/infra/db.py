@@ -21,12 +21,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine, Row, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.sql import Executable
 
-from attribtui.infra.config import describe_db_url
+from attribtui.infra import engines
+from attribtui.infra.redact import describe_db_url
+from attribtui.vocab import AttribtuiError, Refused, Unreachable
 
 T = TypeVar("T")
 
@@ -41,7 +43,7 @@ ER_READ_ONLY = {1792}
 ER_NO_SUCH_TABLE = 1146
 
 
-class DbError(Exception):
+class DbError(AttribtuiError):
     """A database problem, as one line an operator can act on."""
 
 
@@ -49,7 +51,7 @@ class NotConfigured(DbError):
     pass
 
 
-class DbUnreachable(DbError):
+class DbUnreachable(DbError, Unreachable):
     pass
 
 
@@ -61,7 +63,7 @@ class QueryCancelled(DbError):
     pass
 
 
-class ReadOnlyError(DbError):
+class ReadOnlyError(DbError, Refused):
     pass
 
 
@@ -155,54 +157,12 @@ class Database:
             return self._engines[role]
 
     def _make_engine(self, url: str, *, read_only: bool) -> Engine:
-        timeout_s = self.statement_timeout_ms / 1000
-        if self.is_sqlite:
-            eng = create_engine(
-                url,
-                hide_parameters=True,
-                connect_args={"timeout": 15, "check_same_thread": False},
-            )
-            return sqlite_pragmas(eng, read_only=read_only)
         try:
-            eng = create_engine(
-                url,
-                hide_parameters=True,
-                pool_pre_ping=True,
-                pool_recycle=3600,
-                pool_size=4,
-                max_overflow=4,
-                connect_args={
-                    "connect_timeout": max(1, int(self.connect_timeout_s)),
-                    # The handshake is bounded by the connect timeout too (a host that accepts
-                    # TCP but never speaks must fail fast); _mysql_setup raises it afterwards.
-                    "read_timeout": max(1, int(self.connect_timeout_s)),
-                    "write_timeout": int(timeout_s + 15),
-                    "charset": "utf8mb4",
-                },
-            )
+            return engines.create(url, connect_timeout_s=self.connect_timeout_s,
+                                  statement_timeout_ms=self.statement_timeout_ms,
+                                  read_only=read_only)
         except NoSuchModuleError as e:
             raise DbError(f"db.url driver is not available ({e}); use mysql+pymysql://") from None
-
-        @event.listens_for(eng, "connect")
-        def _mysql_setup(dbapi_conn: Any, _rec: Any) -> None:
-            mariadb = "mariadb" in dbapi_conn.get_server_info().lower()
-            cur = dbapi_conn.cursor()
-            try:
-                if mariadb:
-                    cur.execute(f"SET SESSION max_statement_time = {timeout_s:.3f}")
-                else:
-                    cur.execute(f"SET SESSION max_execution_time = {self.statement_timeout_ms}")
-                cur.execute("SET SESSION time_zone = '+00:00'")
-                if read_only:
-                    cur.execute("SET SESSION TRANSACTION READ ONLY")
-            finally:
-                cur.close()
-            dbapi_conn.attribtui_mariadb = mariadb
-            # PyMySQL applies _read_timeout on every read; above the statement timeout so the
-            # server, not the socket, ends a long query (and a half-open socket still ends).
-            dbapi_conn._read_timeout = int(timeout_s + 15)
-
-        return eng
 
     def close(self) -> None:
         with self._lock:
@@ -301,10 +261,8 @@ class Database:
 
     def _set_timeout(self, conn: Connection, timeout_ms: int) -> None:
         raw = conn.connection.dbapi_connection
-        if getattr(raw, "attribtui_mariadb", True):
-            conn.exec_driver_sql(f"SET SESSION max_statement_time = {timeout_ms / 1000:.3f}")
-        else:
-            conn.exec_driver_sql(f"SET SESSION max_execution_time = {int(timeout_ms)}")
+        conn.exec_driver_sql(engines.statement_timeout_sql(
+            getattr(raw, "attribtui_mariadb", True), timeout_ms))
 
     def _arm_sqlite_deadline(self, raw: sqlite3.Connection, timeout_ms: int) -> None:
         deadline = time.monotonic() + timeout_ms / 1000
@@ -352,9 +310,8 @@ class Database:
                 r.handle.interrupt()
         if mysql_ids:
             # A fresh connection outside the pools: the pooled ones may all be busy.
-            eng = create_engine(self.url, hide_parameters=True, poolclass=_null_pool(),
-                                connect_args={"connect_timeout": max(1, int(self.connect_timeout_s)),
-                                              "read_timeout": 10, "write_timeout": 10})
+            eng = engines.create(self.url, connect_timeout_s=self.connect_timeout_s,
+                                 null_pool=True)
             try:
                 with eng.connect() as conn:
                     for tid in mysql_ids:
@@ -433,28 +390,6 @@ class Database:
         server = float(self.scalar(sql, primary=True))
         t1 = time.time()
         return server, (t0 + t1) / 2
-
-
-def sqlite_pragmas(engine: Engine, *, read_only: bool = False, busy_ms: int = 15000) -> Engine:
-    """The demo's SQLite, shared by the console, the emulator, the stand-ins and the seeder:
-    WAL so readers never block the writer, a busy timeout for concurrent writers, a small page
-    cache (several connections stay open), and query_only for read engines."""
-
-    @event.listens_for(engine, "connect")
-    def _setup(dbapi_conn: sqlite3.Connection, _rec: Any) -> None:
-        dbapi_conn.execute("PRAGMA journal_mode=WAL")
-        dbapi_conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
-        dbapi_conn.execute("PRAGMA cache_size=-1024")
-        if read_only:
-            dbapi_conn.execute("PRAGMA query_only=ON")
-
-    return engine
-
-
-def _null_pool() -> type:
-    from sqlalchemy.pool import NullPool
-
-    return NullPool
 
 
 def in_clause(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:

@@ -23,11 +23,11 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from attribtui.infra import clock
-from attribtui.infra.config import data_dir
+from attribtui.infra import clock, paths
+from attribtui.vocab import Refused, Unreachable
 
 
-class LockBusy(Exception):
+class LockBusy(Refused):
     """Someone else holds the lock; str() says who, and `holder` has the details."""
 
     def __init__(self, message: str, holder: Holder | None) -> None:
@@ -35,7 +35,7 @@ class LockBusy(Exception):
         self.holder = holder
 
 
-class LockError(Exception):
+class LockError(Unreachable):
     """The lock could not be taken for another reason (database unreachable...)."""
 
 
@@ -63,9 +63,7 @@ def lock_name(db_url: str) -> str:
 
 
 def _info_file(name: str) -> Path:
-    folder = data_dir() / "locks"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder / (re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".json")
+    return paths.folder("locks") / (re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".json")
 
 
 def _sqlite_lock_path(db_url: str) -> Path:
@@ -158,12 +156,7 @@ def acquire(db_url: str, action: str, *, operator: str | None = None, job_id: st
         current = holder_of(db_url)
         raise LockBusy(_busy(name, current), current)
     holder.connection_id = int(conn_id)
-    info = _info_file(name)
-    tmp = info.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(asdict(holder), fh)
-    os.replace(tmp, info)
+    info = paths.write_private(_info_file(name), json.dumps(asdict(holder)))
     return Lock(name, holder, conn=conn, info=info)
 
 

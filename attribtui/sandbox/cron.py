@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from attribtui.infra import clock
-from attribtui.infra.db import in_clause, sqlite_pragmas
+from attribtui.infra import clock, engines
+from attribtui.infra.db import in_clause
 from attribtui.prosper.credit import MODEL_TYPES, assign_credits, contribution, round_credit
 from attribtui.prosper.journey import Touch, build_journey, journey_for_credit
 from attribtui.prosper.settings import SettingRow, is_multi_touch_enabled
@@ -92,12 +92,7 @@ def _engine() -> Engine | None:
     url = os.environ.get("P202_SANDBOX_DB_URL")
     if not url:
         return None
-    if url.startswith("sqlite"):
-        eng = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
-        sqlite_pragmas(eng, busy_ms=30000)
-    else:
-        eng = create_engine(url, hide_parameters=True,
-                            connect_args={"connect_timeout": 5, "charset": "utf8mb4"})
+    eng = engines.create(url)
     try:
         with eng.connect() as conn:
             conn.execute(text("SELECT 1"))

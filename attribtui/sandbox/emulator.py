@@ -26,12 +26,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from sqlalchemy import and_, create_engine, delete, func, insert, select, update
-from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
 
-from attribtui.infra import clock
-from attribtui.infra.db import sqlite_pragmas
+from attribtui.infra import clock, engines
 from attribtui.prosper import tables as pt
 from attribtui.prosper.settings import SCOPE_TYPES
 from attribtui.prosper.validation import (
@@ -456,14 +454,9 @@ class Emulator:
 
 
 def _engine(url: str) -> Engine:
-    if make_url(url).get_backend_name() == "sqlite":
-        # NullPool: the demo swaps its database file on reseed; each request opens the current one.
-        eng = create_engine(url, hide_parameters=True, poolclass=NullPool,
-                            connect_args={"timeout": 15, "check_same_thread": False})
-        sqlite_pragmas(eng, busy_ms=15000)
-        return eng
-    return create_engine(url, hide_parameters=True, pool_pre_ping=True,
-                         connect_args={"charset": "utf8mb4", "connect_timeout": 5})
+    # NullPool on SQLite: the demo swaps its database file on reseed; each request opens the
+    # current one.
+    return engines.create(url, null_pool=engines.is_sqlite(url))
 
 
 def _match(pattern: tuple[str, ...], parts: tuple[str, ...]) -> dict[str, str] | None:

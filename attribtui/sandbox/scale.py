@@ -17,10 +17,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.schema import CreateIndex
 
-from attribtui.infra import clock
+from attribtui.infra import clock, engines
 from attribtui.prosper import tables as pt
 from attribtui.sandbox.defects import last_cron_run
 from attribtui.sandbox.schema import create_schema
@@ -245,4 +245,4 @@ def _indexes(engine: Engine, spec: ScaleSpec, now: int, hb: int, progress: Progr
 
 
 def engine_for(url: str) -> Engine:
-    return create_engine(url, hide_parameters=True)
+    return engines.create(url)

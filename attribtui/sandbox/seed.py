@@ -29,13 +29,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, create_engine, inspect, select, text
+from sqlalchemy import Table, inspect, select, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
 from attribtui import __version__
-from attribtui.infra import clock
-from attribtui.infra.db import sqlite_pragmas
+from attribtui.infra import clock, engines
 from attribtui.prosper import tables as pt
 from attribtui.prosper.credit import (
     Contribution,
@@ -55,6 +54,7 @@ from attribtui.sandbox.defects import (
     last_cron_run,
 )
 from attribtui.sandbox.schema import MARKER_TABLE, create_schema, drop_schema, marker
+from attribtui.vocab import Refused
 
 HOUR = 3600
 DAY = 86400
@@ -69,7 +69,7 @@ MYSQL_DEFAULT_PORT = 3306
 Progress = Callable[[str, float], None]
 
 
-class SeedRefused(Exception):
+class SeedRefused(Refused):
     """The target is not safe to seed; the message names it and the fix."""
 
 
@@ -152,14 +152,11 @@ def _engine(u: URL) -> Engine:
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-        eng = create_engine(u, hide_parameters=True, connect_args={"timeout": 15})
-        sqlite_pragmas(eng, busy_ms=15000)
-        return eng
-    args = {"charset": "utf8mb4", "connect_timeout": 5}
+        return engines.create(u.render_as_string(hide_password=False))
     if _is_loopback(u):
         server_url = URL.create(u.drivername, u.username, u.password, u.host, u.port,
                                 query=u.query)
-        server = create_engine(server_url, hide_parameters=True, connect_args=args)
+        server = engines.create(server_url.render_as_string(hide_password=False), null_pool=True)
         try:
             with server.begin() as conn:
                 name = conn.dialect.identifier_preparer.quote(u.database)
@@ -169,7 +166,7 @@ def _engine(u: URL) -> Engine:
                 ))
         finally:
             server.dispose()
-    return create_engine(u, hide_parameters=True, connect_args=args)
+    return engines.create(u.render_as_string(hide_password=False))
 
 
 def _check_contents(engine: Engine, shown: str, reset: bool) -> None:
@@ -190,7 +187,7 @@ def _check_contents(engine: Engine, shown: str, reset: bool) -> None:
 
 def read_marker(url: str) -> dict[str, Any] | None:
     """The sandbox marker: None if the database is not a sandbox, {} while a seed is unfinished."""
-    engine = create_engine(make_url(url), hide_parameters=True)
+    engine = engines.create(url, null_pool=True)
     try:
         if MARKER_TABLE not in inspect(engine).get_table_names():
             return None

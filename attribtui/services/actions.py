@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from attribtui.infra.config import redact_url
+from attribtui.infra.redact import redact_url
 
 
 @dataclass

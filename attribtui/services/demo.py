@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from attribtui.infra import clock
-from attribtui.infra.config import ApiConfig, DbConfig, JobsConfig, Profile, data_dir
+from attribtui.infra import clock, paths
+from attribtui.infra.config import ApiConfig, DbConfig, JobsConfig, Profile
 
 MAX_AGE_S = 6 * 3600
 CONVERSIONS = 2000
@@ -27,9 +27,7 @@ Progress = Callable[[str, float], None]
 
 
 def db_path() -> Path:
-    folder = data_dir() / "demo"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder / "demo.sqlite"
+    return paths.data_file("demo")
 
 
 def url_for(path: Path) -> str:
@@ -82,13 +80,14 @@ def start_api(path: Path, port: int = 0) -> str:
 
 def load_api_key(path: Path) -> str | None:
     """The demo user's key from the seeded 202_api_keys (None while the demo is not seeded)."""
-    from sqlalchemy import create_engine, inspect, select
+    from sqlalchemy import inspect, select
 
+    from attribtui.infra import engines
     from attribtui.prosper import tables as pt
 
     if not path.exists():
         return None
-    engine = create_engine(url_for(path), hide_parameters=True)
+    engine = engines.create(url_for(path), null_pool=True)
     try:
         if pt.api_keys.name not in inspect(engine).get_table_names():
             return None
@@ -106,12 +105,11 @@ def load_api_key(path: Path) -> str | None:
 
 def busy_reason() -> str | None:
     """Why the demo must not be reseeded now (a live job or walkthrough on it), or None."""
-    jobs = data_dir() / "jobs"
-    if jobs.is_dir():
-        for folder in jobs.iterdir():
-            meta = folder / "job.json"
-            if meta.exists() and not (folder / "exit.json").exists() and PROFILE_NAME in meta.read_text():
-                return f"job {folder.name} is still running on the demo"
+    from attribtui.services.jobs import store
+
+    live = [r for r in store.history(1000, PROFILE_NAME) if r.exit is None]
+    if live:
+        return f"job {live[0].id} is still running on the demo"
     from attribtui.services.rollback import latest_active
 
     walkthrough = latest_active(PROFILE_NAME)

@@ -11,7 +11,7 @@ import shutil
 import time
 from pathlib import Path
 
-from attribtui.infra.config import data_dir, path_size
+from attribtui.infra.paths import data_dir, path_size
 
 
 def prunable(older_than_s: int, *, include_backups: bool = False,

@@ -20,12 +20,13 @@ from attribtui.infra import actionlog
 from attribtui.infra.memcache import _split
 from attribtui.prosper.cachekey import CLI_SYSTEM_HASH, journey_cache_key, system_hash
 from attribtui.services.actions import ActionPlan
+from attribtui.vocab import Refused
 
 NEVER_SET = ("Prosper202 never sets this key (it only deletes it), so a present key was written "
              "by something else and is itself a finding.")
 
 
-class CacheRefused(Exception):
+class CacheRefused(Refused):
     """Eviction refused before touching memcached (read-only profile)."""
 
 

@@ -38,6 +38,7 @@ from attribtui.prosper.journey import (
     validate_journey,
 )
 from attribtui.prosper.settings import SettingRow, is_multi_touch_enabled
+from attribtui.vocab import UsageError
 
 MAX_IDS = 500
 MAX_CONV_ID = 4294967295  # conv_id is int(11) unsigned
@@ -52,7 +53,7 @@ _SPLIT = re.compile(r"[\s,;]+")
 _INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 
 
-class IdError(ValueError):
+class IdError(UsageError):
     """Ids that cannot be used, as one line naming the bad token and the fix."""
 
 

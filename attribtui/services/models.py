@@ -21,9 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from attribtui.infra import actionlog, clock
+from attribtui.infra import actionlog, clock, paths
 from attribtui.infra.api import ApiError, V2Client
-from attribtui.infra.config import data_dir, private_file
 from attribtui.prosper import tables as pt
 from attribtui.prosper.validation import (
     MODEL_TYPES,
@@ -550,7 +549,7 @@ def plan_delete(client: V2Client, listing: ModelList, x: Model, db: Any | None, 
 
 
 def backup_dir() -> Path:
-    return data_dir() / "backups"
+    return paths.folder("backups")
 
 
 def _plain(v: Any) -> Any:
@@ -599,10 +598,8 @@ def backup_model(db: Any, x: Model, profile_name: str, *, cap: int = BACKUP_CAP)
            "user_id": x.user_id, "reason": "before DELETE /api/v2/attribution/models/{id}",
            "order": list(tables), "counts": {k: len(v) for k, v in tables.items()},
            "tables": tables}
-    path = backup_dir() / f"model-{x.model_id}-{now}.json"
-    private_file(path)
-    path.write_text(json.dumps(doc, indent=1, default=str))
-    return path
+    return paths.write_private(backup_dir() / f"model-{x.model_id}-{now}.json",
+                               json.dumps(doc, indent=1, default=str))
 
 
 # -- running a plan ------------------------------------------------------------------------------
@@ -715,7 +712,7 @@ class AuditRow:
     @property
     def meta_text(self) -> str:
         """Metadata as readable key=value pairs (JSON booleans as true/false)."""
-        from attribtui.infra.actionlog import redact_value
+        from attribtui.infra.redact import redact_value
 
         meta = redact_value(self.metadata)  # e.g. an export's webhook secret
         if isinstance(meta, dict):

@@ -22,10 +22,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from attribtui.infra import actionlog, clock
-from attribtui.infra.config import data_dir
+from attribtui.infra import actionlog, clock, paths
 from attribtui.infra.db import Database, DbError, in_clause
 from attribtui.services.actions import ActionPlan
+from attribtui.vocab import Refused
 
 TOUCHPOINTS = "202_conversion_touchpoints"
 COLUMNS = ("touchpoint_id", "conv_id", "click_id", "click_time", "position", "created_at")
@@ -38,7 +38,7 @@ BACKUP_KIND = "attribtui-purge-backup"
 Progress = Callable[[str, float], None]
 
 
-class PurgeRefused(Exception):
+class PurgeRefused(Refused):
     """The selection or request is not safe to run; the message says why and how to fix it."""
 
 
@@ -206,22 +206,12 @@ def plan(db: Database, sel: Selection) -> PurgePlan:
 
 
 def backups_dir() -> Path:
-    folder = data_dir() / "backups"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
+    return paths.folder("backups")
 
 
-def _new_backup(kind: str, profile: Any) -> tuple[Path, Any]:
-    stamp = clock.iso(clock.now()).replace(":", "").replace("-", "")
-    base = backups_dir() / f"{kind}-{stamp}-{profile.name}"
-    n = 0
-    while True:
-        path = Path(f"{base}-{n}.jsonl")
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            return path, os.fdopen(fd, "w")
-        except FileExistsError:
-            n += 1
+def _new_backup(kind: str, profile: Any) -> Any:
+    stem = f"{kind}-{paths.stamp(clock.iso(clock.now()) or '')}-{profile.name}"
+    return paths.new_private_file(backups_dir(), stem, ".jsonl")
 
 
 def _write_rows(db: Database, conv_ids: Sequence[int], fh: Any) -> dict[int, list[int]]:
@@ -278,8 +268,7 @@ def execute(db: Database, profile: Any, the_plan: PurgePlan, *, batch_size: int 
     ids = [c for c in the_plan.conv_ids]
     report = progress or (lambda _s, _f: None)
     with locks.acquire(db.url, "purge"):
-        path, fh = _new_backup("purge", profile)
-        with fh:
+        with _new_backup("purge", profile) as (path, fh):
             fh.write(_header(BACKUP_KIND, profile, db, ids, selection=asdict(the_plan.selection)))
             report("backing up", 0.0)
             written = _write_rows(db, ids, fh)
@@ -388,8 +377,7 @@ def restore(db: Database, profile: Any, path: Path, *, dry_run: bool = False,
     restored = replaced = 0
     error = None
     with locks.acquire(db.url, "purge restore"):
-        pre, fh = _new_backup("pre-restore", profile)
-        with fh:
+        with _new_backup("pre-restore", profile) as (pre, fh):
             fh.write(_header(BACKUP_KIND, profile, db, conv_ids, restoring=str(path)))
             current = _write_rows(db, conv_ids, fh)
         insert = text(f"INSERT INTO `{TOUCHPOINTS}` ({', '.join(COLUMNS)}) VALUES "

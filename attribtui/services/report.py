@@ -12,14 +12,13 @@ Every string goes through the profile's redaction: no key, password or apikey UR
 from __future__ import annotations
 
 import json
-import os
 import socket
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from attribtui.infra import actionlog, clock
-from attribtui.infra.config import data_dir, redact_url
+from attribtui.infra import actionlog, clock, paths
+from attribtui.infra.redact import redact_url, redact_value
 
 AUDIT_CAP = 500
 LOG_TAIL = 20
@@ -27,7 +26,7 @@ LOG_TAIL = 20
 
 def _redactor(profile: Any) -> Any:
     secrets = profile.secrets() if profile is not None else []
-    return lambda value: actionlog.redact_value(value, secrets)
+    return lambda value: redact_value(value, secrets)
 
 
 def _check_runs(profile_name: str, since: int, until: int) -> list[dict[str, Any]]:
@@ -205,18 +204,10 @@ def to_markdown(doc: dict[str, Any]) -> str:
 
 def write(doc: dict[str, Any]) -> tuple[Path, Path]:
     """Write report-<stamp>-<profile>.md and .json (0600) under the data dir's reports/."""
-    folder = data_dir() / "reports"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    stamp = doc["generated_at_iso"].replace(":", "").replace("-", "")
-    base = folder / f"report-{stamp}-{doc['profile'] or 'none'}"
-    n = 0
-    while Path(f"{base}-{n}.md").exists():
-        n += 1
-    md, js = Path(f"{base}-{n}.md"), Path(f"{base}-{n}.json")
-    for path, text in ((md, to_markdown(doc)), (js, json.dumps(doc, indent=2, default=str))):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
+    stem = f"report-{paths.stamp(doc['generated_at_iso'])}-{doc['profile'] or 'none'}"
+    with paths.new_private_file(paths.folder("reports"), stem, ".md") as (md, fh):
+        fh.write(to_markdown(doc))
+    js = paths.write_private(md.with_suffix(".json"), json.dumps(doc, indent=2, default=str))
     actionlog.record("report.write", profile=_Named(doc), target=str(md))
     return md, js
 

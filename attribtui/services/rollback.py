@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from attribtui.infra import actionlog, clock
-from attribtui.infra.config import data_dir
+from attribtui.infra.paths import data_dir
 from attribtui.services.actions import ActionPlan
+from attribtui.vocab import Refused
 
 KIND = "attribtui-rollback"
 MITIGATIONS = ("deactivate", "set-default", "none")
@@ -57,7 +58,7 @@ SYMBOLS = {"pending": "·", "running": "▶", "done": "✔", "skipped": "↷", "
 FINISHED = ("done", "skipped")
 
 
-class RollbackError(Exception):
+class RollbackError(Refused):
     """A walkthrough that cannot be loaded, created or advanced; one line with the fix."""
 
 
@@ -638,7 +639,7 @@ def run(profile: Any, state: dict[str, Any], p: StepPlan, *, db: Any = None, cli
                 "rebuild": _run_job, "verify": _run_verify, "audit": _run_audit,
                 "report": _run_report}[p.step](profile, state, step, p, db, client, progress)
     except Exception as e:
-        from attribtui.infra.config import redact_text
+        from attribtui.infra.redact import redact_text
 
         msg = redact_text(f"{type(e).__name__}: {e}", profile.secrets())
         return _finish_step(profile, state, step, "failed", result=msg)

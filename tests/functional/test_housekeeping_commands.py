@@ -11,7 +11,8 @@ import pytest
 
 from attribtui.cli.main import main
 from attribtui.infra import actionlog
-from attribtui.infra.config import data_dir, load_profile
+from attribtui.infra.config import load_profile
+from attribtui.infra.paths import data_dir
 
 
 def test_paths_lists_every_location_with_sizes(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,7 +2,8 @@
 
 import pytest
 
-from attribtui.infra.config import Profile, describe_db_url, redact_url, redact_urls_in
+from attribtui.infra.config import Profile
+from attribtui.infra.redact import describe_db_url, redact_url, redact_urls_in
 from attribtui.services.actions import ActionPlan, typed_requirement
 
 

@@ -13,14 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from attribtui.infra import config
-from attribtui.infra.config import (
-    ConfigError,
-    effective_config,
-    load_profile,
-    redact_text,
-    redact_url,
-)
+from attribtui.infra import config, paths
+from attribtui.infra.config import ConfigError, effective_config, load_profile
+from attribtui.infra.redact import redact_text, redact_url
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET_KEY = "k3y-SUPER-secret-value"
@@ -30,7 +25,7 @@ SECRET_KEY = "k3y-SUPER-secret-value"
 def no_default_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The default config location is an empty temp dir on every platform."""
     where = tmp_path / "default-config" / "config.toml"
-    monkeypatch.setattr(config, "default_config_path", lambda: where)
+    monkeypatch.setattr(paths, "config_file", lambda: where)
     return where
 
 
@@ -463,10 +458,10 @@ def test_example_staging_has_a_replica() -> None:
 def test_data_dir_and_app_paths(tmp_path: Path) -> None:
     data = tmp_path / "a" / "data"
     env = {"ATTRIBTUI_DATA_DIR": str(data)}
-    assert config.data_dir(env) == data
+    assert paths.data_dir(env) == data
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
-    paths = dict(config.app_paths(tmp_path / "c.toml", env))
-    assert list(paths) == [
+    found = dict(paths.app_paths(tmp_path / "c.toml", env))
+    assert list(found) == [
         "config",
         "data",
         "checks",
@@ -476,16 +471,17 @@ def test_data_dir_and_app_paths(tmp_path: Path) -> None:
         "rollbacks",
         "demo",
         "reports",
+        "locks",
     ]
-    assert paths["config"] == tmp_path / "c.toml"
-    assert paths["demo"] == data / "demo" / "demo.sqlite"
-    assert paths["actions"] == data / "actions.jsonl"
+    assert found["config"] == tmp_path / "c.toml"
+    assert found["demo"] == data / "demo" / "demo.sqlite"
+    assert found["actions"] == data / "actions.jsonl"
 
 
 def test_private_file_and_path_size(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:
-        f = config.private_file(tmp_path / "d" / "e" / "log.jsonl")
+        f = paths.touch_private(tmp_path / "d" / "e" / "log.jsonl")
     finally:
         os.umask(old)
     assert stat.S_IMODE(f.stat().st_mode) == 0o600
@@ -493,7 +489,7 @@ def test_private_file_and_path_size(tmp_path: Path) -> None:
     assert stat.S_IMODE(f.parent.parent.stat().st_mode) == 0o700
     f.write_text("12345")
     (f.parent / "other").write_text("abc")
-    assert config.path_size(f) == 5
-    assert config.path_size(tmp_path / "d") == 8
-    assert config.path_size(tmp_path / "absent") == 0
-    assert config.private_file(f).read_text() == "12345"  # existing content is kept
+    assert paths.path_size(f) == 5
+    assert paths.path_size(tmp_path / "d") == 8
+    assert paths.path_size(tmp_path / "absent") == 0
+    assert paths.touch_private(f).read_text() == "12345"  # existing content is kept

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from attribtui.infra import clock
-from attribtui.infra.config import redact_text, redact_url
+from attribtui.infra.redact import redact_text, redact_url
+from attribtui.vocab import UsageError
 
 KINDS = ("rebuild", "backfill")
 SCRIPTS = {"rebuild": "attribution-rebuild.php", "backfill": "backfill-conversion-journeys.php"}
@@ -23,7 +24,7 @@ MAX_CHUNK = 86400  # facts s.9: at most 24 h per run
 SHORTCUTS = {"1": 3600, "6": 6 * 3600, "24": 86400, "7d": 7 * 86400}
 
 
-class RequestError(ValueError):
+class RequestError(UsageError):
     """A job request that cannot run as given; one line naming the field and the fix."""
 
 

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from attribtui.infra import actionlog, clock
-from attribtui.infra.config import private_file
+from attribtui.infra import actionlog, clock, paths
+from attribtui.infra.paths import touch_private
 from attribtui.services.jobs import parse, store
 from attribtui.services.jobs.command import Command, JobRequest, build_commands
+from attribtui.vocab import AttribtuiError
 
 GRACE_S = 5.0
 BATCH_S = 0.05
@@ -31,7 +32,7 @@ READ_BYTES = 1 << 16
 MAX_BATCH_LINES = 20_000
 
 
-class StartError(Exception):
+class StartError(AttribtuiError):
     """The job could not be started; one line."""
 
 
@@ -64,12 +65,12 @@ def start(profile: Any, req: JobRequest, *, total: int | None = None,
         "stdout_log": str(folder / store.STDOUT_LOG), "stderr_log": str(folder / store.STDERR_LOG),
         "remote": bool(profile.jobs.command_prefix),
     }
-    store.write_json(folder / store.JOB_FILE, meta)
+    paths.write_json(folder / store.JOB_FILE, meta)
     use_lock = lock if lock is not None else (req.kind in ("rebuild", "backfill")
                                                and bool(profile.db.url))
     payload = {"kind": req.kind, "commands": [c.payload() for c in commands],
                "lock_url": profile.db.url if use_lock else None, "operator": op}
-    private_file(folder / "wrapper.log")  # the wrapper's own errors, if any (0600 like the rest)
+    touch_private(folder / "wrapper.log")  # the wrapper's own errors, if any (0600 like the rest)
     try:
         proc = subprocess.Popen(
             [sys.executable, "-m", "attribtui.services.jobs.wrapper", str(folder)], stdin=subprocess.PIPE,
@@ -77,10 +78,10 @@ def start(profile: Any, req: JobRequest, *, total: int | None = None,
             start_new_session=True, close_fds=True, cwd=str(folder))
     except OSError as e:
         meta["spawn_error"] = f"could not start the job wrapper: {e}"
-        store.write_json(folder / store.JOB_FILE, meta)
+        paths.write_json(folder / store.JOB_FILE, meta)
         raise StartError(meta["spawn_error"]) from None
     meta["pid"], meta["pid_start"] = proc.pid, store.process_start(proc.pid)
-    store.write_json(folder / store.JOB_FILE, meta)
+    paths.write_json(folder / store.JOB_FILE, meta)
     proc.stdin.write(json.dumps(payload).encode())
     proc.stdin.close()
     # Reap it when it ends, so a finished job never lingers as a zombie of this console.
@@ -100,7 +101,7 @@ def cancel(rec: store.JobRecord, *, profile: Any = None, grace_s: float = GRACE_
     if not rec.running:
         return f"job {rec.id} already ended: {rec.outcome}"
     who = by or store.operator_and_host()[0]
-    store.write_json(rec.folder / store.CANCEL_FILE, {"by": who, "at": clock.now()})
+    paths.write_json(rec.folder / store.CANCEL_FILE, {"by": who, "at": clock.now()})
     pid = rec.pid
     assert pid is not None
     with _suppress_gone():

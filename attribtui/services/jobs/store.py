@@ -11,24 +11,21 @@ Files are 0600 and folders 0700. A pid plus its start time (from /proc) guard ag
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from attribtui.infra import clock
-from attribtui.infra.config import data_dir, private_file
+from attribtui.infra import clock, paths
+from attribtui.infra.paths import read_json
 
 JOB_FILE, EXIT_FILE, CANCEL_FILE = "job.json", "exit.json", "cancel.json"
 STDOUT_LOG, STDERR_LOG = "stdout.log", "stderr.log"
 
 
 def jobs_root() -> Path:
-    root = data_dir() / "jobs"
-    root.mkdir(mode=0o700, exist_ok=True)
-    return root
+    return paths.folder("jobs")
 
 
 def new_job_id(kind: str) -> str:
@@ -39,22 +36,6 @@ def new_job_id(kind: str) -> str:
     while (root / f"{stamp}-{kind}-{n}").exists():
         n += 1
     return f"{stamp}-{kind}-{n}"
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Atomically (a reader never sees half a file), 0600."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh, indent=2, sort_keys=True, default=str)
-    os.replace(tmp, path)
-
-
-def read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
 
 
 def operator_and_host(configured: str | None = None) -> tuple[str, str]:
@@ -221,5 +202,5 @@ def create_folder(kind: str) -> Path:
         except FileExistsError:
             continue  # another console took this id a moment ago
     for name in (STDOUT_LOG, STDERR_LOG):
-        private_file(folder / name)
+        paths.touch_private(folder / name)
     return folder

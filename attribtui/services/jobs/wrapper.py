@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from attribtui.infra import clock
+from attribtui.infra import clock, paths
 from attribtui.services.jobs import parse, store
 
 _cancel = {"requested": False}
@@ -60,10 +60,10 @@ def finish(folder: Path, kind: str, codes: list[int | None], chunks: int, *,
                       not_started=not_started, chunks=chunks)
     data = {"exit_codes": codes, "ended_at": clock.now(), "cancelled": cancelled,
             "outcome": v.outcome, "reason": v.reason, "chunks_run": len(codes), "chunks": chunks}
-    cancel = store.read_json(folder / store.CANCEL_FILE)
+    cancel = paths.read_json(folder / store.CANCEL_FILE)
     if cancel:
         data["cancelled_by"] = cancel.get("by")
-    store.write_json(folder / store.EXIT_FILE, data)
+    paths.write_json(folder / store.EXIT_FILE, data)
     return data
 
 
@@ -85,7 +85,7 @@ def run(folder: Path, payload: dict[str, Any]) -> int:
     codes: list[int | None] = []
     try:
         for i, cmd in enumerate(commands, start=1):
-            if _cancel["requested"] or store.read_json(folder / store.CANCEL_FILE):
+            if _cancel["requested"] or paths.read_json(folder / store.CANCEL_FILE):
                 _cancel["requested"] = True
                 break
             if len(commands) > 1:

@@ -1,0 +1,201 @@
+"""The config keys, derived from the schema's declarations, and how a value of each is checked.
+
+A value comes typed from TOML or a typed flag (`check`), or as text from an environment
+variable or a string flag (`parse_text`); either way it is validated against its key's kind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from attribtui.infra.config.schema import Profile
+
+ENV_PREFIX = "ATTRIBTUI_"
+
+# A field's annotation -> how its values are parsed, unless the setting names a kind.
+_KINDS = {"str": "str", "str | None": "optstr", "Path | None": "optpath", "bool": "bool",
+          "int": "posint", "int | None": "optint", "float": "posfloat", "list[str]": "strlist",
+          "dict[str, str]": "strmap"}
+_DESCRIPTIONS = {
+    "str": "a string", "optstr": "a string", "optpath": "a path string", "bool": "true or false",
+    "posint": "a positive integer", "optint": "a positive integer",
+    "posfloat": "a positive number", "strlist": "a list of strings",
+    "hostports": 'a list of "host:port" strings', "strmap": 'a table of NAME = "value" strings',
+}
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+@dataclass(frozen=True)
+class Key:
+    """One config key, as the schema declares it."""
+
+    dotted: str
+    kind: str
+    default: Any
+    doc: str
+    choices: tuple[str, ...] = ()
+    secret: bool = False
+    example: Any = None
+    commented: bool = False
+    shown_default: str | None = None
+    top_level: bool = False
+
+    @property
+    def env_var(self) -> str:
+        return ENV_PREFIX + self.dotted.replace(".", "_").upper()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.dotted.replace(".", "-").replace("_", "-")
+
+    @property
+    def section(self) -> str | None:
+        return self.dotted.split(".", 1)[0] if "." in self.dotted else None
+
+    @property
+    def name(self) -> str:
+        return self.dotted.rsplit(".", 1)[-1]
+
+    @property
+    def summary(self) -> str:
+        return self.doc.split("\n", 1)[0]
+
+    def fresh_default(self) -> Any:
+        """The default, never shared between profiles (lists and dicts are copied)."""
+        return type(self.default)(self.default) if isinstance(self.default, list | dict) \
+            else self.default
+
+    def describe(self) -> str:
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        return _DESCRIPTIONS[self.kind]
+
+
+def _key(dotted: str, f: dataclasses.Field[Any]) -> Key:
+    meta = f.metadata
+    if f.default is not dataclasses.MISSING:
+        default = f.default
+    elif f.default_factory is not dataclasses.MISSING:
+        default = f.default_factory()
+    else:
+        default = None
+    kind = "choice" if meta["choices"] else meta["kind"] or _KINDS[str(f.type)]
+    return Key(dotted, kind, default, meta["doc"], meta["choices"], meta["secret"],
+               meta["example"], meta["commented"], meta["shown_default"], meta["top_level"])
+
+
+def _keys() -> tuple[Key, ...]:
+    out: list[Key] = []
+    for f in dataclasses.fields(Profile):
+        if f.metadata.get("setting"):
+            out.append(_key(f.name, f))
+        elif f.metadata.get("section"):
+            section_cls = f.default_factory  # type: ignore[misc]
+            out += [_key(f"{f.name}.{sf.name}", sf) for sf in dataclasses.fields(section_cls)
+                    if sf.metadata.get("setting")]
+    return tuple(out)
+
+
+KEYS = _keys()
+BY_DOTTED = {k.dotted: k for k in KEYS}
+BY_ENV = {k.env_var: k for k in KEYS}
+SECTIONS = tuple(f.name for f in dataclasses.fields(Profile) if f.metadata.get("section"))
+# What a [profiles.NAME] table may hold directly (top-level keys such as operator may not).
+PROFILE_KEYS = (*(k.dotted for k in KEYS if k.section is None and not k.top_level), *SECTIONS)
+# The file's own top-level keys.
+TOP_KEYS = ("default_profile", *(k.dotted for k in KEYS if k.top_level), "profiles")
+
+
+class Invalid(ValueError):
+    """A value of the wrong type or range; the caller adds where it came from."""
+
+
+def got(key: Key, value: object) -> str:
+    """The offending value for an error message: never a secret, always one short line."""
+    if key.secret:
+        return f"a {type(value).__name__}" if not isinstance(value, str) else "a hidden value"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _is_hostport(value: str) -> bool:
+    host, sep, port = value.rpartition(":")
+    return bool(sep and host and port.isdigit() and 0 < int(port) < 65536)
+
+
+def check(key: Key, value: object) -> Any:
+    """Validate a typed value (from TOML or a typed flag) and return it in canonical form."""
+    kind = key.kind
+    if kind == "optpath" and isinstance(value, os.PathLike):
+        return Path(value).expanduser()
+    if kind in ("str", "optstr", "optpath", "choice"):
+        if not isinstance(value, str) or (kind == "choice" and value not in key.choices):
+            raise Invalid
+        return Path(value).expanduser() if kind == "optpath" else value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise Invalid
+        return value
+    if kind in ("posint", "optint"):
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise Invalid
+        return value
+    if kind == "posfloat":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise Invalid
+        if not math.isfinite(value) or value <= 0:
+            raise Invalid
+        return float(value)
+    if kind in ("strlist", "hostports"):
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise Invalid
+        if kind == "hostports" and not all(_is_hostport(v) for v in value):
+            raise Invalid
+        return list(value)
+    if kind == "strmap":
+        if not isinstance(value, dict) or not all(
+                isinstance(k, str) and _ENV_NAME.match(k) and isinstance(v, str)
+                for k, v in value.items()):
+            raise Invalid
+        return dict(value)
+    raise AssertionError(f"unhandled kind {kind}")
+
+
+def parse_text(key: Key, text: str) -> Any:
+    """Parse an environment variable (or string flag) into the key's type."""
+    kind = key.kind
+    stripped = text.strip()
+    if kind in ("optstr", "optpath", "optint") and stripped == "":
+        return None  # an empty export switches an optional key off
+    if kind == "bool":
+        lowered = stripped.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise Invalid
+    if kind in ("posint", "optint"):
+        try:
+            return check(key, int(stripped))
+        except ValueError:
+            raise Invalid from None
+    if kind == "posfloat":
+        try:
+            return check(key, float(stripped))
+        except ValueError:
+            raise Invalid from None
+    if kind in ("strlist", "hostports", "strmap"):
+        try:
+            return check(key, json.loads(text))
+        except json.JSONDecodeError:
+            raise Invalid from None
+    return check(key, text)

@@ -1,0 +1,26 @@
+"""The journey rule's candidate clicks: the one copy of upstream's candidate SELECT.
+
+persistJourney reads the user's clicks on the conversion's campaign in the lookback window,
+newest first, LIMIT 25 (docs/prosper202.md §Journeys); the lookup's recompute and the backfill
+stand-in both call this, then apply prosper/journey.py's rule.
+"""
+
+from __future__ import annotations
+
+from attribtui.infra.db import Read
+from attribtui.prosper import tables as pt
+from attribtui.prosper.journey import MAX_TOUCHES, Touch, candidate_window
+
+CANDIDATES_SQL = (
+    f"SELECT click_id, click_time FROM `{pt.clicks.name}` WHERE user_id = :user AND "
+    "aff_campaign_id = :campaign AND click_time BETWEEN :start AND :end "
+    f"ORDER BY click_time DESC, click_id DESC LIMIT {MAX_TOUCHES}"
+)
+
+
+def candidate_clicks(read: Read, user_id: int, campaign_id: int, conv_time: int) -> list[Touch]:
+    """The clicks persistJourney considers for a conversion, in its order (newest first)."""
+    start, end = candidate_window(conv_time)
+    rows = read(CANDIDATES_SQL, {"user": user_id, "campaign": campaign_id, "start": start,
+                                 "end": end})
+    return [Touch(int(r[0]), int(r[1])) for r in rows]
