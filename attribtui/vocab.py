@@ -80,6 +80,12 @@ _STATUS_EXIT = {Status.OK: ExitCode.OK, Status.INFO: ExitCode.OK, Status.WARN: E
                 Status.ERROR: ExitCode.UNKNOWN}
 
 
+# Thresholds the header and the db.* checks share, so a warning and a verdict never disagree.
+LAG_WARN_S = 60  # read replica behind the primary
+LAG_FAIL_S = 15 * 60
+SKEW_WARN_S = 60  # DB clock vs this machine's: every age shown depends on it
+
+
 class StepStatus(StrEnum):
     """A rollback walkthrough step."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from textual import events, work
@@ -44,6 +45,15 @@ def _db_label(profile: Any) -> str:
         return "db.url is not a valid URL"
 
 
+@dataclass(frozen=True)
+class Start:
+    """Where the console opens: a screen by name, and the walkthrough the rollback screen resumes
+    (`attribtui rollback --resume ID`)."""
+
+    screen: str | None = None
+    rollback_id: str | None = None
+
+
 class ConsoleApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "attribtui"
@@ -64,10 +74,10 @@ class ConsoleApp(App[int]):
         status_interval: float = 5.0,
         prepare: Prepare | None = None,
         screens: list[ScreenSpec] | None = None,
-        start_screen: str | None = None,
+        start: Start | None = None,
     ) -> None:
         super().__init__()
-        self.start_screen = start_screen
+        self.start = start or Start()
         self.profile = profile
         self.db_label = _db_label(profile)
         self._owned_prober: status_mod.StatusProber | None = None
@@ -115,7 +125,7 @@ class ConsoleApp(App[int]):
             self.bind(spec.key, f"show('{spec.name}')", description=spec.title, show=False)
         if specs:
             names = [spec.name for spec in specs]
-            await self.switch_mode(self.start_screen if self.start_screen in names else names[0])
+            await self.switch_mode(self.start.screen if self.start.screen in names else names[0])
         self._mounted = True
         if self.prepare is not None:
             self.push_screen(PrepareScreen())
@@ -339,12 +349,12 @@ class ConsoleApp(App[int]):
 
 
 def run_console(profile: Any | None, *, prepare: Prepare | None = None,
-                config_error: str | None = None, start_screen: str | None = None) -> int:
+                config_error: str | None = None, start: Start | None = None) -> int:
     """Open the console; returns the exit code.
 
     profile None: the "how to configure" screen. config_error: a one-line error screen (exit 3).
     prepare(progress) runs in a thread worker after the first paint (the demo seeds there);
-    the health checks start when it returns. start_screen names the screen to open on.
+    the health checks start when it returns. start names the screen to open on.
     """
     if config_error is not None:
         from screens.noconfig import config_error_app
@@ -354,5 +364,5 @@ def run_console(profile: Any | None, *, prepare: Prepare | None = None,
         from screens.noconfig import no_config_app
 
         return int(no_config_app().run() or 0)
-    app = ConsoleApp(profile, prepare=prepare, start_screen=start_screen)
+    app = ConsoleApp(profile, prepare=prepare, start=start)
     return int(app.run() or 0)

@@ -13,13 +13,12 @@ from textual.widgets import Label, Static
 
 from attribtui.infra.redact import redact_text
 from attribtui.services.status import Component, Status
-
-# Same vocabulary as `attribtui check` (cli.SYMBOLS); "off" is a backend with no configuration.
-STATE_WORDS = {"ok": "✔ ok", "warn": "▲ WARN", "fail": "✖ FAIL", "off": "–"}
+from attribtui.vocab import label
 
 
 def component_text(c: Component) -> str:
-    return " ".join(p for p in (c.name, STATE_WORDS.get(c.state, c.state), c.text) if p)
+    """'DB ✔ ok 2 ms': the one label of a state (vocab), never colour alone."""
+    return " ".join(p for p in (c.name, label(c.state), c.text) if p)
 
 
 def env_badge(profile: Any) -> tuple[str, str]:

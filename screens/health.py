@@ -22,12 +22,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from attribtui import checks
-from attribtui.checks import CheckContext, CheckResult, store
-from attribtui.cli.main import SYMBOLS
+from attribtui.checks import GROUPS, MAX_EVIDENCE_ROWS, CheckContext, CheckResult, select, summary
+from attribtui.checks.markdown import GROUP_TITLES, export_run, save_remediation, summary_text
+from attribtui.checks.runner import Run, run_checks_and_save
 from attribtui.infra import clock
 from attribtui.infra.db import Database, DbError
-from screens.exporting import GROUP_TITLES, export_run, save_remediation, summary_text
+from attribtui.vocab import ExitCode, label, worst
 from screens.header import ShellHeader
 from screens.registry import PaletteCommand, ScreenSpec
 
@@ -47,7 +47,7 @@ def pick_initial(results: list[CheckResult]) -> str | None:
 
 
 def grouped(results: list[CheckResult]) -> list[tuple[str, list[CheckResult]]]:
-    order = {g: i for i, g in enumerate(checks.GROUPS)}
+    order = {g: i for i, g in enumerate(GROUPS)}
     groups: dict[str, list[CheckResult]] = {}
     for r in results:
         groups.setdefault(r.group, []).append(r)
@@ -57,13 +57,13 @@ def grouped(results: list[CheckResult]) -> list[tuple[str, list[CheckResult]]]:
 def list_options(results: list[CheckResult]) -> list[Option]:
     options: list[Option] = []
     for group, items in grouped(results):
-        worst = checks.worst(r.status for r in items)
-        tail = "" if worst in ("ok", "info") else f"  {SYMBOLS[worst]}"
+        bad = worst(r.status for r in items)
+        tail = "" if bad in ("ok", "info") else f"  {label(bad)}"
         title = Text(f"{GROUP_TITLES.get(group, group)} ({len(items)}){tail}", style="bold")
         options.append(Option(title, id=f"group:{group}", disabled=True))
         for r in items:
             name = r.id.split(".", 1)[-1]  # the group heading carries the prefix
-            options.append(Option(Text(f" {SYMBOLS[r.status]:<9} {name}"), id=r.id))
+            options.append(Option(Text(f" {label(r.status):<9} {name}"), id=r.id))
     return options
 
 
@@ -156,7 +156,7 @@ class HealthScreen(Screen[None]):
         self.running = True
         self.results = []
         self.report = None
-        self._total = len(checks.select(None))
+        self._total = len(select(None))
         self._show_progress(0, None)
         self.query_one("#runbar").display = True
         self.refresh_bindings()
@@ -169,8 +169,7 @@ class HealthScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="checks", name="schema health checks")
     def _run_checks(self, db: Database, ctx: CheckContext) -> None:
-        specs = checks.select(None)
-        profile = self.app.profile  # type: ignore[attr-defined]
+        specs = select(None)
         call = self._call
 
         def progress(i: int, n: int, res: CheckResult) -> None:
@@ -181,17 +180,10 @@ class HealthScreen(Screen[None]):
 
         call(self._show_progress, 0, specs[0].id if specs else None)
         try:
-            results = checks.run_checks(ctx, specs, progress=progress)
+            run = run_checks_and_save(ctx, specs, progress=progress)
         finally:
             db.close()
-        report = checks.report(results, profile=profile.name, now=ctx.now,
-                               overrides=profile.overrides)
-        save_error = None
-        try:
-            store.save(report)
-        except OSError as e:
-            save_error = str(e)
-        call(self._on_finished, report, ctx.cache.get("unreachable"), save_error)
+        call(self._on_finished, run)
 
     def _on_step(self, text: str) -> None:
         """Progress inside a long check (worker thread): throttled to the UI."""
@@ -256,7 +248,7 @@ class HealthScreen(Screen[None]):
             return
         text = f"Running {current} ({done + 1}/{self._total})" if current else "Finishing…"
         self.query_one("#run-label", Label).update(text)
-        counts = checks.summary(self.results)
+        counts = summary(self.results)
         self.query_one("#summary", Static).update(
             Text(f"{done} of {self._total} done: {summary_text(counts)}" if done else "Starting…"))
 
@@ -265,16 +257,16 @@ class HealthScreen(Screen[None]):
         self._fill_list()
         self._show_progress(len(self.results), next_id)
 
-    def _on_finished(self, report: dict[str, Any], unreachable: str | None,
-                     save_error: str | None) -> None:
+    def _on_finished(self, run: Run) -> None:
+        report, unreachable, save_error = run.report, run.unreachable, run.save_error
         self.running = False
         self.report = report
-        self.results = [CheckResult(**c) for c in report["checks"]]
+        self.results = run.results
         self.query_one("#runbar").display = False
         if unreachable:
             self._set_banner(f"‼ Database unreachable: {unreachable}")
         cancelled = self._cancel.is_set()
-        code = checks.exit_code(self.results)
+        code = int(ExitCode.of(r.status for r in self.results))
         when = clock.iso(report["generated_at"])
         prefix = "Cancelled. " if cancelled else ""
         self.query_one("#summary", Static).update(Text(
@@ -349,14 +341,14 @@ class HealthScreen(Screen[None]):
             head.set_classes("")
             text.update(Text("Select a check to see its details, evidence and remediation."))
             return
-        head.update(Text(f"{SYMBOLS[r.status]}  {r.id}"))
+        head.update(Text(f"{label(r.status)}  {r.id}"))
         head.set_classes(f"-{r.status}")
         text.update(Text(f"{r.title}\n\n{r.details}"))
         table.clear(columns=True)
         if ev and ev.get("columns"):
             table.add_columns(*[Text(str(c)) for c in ev["columns"]])
             table.add_rows([[Text("" if v is None else str(v)) for v in row] for row in ev["rows"]])
-            note.update(f"First {checks.MAX_EVIDENCE_ROWS} rows; the export has the same.")
+            note.update(f"First {MAX_EVIDENCE_ROWS} rows; the export has the same.")
         remedy.update(Text(r.remediation or ""))
 
     # -- copy and export -------------------------------------------------------------------------

@@ -46,6 +46,7 @@ from attribtui.services.jobs.command import (
     parse_time,
     remote_note,
 )
+from attribtui.vocab import JobOutcome
 from screens.confirm import ActionConfirmScreen
 from screens.header import ShellHeader
 from screens.registry import PaletteCommand, ScreenSpec
@@ -309,7 +310,7 @@ class JobsScreen(Screen[None]):
         for r in recs:
             w = r.meta.get("window") or {}
             span = f"{(clock.iso(w.get('start')) or '')[5:16]}..{(clock.iso(w.get('end')) or '')[5:16]}"
-            table.add_row(Text(r.id), Text(parse.OUTCOME_LABEL.get(r.outcome, r.outcome)),
+            table.add_row(Text(r.id), Text(JobOutcome(r.outcome).label),
                           Text(span), Text(str(r.meta.get("user") or "all")),
                           Text(r.reason[:90]), key=r.id)
         if reattach and self.follower is None:
@@ -556,7 +557,7 @@ class JobsScreen(Screen[None]):
         if rec.exit is None and (snap is None or not snap.finished):
             state = f"… running (pid {rec.pid}), started {clock.describe(rec.started_at)}"
         else:
-            state = f"{parse.OUTCOME_LABEL.get(rec.outcome, rec.outcome)}: {rec.reason}"
+            state = f"{JobOutcome(rec.outcome).label}: {rec.reason}"
         status.update(Text(f"{head}\n{state}\n$ {rec.meta.get('command', '')}"))
         bar = self.query_one("#job-progress", ProgressBar)
         rate = self.query_one("#job-rate", Label)

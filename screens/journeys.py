@@ -27,15 +27,15 @@ from textual.worker import get_current_worker
 from attribtui.infra import clock
 from attribtui.infra.db import Database, DbError
 from attribtui.infra.redact import redact_text
-from attribtui.services import journey_cache, journeys
+from attribtui.services import journeys
 from attribtui.services.actions import refused_in_read_only
 from attribtui.services.journeys import IdError, JourneyReport
+from attribtui.services.journeys import cache as journey_cache
+from attribtui.vocab import label
 from screens.confirm import ActionConfirmScreen
 from screens.header import ShellHeader
 from screens.registry import PaletteCommand, ScreenSpec
 
-SYMBOLS = {"ok": "✔ ok", "warn": "▲ WARN", "fail": "✖ FAIL", "error": "‼ ERROR",
-           "pending": "… checking"}
 BATCH_SECONDS = 0.1  # enrichment results reach the UI at most ~10 times a second
 HINT = ("Enter conv_ids (spaces, commas or a pasted column) and press Enter, "
         "or click:ID for the conversions whose journeys contain a click.")
@@ -66,7 +66,7 @@ def _section(title: str) -> Text:
 def render_report(report: JourneyReport, pending: bool) -> RenderableType:
     """The detail pane of one conversion; every state is carried by words and marks, not colour."""
     parts: list[RenderableType] = []
-    head = Text(f"{SYMBOLS['pending' if pending else report.status]}  conv {report.conv_id}",
+    head = Text(f"{label('pending' if pending else report.status)}  conv {report.conv_id}",
                 style="bold")
     parts.append(head)
     conv = report.conversion
@@ -87,7 +87,7 @@ def render_report(report: JourneyReport, pending: bool) -> RenderableType:
         parts.append(_section("Findings"))
         for f in report.findings:
             style = "bold red" if f.severity == "fail" else "yellow"
-            parts.append(Text(f"{SYMBOLS[f.severity]} {f.code}: ", style=style) + Text(f.message))
+            parts.append(Text(f"{label(f.severity)} {f.code}: ", style=style) + Text(f.message))
     elif conv is not None and not pending:
         parts.append(_section("Findings"))
         parts.append(Text("✔ none: every rule holds"))
@@ -189,7 +189,7 @@ def _cache_part(report: JourneyReport, pending: bool) -> list[RenderableType]:
 def option_for(report: JourneyReport, pending: bool) -> Option:
     status = "pending" if pending else report.status
     deleted = " DEL" if report.conversion is not None and report.conversion.deleted else ""
-    return Option(Text(f"{SYMBOLS[status]:<8} {report.conv_id}{deleted}"), id=str(report.conv_id))
+    return Option(Text(f"{label(status):<8} {report.conv_id}{deleted}"), id=str(report.conv_id))
 
 
 class JourneysScreen(Screen[None]):
@@ -349,7 +349,7 @@ class JourneysScreen(Screen[None]):
             status = "pending" if r.conv_id in self.pending else r.status
             counts[status] = counts.get(status, 0) + 1
         order = ("fail", "error", "warn", "ok", "pending")
-        parts = [f"{counts[s]} {SYMBOLS[s]}" for s in order if counts.get(s)]
+        parts = [f"{counts[s]} {label(s)}" for s in order if counts.get(s)]
         note = getattr(self, "_note", "")
         lead = f"{note} · " if note else ""
         self._summary(f"{lead}{len(self.reports)} conversion(s): {', '.join(parts) or 'none'}")

@@ -27,26 +27,17 @@ from textual.widgets.option_list import Option
 from attribtui.infra import clock
 from attribtui.infra.redact import redact_text
 from attribtui.services import rollback as rb
+from attribtui.vocab import StepStatus
 from screens.confirm import ActionConfirmScreen, ConfirmScreen
 from screens.header import ShellHeader
 from screens.registry import PaletteCommand, ScreenSpec
 
 LOG_LINES = 400
-# Set by `attribtui rollback --resume ID` before the console opens; read once on mount.
-REQUEST: dict[str, str | None] = {"id": None}
-
-
-def open_console(profile: Any, rollback_id: str | None = None, prepare: Any = None) -> int:
-    """Open the console on this screen (and on the walkthrough `rollback_id`, if given)."""
-    from screens.app import run_console
-
-    REQUEST["id"] = rollback_id
-    return run_console(profile, prepare=prepare, start_screen=SCREEN.name)
 
 
 def step_label(step: dict[str, Any], current: bool) -> Text:
     mark = "›" if current else " "
-    sym = rb.SYMBOLS[step["status"]]
+    sym = StepStatus(step["status"]).symbol
     return Text(f"{mark}{sym} {step['number']:<3}{step['id']:<9}{step['status']}")
 
 
@@ -235,8 +226,7 @@ class RollbackScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#rb-log").display = False
         self._summary("Looking for an active walkthrough…")
-        wanted, REQUEST["id"] = REQUEST["id"], None
-        self._load(wanted)
+        self._load(self.app.start.rollback_id)  # type: ignore[attr-defined]
 
     # -- backends and workers --------------------------------------------------------------------
 
@@ -324,7 +314,7 @@ class RollbackScreen(Screen[None]):
         self.busy = False
         self._set_progress("")
         word = {"done": "information", "running": "information"}.get(step["status"], "warning")
-        self.notify(f"{step['id']}: {rb.SYMBOLS[step['status']]} {step['status']}"
+        self.notify(f"{step['id']}: {StepStatus(step['status']).symbol} {step['status']}"
                     + (f" — {step['result']}" if step.get("result") else ""),
                     severity=word, timeout=10)  # type: ignore[arg-type]
         if step["id"] == "report" and step["details"].get("markdown"):
@@ -422,7 +412,7 @@ class RollbackScreen(Screen[None]):
         if self.state is None or self.selected is None:
             return
         step = rb.step_of(self.state, self.selected)
-        head = (f"{step['number']} {step['title']}\n{rb.SYMBOLS[step['status']]} {step['status']}"
+        head = (f"{step['number']} {step['title']}\n{StepStatus(step['status']).symbol} {step['status']}"
                 + (f" · ended {step['ended_at_iso']}" if step.get("ended_at_iso") else ""))
         lines: list[str] = []
         if step["status"] not in ("done", "skipped", "running"):

@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from attribtui.checks import CheckContext, Evidence, Outcome, check
-from attribtui.checks.window import Unanswerable, live_users_with_active_models, users, window
+from attribtui.checks.bounded import Unanswerable
+from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
+from attribtui.checks.journeys import journeyless
+from attribtui.checks.recent import live_users_with_active_models, users, window
+from attribtui.checks.snapshots import snapshot_rows, window_hours
 from attribtui.infra import clock
 from attribtui.infra.db import MissingTable
+from attribtui.vocab import Status
 
 
 @dataclass(frozen=True)
@@ -45,9 +49,6 @@ class CoverageLine:
 
 @check("coverage.summary", "Coverage of the window by journeys and snapshots")
 def summary(ctx: CheckContext) -> Outcome:
-    from attribtui.checks.journeys import journeyless
-    from attribtui.checks.snapshots import snapshot_rows, window_hours
-
     w = window(ctx)
     live = w.live
     try:
@@ -76,8 +77,7 @@ def summary(ctx: CheckContext) -> Outcome:
     ctx.cache["coverage.line"] = line
     journeys = ("not counted (see journeys.missing)" if with_journey is None
                 else f"{with_journey:,} with a journey")
-    return Outcome(
-        "info",
+    return Outcome(Status.INFO,
         f"{w.describe()}: {len(live):,} live, {journeys}. {line.long()}. Per active model: live "
         "conversions of its user in the window against what its snapshots attribute (they lag by "
         "the conversions since the last rebuild).",

@@ -13,24 +13,24 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from attribtui.checks import CheckContext, Evidence, Outcome, check
-from attribtui.checks.snapshots import snapshot_rows
-from attribtui.checks.window import (
+from attribtui.checks.bounded import skip_on_missing
+from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
+from attribtui.checks.recent import (
     SAMPLE,
     Conv,
     convs_between,
     coverage,
     fmt_sum,
-    ids,
     inside,
     live_users_with_active_models,
-    read,
-    rebuild_commands,
     rebuilds_since,
-    skip_on_missing,
-    step,
 )
+from attribtui.checks.remedies import rebuild_commands
+from attribtui.checks.snapshots import snapshot_rows
 from attribtui.infra import clock
+from attribtui.infra.db import in_clause
+from attribtui.prosper import tables as pt
+from attribtui.vocab import Status
 
 TOLERANCE = 0.001
 GROUPS_PER_QUERY = 100
@@ -41,15 +41,15 @@ def _credit_sums(ctx: CheckContext, groups: dict[int, list[int]]) -> dict[tuple[
     out: dict[tuple[int, int], Any] = {}
     items = sorted(groups.items())
     for i in range(0, len(items), GROUPS_PER_QUERY):
-        step(ctx, f"credits: {i} of {len(items)} snapshot(s)")
+        ctx.step(f"credits: {i} of {len(items)} snapshot(s)")
         clauses, params = [], {}
         for j, (snapshot_id, conv_ids) in enumerate(items[i:i + GROUPS_PER_QUERY]):
-            sql, p = ids(f"c{j}", conv_ids)
+            sql, p = in_clause(f"c{j}", conv_ids)
             clauses.append(f"(snapshot_id = :s{j} AND conv_id IN ({sql}))")
             params.update(p)
             params[f"s{j}"] = snapshot_id
-        for r in read(ctx, "SELECT snapshot_id, conv_id, SUM(credit), COUNT(*) FROM "
-                           f"`202_attribution_touchpoints` WHERE {' OR '.join(clauses)} "
+        for r in ctx.read("SELECT snapshot_id, conv_id, SUM(credit), COUNT(*) FROM "
+                          f"`{pt.attribution_touchpoints.name}` WHERE {' OR '.join(clauses)} "
                            "GROUP BY snapshot_id, conv_id", params):
             out[(int(r[0]), int(r[1]))] = r[2]
     return out
@@ -61,7 +61,7 @@ def conservation(ctx: CheckContext) -> Outcome:
     rebuilds, _ = rebuilds_since(ctx, ctx.now - ctx.window_s)
     per_user = live_users_with_active_models(ctx)
     if not rebuilds or not per_user:
-        return Outcome("ok", "No rebuild in the window for a user with an active model: nothing "
+        return Outcome(Status.OK, "No rebuild in the window for a user with an active model: nothing "
                              "has been credited to check.")
     end = min(ctx.now, max(r.end for r in rebuilds))
     sample: list[Conv] = convs_between(ctx, ctx.now - ctx.window_s, end, SAMPLE)
@@ -71,7 +71,7 @@ def conservation(ctx: CheckContext) -> Outcome:
             spans = coverage(m, rebuilds)
             pairs += [(c, m) for c in sample if c.user_id == m.user_id and inside(spans, c.conv_time)]
     if not pairs:
-        return Outcome("ok", "No sampled conversion is covered by a rebuild yet.")
+        return Outcome(Status.OK, "No sampled conversion is covered by a rebuild yet.")
     hours = [clock.hour(c.conv_time) for c, _ in pairs]
     snaps: dict[tuple[int, int], list[int]] = defaultdict(list)  # (model, hour) -> snapshot ids
     for r in snapshot_rows(ctx, sorted({m.model_id for _, m in pairs}), min(hours), max(hours)):
@@ -99,11 +99,11 @@ def conservation(ctx: CheckContext) -> Outcome:
     scope = (f"{len(checked)} conversion x model pair(s) of the newest {convs} credited "
              f"conversion(s) (up to the last rebuild, {clock.iso(end)})")
     if not bad and not zero:
-        return Outcome("ok", f"Credits sum to 1 within {TOLERANCE} for {scope}.")
+        return Outcome(Status.OK, f"Credits sum to 1 within {TOLERANCE} for {scope}.")
     found = bad + zero
     rows = [r for r, _, _ in found]
     _, c, m = found[0]
-    status = "fail" if bad else "warn"
+    status = Status.FAIL if bad else Status.WARN
     head = []
     if bad:
         head.append(f"{len(bad)} pair(s) whose credits do not sum to 1 (a partial write or a "

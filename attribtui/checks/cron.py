@@ -7,23 +7,18 @@ runs (facts section 3), so a fresh one proves only that the script started.
 
 from __future__ import annotations
 
-from attribtui.checks import CheckContext, Evidence, Outcome, check
+from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
+from attribtui.checks.recent import heartbeats
+from attribtui.checks.remedies import script_path
 from attribtui.infra import clock
+from attribtui.prosper import scripts
+from attribtui.prosper.hours import DAY, HOUR, hour
+from attribtui.queries.cron import EXPORT_HEARTBEAT, REBUILD_HEARTBEAT, newest_guard
+from attribtui.vocab import Status
 
-HEARTBEAT_WARN_S = 2 * 3600
-HEARTBEAT_FAIL_S = 24 * 3600
+HEARTBEAT_WARN_S = 2 * HOUR
+HEARTBEAT_FAIL_S = DAY
 GUARD_SKIP_LINE = "Attribution cron already processed this window; skipping."
-
-
-def _heartbeats(ctx: CheckContext) -> dict[int, int]:
-    rows = ctx.memo("cron.logs", lambda: ctx.db.read(
-        "SELECT id, last_execution_time FROM `202_cronjob_logs` WHERE id IN (1, 2, 3) LIMIT 3"))
-    return {int(r[0]): int(r[1]) for r in rows}
-
-
-def _script(ctx: CheckContext, name: str) -> str:
-    root = getattr(getattr(ctx.profile, "jobs", None), "prosper_root", None) or "/path/to/prosper202"
-    return f"{root.rstrip('/')}/202-cronjobs/{name}"
 
 
 def _evidence(row_id: int, value: int | None, now: int) -> Evidence:
@@ -36,24 +31,22 @@ def _evidence(row_id: int, value: int | None, now: int) -> Evidence:
 
 @check("cron.attribution_heartbeat", "Attribution rebuild cron heartbeat")
 def attribution_heartbeat(ctx: CheckContext) -> Outcome:
-    last = _heartbeats(ctx).get(2)
-    cron_line = (f"15 * * * * /usr/bin/php {_script(ctx, 'attribution-rebuild.php')} "
+    last = heartbeats(ctx).get(REBUILD_HEARTBEAT)
+    cron_line = (f"15 * * * * /usr/bin/php {script_path(ctx, scripts.REBUILD)} "
                  ">> /var/log/prosper202/attribution-cron.log 2>&1")
     caveat = ("Prosper202 writes this timestamp even when the run fails, so a fresh heartbeat "
               "only proves the script started; read the cron log for its outcome.")
     if not last:
-        return Outcome(
-            "warn",
+        return Outcome(Status.WARN,
             "The attribution rebuild has never recorded a run (202_cronjob_logs id 2 is missing "
             "or 0): snapshots and credits are not being computed. " + caveat,
-            _evidence(2, last, ctx.now),
+            _evidence(REBUILD_HEARTBEAT, last, ctx.now),
             f"Schedule the rebuild hourly (upstream example, as root's or the web user's crontab): {cron_line}",
         )
     age = ctx.now - last
-    ev = _evidence(2, last, ctx.now)
+    ev = _evidence(REBUILD_HEARTBEAT, last, ctx.now)
     if age < -60:
-        return Outcome(
-            "warn",
+        return Outcome(Status.WARN,
             f"The heartbeat is {clock.ago(-age)} in the future ({clock.iso(last)}): the database "
             "clock or this machine's clock is wrong, and every age here is suspect.",
             ev,
@@ -61,11 +54,11 @@ def attribution_heartbeat(ctx: CheckContext) -> Outcome:
         )
     desc = f"Last attribution rebuild ran {clock.describe(last, ctx.now)}."
     if age > HEARTBEAT_FAIL_S:
-        status, head = "fail", f"{desc} Older than 24 h: snapshots are stale for every model."
+        status, head = Status.FAIL, f"{desc} Older than 24 h: snapshots are stale for every model."
     elif age > HEARTBEAT_WARN_S:
-        status, head = "warn", f"{desc} It is meant to run hourly; the last {age // 3600} runs are missing."
+        status, head = Status.WARN, f"{desc} It is meant to run hourly; the last {age // HOUR} runs are missing."
     else:
-        return Outcome("ok", f"{desc} {caveat}", ev)
+        return Outcome(Status.OK, f"{desc} {caveat}", ev)
     return Outcome(
         status,
         f"{head} {caveat}",
@@ -78,34 +71,29 @@ def attribution_heartbeat(ctx: CheckContext) -> Outcome:
 
 @check("cron.export_heartbeat", "Attribution export cron heartbeat")
 def export_heartbeat(ctx: CheckContext) -> Outcome:
-    last = _heartbeats(ctx).get(3)
+    last = heartbeats(ctx).get(EXPORT_HEARTBEAT)
     if not last:
-        return Outcome(
-            "info",
+        return Outcome(Status.INFO,
             "The export cron has never recorded a run (202_cronjob_logs id 3). It matters only if "
             "attribution exports are scheduled; it exits 0 even when jobs fail.",
-            _evidence(3, last, ctx.now),
+            _evidence(EXPORT_HEARTBEAT, last, ctx.now),
         )
-    return Outcome(
-        "info",
+    return Outcome(Status.INFO,
         f"Last attribution export cron run {clock.describe(last, ctx.now)}. It exits 0 even when "
         "jobs fail, so judge exports by their job rows.",
-        _evidence(3, last, ctx.now),
+        _evidence(EXPORT_HEARTBEAT, last, ctx.now),
     )
 
 
 @check("cron.rebuild_guard", "Rebuild duplicate-window guard")
 def rebuild_guard(ctx: CheckContext) -> Outcome:
-    newest = ctx.db.scalar(
-        "SELECT MAX(cronjob_time) FROM `202_cronjobs` WHERE cronjob_type = 'attr'")
-    this_hour = clock.hour(ctx.now)
+    newest = newest_guard(ctx.read)
+    this_hour = hour(ctx.now)
     if newest is None:
-        return Outcome(
-            "info",
+        return Outcome(Status.INFO,
             "No guard row ('attr' in 202_cronjobs): the next rebuild, scheduled or manual, will run.",
             Evidence.of(["table", "cronjob_type", "newest cronjob_time"], [["202_cronjobs", "attr", None]]),
         )
-    newest = int(newest)
     ev = Evidence.of(
         ["table", "cronjob_type", "cronjob_time", "cronjob_time_iso", "current hour_iso"],
         [["202_cronjobs", "attr", newest, clock.iso(newest), clock.iso(this_hour)]],
@@ -113,8 +101,7 @@ def rebuild_guard(ctx: CheckContext) -> Outcome:
     skip = (f"a rebuild whose --end falls in that hour will print '{GUARD_SKIP_LINE}' and do "
             "nothing (the guard ignores --user and --start)")
     if newest > this_hour:
-        return Outcome(
-            "warn",
+        return Outcome(Status.WARN,
             f"A guard row exists for a future hour ({clock.iso(newest)}): {skip}, so the scheduled "
             "run in that hour will be skipped. A manual rebuild with a future --end wrote it.",
             ev,
@@ -122,14 +109,12 @@ def rebuild_guard(ctx: CheckContext) -> Outcome:
             f"DELETE FROM 202_cronjobs WHERE cronjob_type = 'attr' AND cronjob_time = {newest};",
         )
     if newest == this_hour:
-        return Outcome(
-            "info",
+        return Outcome(Status.INFO,
             f"This hour ({clock.iso(this_hour)}) is already guarded: {skip}. Use an --end in "
             "another hour for a manual rebuild now.",
             ev,
         )
-    return Outcome(
-        "info",
+    return Outcome(Status.INFO,
         f"Newest guarded hour is {clock.describe(newest, ctx.now)}; the current hour is not guarded.",
         ev,
     )

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from collections import Counter
 
-from attribtui.checks import CheckContext, Evidence, Outcome, check
-from attribtui.checks.window import (
-    HOUR,
+from attribtui.checks.bounded import skip_on_missing
+from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
+from attribtui.checks.recent import (
     convs_between,
     heartbeat,
     live_users_with_active_models,
-    rebuild_commands,
     rebuilds_since,
-    skip_on_missing,
     users,
 )
+from attribtui.checks.remedies import rebuild_commands
 from attribtui.infra import clock
+from attribtui.prosper.hours import HOUR
+from attribtui.vocab import Status
 
 LIMIT = 5_000
 
@@ -31,7 +32,7 @@ LIMIT = 5_000
 def rebuild_crosscheck(ctx: CheckContext) -> Outcome:
     hb = heartbeat(ctx)
     if not hb:
-        return Outcome("info", "No rebuild heartbeat to cross-check (see cron.attribution_heartbeat).")
+        return Outcome(Status.INFO, "No rebuild heartbeat to cross-check (see cron.attribution_heartbeat).")
     since = hb - HOUR
     rebuilt, _ = rebuilds_since(ctx, since)
     per_user = live_users_with_active_models(ctx)
@@ -39,14 +40,13 @@ def rebuild_crosscheck(ctx: CheckContext) -> Outcome:
     done = {r.user_id for r in rebuilt}
     silent = [u for u in per_user if convs.get(u) and u not in done]
     if not silent:
-        return Outcome("ok", f"Every user with an active model and conversions in the hour before "
+        return Outcome(Status.OK, f"Every user with an active model and conversions in the hour before "
                              f"the heartbeat ({clock.describe(hb, ctx.now)}) has snapshot_rebuild "
                              "audit rows since then.")
     names = users(ctx, silent)
     rows = [[u, names.get(u, ("?", False))[0], convs[u], clock.iso(hb),
              f"no snapshot_rebuild since {clock.iso(since)}"] for u in silent]
-    return Outcome(
-        "warn",
+    return Outcome(Status.WARN,
         f"The heartbeat says the rebuild ran {clock.describe(hb, ctx.now)}, but {len(silent)} "
         "user(s) with conversions in the hour before it got no snapshot_rebuild audit row since "
         "one hour before it: the runs start (and write the heartbeat) but fail for them. A model "

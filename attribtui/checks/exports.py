@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from attribtui.checks import CheckContext, Evidence, Outcome, check
-from attribtui.checks.cron import _heartbeats
-from attribtui.checks.window import _script, ids, read, skip_on_missing
+from attribtui.checks.bounded import skip_on_missing
+from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
+from attribtui.checks.recent import heartbeats
+from attribtui.checks.remedies import script_command
 from attribtui.infra import clock
+from attribtui.infra.db import in_clause
+from attribtui.prosper import scripts
+from attribtui.prosper import tables as pt
+from attribtui.queries.cron import EXPORT_HEARTBEAT
+from attribtui.vocab import Status
 
 STUCK_S = 3600
 PENDING_S = 3600
@@ -24,13 +30,13 @@ INSPECT = ("SELECT export_id, user_id, model_id, status, queued_at, started_at, 
 
 
 def _jobs(ctx: CheckContext, status: str, extra: str = "", params: dict | None = None) -> list[Any]:
-    user_ids = ctx.memo("exports.users", lambda: [int(r[0]) for r in read(
-        ctx, "SELECT user_id FROM `202_users` ORDER BY user_id LIMIT 1000")])
+    user_ids = ctx.memo("exports.users", lambda: [int(r[0]) for r in ctx.read(
+        f"SELECT user_id FROM `{pt.users.name}` ORDER BY user_id LIMIT 1000")])
     if not user_ids:
         return []
-    sql, p = ids("u", user_ids)
-    return read(ctx, "SELECT export_id, user_id, model_id, status, start_hour, end_hour, queued_at, "
-                     "started_at, failed_at, last_error FROM `202_attribution_exports` "
+    sql, p = in_clause("u", user_ids)
+    return ctx.read("SELECT export_id, user_id, model_id, status, start_hour, end_hour, queued_at, "
+                     f"started_at, failed_at, last_error FROM `{pt.attribution_exports.name}` "
                      f"WHERE user_id IN ({sql}) AND status = :s {extra} "
                      f"ORDER BY export_id DESC LIMIT {LIMIT}", {**p, "s": status, **(params or {})})
 
@@ -47,10 +53,9 @@ def stuck(ctx: CheckContext) -> Outcome:
     jobs = [r for r in _jobs(ctx, "processing")
             if ctx.now - int(r[7] or r[6]) > STUCK_S]
     if not jobs:
-        return Outcome("ok", "No export job has been processing for over 1 h.")
+        return Outcome(Status.OK, "No export job has been processing for over 1 h.")
     rows = [_row(r, int(r[7] or r[6]), ctx.now, "processing for over 1 h") for r in jobs]
-    return Outcome(
-        "fail",
+    return Outcome(Status.FAIL,
         f"{len(jobs)} export job(s) have been in 'processing' for over 1 h: the export cron died "
         "mid-job (it picks up only 'pending' jobs, so these never finish and their webhook never "
         "fires).",
@@ -58,7 +63,7 @@ def stuck(ctx: CheckContext) -> Outcome:
         f"Inspect: {INSPECT.format(id=rows[0][0])} Check the export cron log, then requeue the job "
         "(back it up first: mysqldump --where='export_id=N' prosper202 202_attribution_exports): "
         f"UPDATE 202_attribution_exports SET status = 'pending', started_at = NULL WHERE export_id "
-        f"= {rows[0][0]}; and run {_script(ctx, 'attribution-export.php')}.",
+        f"= {rows[0][0]}; and run {script_command(ctx, scripts.EXPORT)}.",
     )
 
 
@@ -68,11 +73,10 @@ def failed(ctx: CheckContext) -> Outcome:
     start = ctx.now - ctx.window_s
     jobs = [r for r in _jobs(ctx, "failed") if int(r[8] or r[6]) >= start]
     if not jobs:
-        return Outcome("ok", f"No export job failed in the last {clock.ago(ctx.window_s)}.")
+        return Outcome(Status.OK, f"No export job failed in the last {clock.ago(ctx.window_s)}.")
     rows = [_row(r, int(r[8] or r[6]), ctx.now, (r[9] or "no last_error recorded")[:200])
             for r in jobs]
-    return Outcome(
-        "warn",
+    return Outcome(Status.WARN,
         f"{len(jobs)} export job(s) failed in the last {clock.ago(ctx.window_s)} (the export cron "
         f"still exited 0). First error: {rows[0][7]}",
         Evidence.of(COLS, rows),
@@ -87,20 +91,19 @@ def failed(ctx: CheckContext) -> Outcome:
 def pending(ctx: CheckContext) -> Outcome:
     jobs = [r for r in _jobs(ctx, "pending") if ctx.now - int(r[6]) > PENDING_S]
     if not jobs:
-        return Outcome("ok", "No export job has been pending for over 1 h.")
-    beat = _heartbeats(ctx).get(3)
+        return Outcome(Status.OK, "No export job has been pending for over 1 h.")
+    beat = heartbeats(ctx).get(EXPORT_HEARTBEAT)
     down = not beat or ctx.now - beat > EXPORT_CRON_DOWN_S
     cron = (f"the export cron last ran {clock.describe(beat, ctx.now)}" if beat
             else "the export cron never recorded a run")
     detail = (f"pending; export cron not running ({cron})" if down else f"pending; {cron}")
     rows = [_row(r, int(r[6]), ctx.now, detail) for r in jobs]
-    return Outcome(
-        "fail" if down else "warn",
+    return Outcome(Status.FAIL if down else Status.WARN,
         f"{len(jobs)} export job(s) have been pending for over 1 h; {cron}"
         + (" (over 24 h: the export cron is not running)." if down
            else ". It takes at most 5 jobs per run, oldest first: a backlog or a slow run."),
         Evidence.of(COLS, rows),
         f"Schedule the export cron (as for the rebuild: 15 * * * * "
-        f"{_script(ctx, 'attribution-export.php')} >> /var/log/prosper202/attribution-export.log "
+        f"{script_command(ctx, scripts.EXPORT)} >> /var/log/prosper202/attribution-export.log "
         f"2>&1) or run it now; then check: {INSPECT.format(id=rows[0][0])}",
     )

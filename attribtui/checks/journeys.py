@@ -10,25 +10,18 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from attribtui.checks import CheckContext, Evidence, Outcome, check
-from attribtui.checks.window import (
-    SAMPLE,
-    backfill_command,
-    convs_between,
-    has_column,
-    ids,
-    read,
-    require_index,
-    skip_on_missing,
-    step,
-    users,
-    window,
-)
+from attribtui.checks.bounded import has_column, require_index, skip_on_missing
+from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
+from attribtui.checks.recent import SAMPLE, convs_between, users, window
+from attribtui.checks.remedies import backfill_command
 from attribtui.infra import clock
+from attribtui.infra.db import in_clause
+from attribtui.prosper import tables as pt
 from attribtui.prosper.journey import MAX_TOUCHES, StoredTouch, validate_journey
-from attribtui.prosper.settings import SettingRow, is_multi_touch_enabled
+from attribtui.queries.settings import campaign_networks, decide, settings_rows
+from attribtui.vocab import Status
 
-CT = "202_conversion_touchpoints"
+CT = pt.conversion_touchpoints.name
 MISSING_CAP = 5_000
 INSPECT = ("SELECT position, click_id, click_time FROM 202_conversion_touchpoints WHERE conv_id = "
            "{c} ORDER BY position; SELECT click_id, click_time, conv_time, user_id, campaign_id "
@@ -44,8 +37,8 @@ def journeyless(ctx: CheckContext) -> tuple[list[Any], bool]:
         if not w.convs:
             return [], False
         lo, hi = w.convs[-1].conv_id, w.convs[0].conv_id
-        rows = read(ctx, "SELECT l.conv_id, l.user_id, l.campaign_id, l.conv_time "
-                         "FROM `202_conversion_logs` l WHERE l.conv_id BETWEEN :lo AND :hi "
+        rows = ctx.read("SELECT l.conv_id, l.user_id, l.campaign_id, l.conv_time "
+                        f"FROM `{pt.conversion_logs.name}` l WHERE l.conv_id BETWEEN :lo AND :hi "
                          "AND l.deleted = 0 AND NOT EXISTS (SELECT 1 FROM "
                          f"`{CT}` t WHERE t.conv_id = l.conv_id) ORDER BY l.conv_id DESC "
                          "LIMIT :n", {"lo": lo, "hi": hi, "n": MISSING_CAP + 1})
@@ -60,13 +53,13 @@ def sample(ctx: CheckContext) -> Outcome:
     require_index(ctx, CT, ("conv_id",))
     convs = convs_between(ctx, ctx.now - ctx.window_s, ctx.now, SAMPLE)
     if not convs:
-        return Outcome("ok", "No live conversion in the window to sample.")
+        return Outcome(Status.OK, "No live conversion in the window to sample.")
     stored: dict[int, list[StoredTouch]] = defaultdict(list)
     cap = SAMPLE * (MAX_TOUCHES + 1) * 2
     for i in range(0, len(convs), 100):
-        step(ctx, f"journeys: {i} of {len(convs)} conversions")
-        sql, params = ids("c", [c.conv_id for c in convs[i:i + 100]])
-        for r in read(ctx, f"SELECT conv_id, position, click_id, click_time FROM `{CT}` "
+        ctx.step(f"journeys: {i} of {len(convs)} conversions")
+        sql, params = in_clause("c", [c.conv_id for c in convs[i:i + 100]])
+        for r in ctx.read(f"SELECT conv_id, position, click_id, click_time FROM `{CT}` "
                            f"WHERE conv_id IN ({sql}) ORDER BY conv_id, position LIMIT {cap}",
                       params):
             stored[int(r[0])].append(StoredTouch(int(r[1]), int(r[2]), int(r[3])))
@@ -81,10 +74,9 @@ def sample(ctx: CheckContext) -> Outcome:
     scope = (f"the newest {len(convs)} live conversions ({with_journey} with a stored journey, "
              f"{sum(len(v) for v in stored.values())} touches)")
     if not rows:
-        return Outcome("ok", f"Every stored journey in {scope} follows the rule.")
+        return Outcome(Status.OK, f"Every stored journey in {scope} follows the rule.")
     c = broken[0]
-    return Outcome(
-        "fail",
+    return Outcome(Status.FAIL,
         f"{len(set(x.conv_id for x in broken))} journey(s) in {scope} break the journey rule: "
         + ", ".join(f"{code} x{n}" for code, n in codes.most_common())
         + ". Credits computed from them are wrong for every multi-touch model.",
@@ -98,25 +90,12 @@ def sample(ctx: CheckContext) -> Outcome:
 
 def _enabled_map(ctx: CheckContext, rows: list[Any]) -> dict[int, str]:
     """conv_id -> deciding scope for the conversions whose multi-touch is enabled."""
-    user_ids = sorted({int(r[1]) for r in rows})
-    campaigns = sorted({int(r[2]) for r in rows})
-    settings: dict[int, list[SettingRow]] = defaultdict(list)
-    if has_column(ctx, "202_attribution_settings", "multi_touch_enabled"):
-        sql, params = ids("u", user_ids)
-        for s in read(ctx, "SELECT user_id, scope_type, scope_id, multi_touch_enabled FROM "
-                           f"`202_attribution_settings` WHERE user_id IN ({sql}) "
-                           "ORDER BY setting_id LIMIT 5000", params):
-            settings[int(s[0])].append(SettingRow(str(s[1]), None if s[2] is None else int(s[2]),
-                                                  bool(int(s[3]))))
-    network: dict[int, int] = {}
-    if campaigns:
-        sql, params = ids("c", campaigns)
-        network = {int(r[0]): int(r[1] or 0) for r in read(
-            ctx, "SELECT aff_campaign_id, aff_network_id FROM `202_aff_campaigns` "
-                 f"WHERE aff_campaign_id IN ({sql}) LIMIT {len(campaigns)}", params)}
+    settings = (settings_rows(ctx.read, [int(r[1]) for r in rows])
+                if has_column(ctx, pt.attribution_settings.name, "multi_touch_enabled") else {})
+    networks = campaign_networks(ctx.read, [int(r[2]) for r in rows])
     out = {}
     for r in rows:
-        on, scope = is_multi_touch_enabled(settings[int(r[1])], network.get(int(r[2])), int(r[2]))
+        on, scope = decide(settings, networks, int(r[1]), int(r[2]))
         if on:
             out[int(r[0])] = scope
     return out
@@ -126,9 +105,8 @@ def _enabled_map(ctx: CheckContext, rows: list[Any]) -> dict[int, str]:
 @skip_on_missing
 def missing(ctx: CheckContext) -> Outcome:
     rows, cut = journeyless(ctx)
-    if rows and not has_column(ctx, "202_attribution_settings", "multi_touch_enabled"):
-        return Outcome(
-            "info",
+    if rows and not has_column(ctx, pt.attribution_settings.name, "multi_touch_enabled"):
+        return Outcome(Status.INFO,
             f"{len(rows)} live conversion(s) in the window have no journey, but "
             "202_attribution_settings predates the multi-touch toggles (see schema.columns), so "
             "attribtui cannot tell conversions with multi-touch disabled from lost journeys.",
@@ -140,7 +118,7 @@ def missing(ctx: CheckContext) -> Outcome:
     off = len(rows) - len(bad)
     note = f" {off} more have multi-touch disabled, as intended." if off else ""
     if not bad:
-        return Outcome("ok", f"Every live conversion with multi-touch enabled has a journey "
+        return Outcome(Status.OK, f"Every live conversion with multi-touch enabled has a journey "
                              f"({w.describe()}).{note}")
     names = users(ctx, [int(r[1]) for r in bad])
     ev = [[int(r[0]), int(r[1]), names.get(int(r[1]), ("?", False))[0], int(r[2]),
@@ -150,8 +128,7 @@ def missing(ctx: CheckContext) -> Outcome:
     for r in bad:
         per_user[int(r[1])].append(int(r[3]))
     fixes = " ; ".join(backfill_command(ctx, u, min(ts), max(ts)) for u, ts in sorted(per_user.items()))
-    return Outcome(
-        "warn",
+    return Outcome(Status.WARN,
         f"{count} live conversion(s) with multi-touch enabled have no journey ({w.describe()}): "
         "their credit falls back to the converting click alone. The pixel only logs a failed "
         f"journey write, and a purge removes journeys without a trace.{note}",

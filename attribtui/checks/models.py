@@ -8,45 +8,44 @@ fails the user's whole rebuild.
 
 from __future__ import annotations
 
-from attribtui.checks import CheckContext, Evidence, Outcome, check
-from attribtui.checks.window import Model, models, skip_on_missing, users
-from attribtui.prosper.validation import MODEL_TYPES, parse_weighting_json, validate_weighting
+from attribtui.checks.bounded import skip_on_missing
+from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
+from attribtui.checks.recent import models, user_name, users
+from attribtui.prosper.models import ModelRow
+from attribtui.prosper.validation import MODEL_TYPES, validate_weighting
+from attribtui.vocab import Status
 
 INSPECT = ("SELECT model_id, model_name, model_slug, model_type, weighting_config, is_active, "
            "is_default, created_at FROM 202_attribution_models WHERE user_id = {u};")
 API = "PATCH /api/v2/attribution/models/{id}?apikey=…"
 
 
-def _by_user(ctx: CheckContext) -> dict[int, list[Model]]:
-    out: dict[int, list[Model]] = {}
+def _by_user(ctx: CheckContext) -> dict[int, list[ModelRow]]:
+    out: dict[int, list[ModelRow]] = {}
     for m in models(ctx):
         out.setdefault(m.user_id, []).append(m)
     names = users(ctx, out)
     return {u: ms for u, ms in out.items() if not names.get(u, ("", False))[1]}
 
 
-def _name(ctx: CheckContext, user_id: int) -> str:
-    return users(ctx, [user_id]).get(user_id, ("?", False))[0]
-
-
 @check("models.defaults", "Each user has exactly one default model")
 @skip_on_missing
 def defaults(ctx: CheckContext) -> Outcome:
-    rows, worst = [], "ok"
+    rows, worst = [], Status.OK
     by_user = _by_user(ctx)
     for user_id, ms in sorted(by_user.items()):
-        dflt = [m for m in ms if m.default]
+        dflt = [m for m in ms if m.is_default]
         if len(dflt) == 1:
             continue
         if not dflt:
-            rows.append([user_id, _name(ctx, user_id), len(ms), "", "no default model"])
-            worst = "fail" if worst == "fail" else "warn"
+            rows.append([user_id, user_name(ctx, user_id), len(ms), "", "no default model"])
+            worst = Status.FAIL if worst == Status.FAIL else Status.WARN
         else:
-            rows.append([user_id, _name(ctx, user_id), len(ms),
+            rows.append([user_id, user_name(ctx, user_id), len(ms),
                          ", ".join(m.label for m in dflt), f"{len(dflt)} default models"])
-            worst = "fail"
+            worst = Status.FAIL
     if not rows:
-        return Outcome("ok", f"Each of the {len(by_user)} user(s) with models has one default.")
+        return Outcome(Status.OK, f"Each of the {len(by_user)} user(s) with models has one default.")
     first = rows[0][0]
     return Outcome(
         worst,
@@ -63,13 +62,12 @@ def defaults(ctx: CheckContext) -> Outcome:
 @check("models.default_active", "Default models are active")
 @skip_on_missing
 def default_active(ctx: CheckContext) -> Outcome:
-    bad = [m for ms in _by_user(ctx).values() for m in ms if m.default and not m.active]
+    bad = [m for ms in _by_user(ctx).values() for m in ms if m.is_default and not m.is_active]
     if not bad:
-        return Outcome("ok", "Every default model is active.")
-    rows = [[m.user_id, _name(ctx, m.user_id), m.model_id, m.slug, m.type,
+        return Outcome(Status.OK, "Every default model is active.")
+    rows = [[m.user_id, user_name(ctx, m.user_id), m.model_id, m.slug, m.type,
              "default model is inactive"] for m in bad]
-    return Outcome(
-        "fail",
+    return Outcome(Status.FAIL,
         f"{len(bad)} default model(s) are inactive: the rebuild never computes inactive models, "
         "and v2 lists only active ones, so reports on the default show stale numbers. v2 forces "
         "a default active; this state comes from v3 or hand-written SQL.",
@@ -88,12 +86,12 @@ def types(ctx: CheckContext) -> Outcome:
         for m in ms:
             if m.type not in MODEL_TYPES:
                 effect = ("breaks GET /api/v2/attribution/models (500) and the user's rebuild"
-                          if m.active else "inactive now; breaks v2 and the rebuild once activated")
-                rows.append([m.user_id, _name(ctx, m.user_id), m.model_id, m.slug, m.type,
-                             "active" if m.active else "inactive", effect])
+                          if m.is_active else "inactive now; breaks v2 and the rebuild once activated")
+                rows.append([m.user_id, user_name(ctx, m.user_id), m.model_id, m.slug, m.type,
+                             "active" if m.is_active else "inactive", effect])
     if not rows:
-        return Outcome("ok", f"Every model type is one of {', '.join(MODEL_TYPES)}.")
-    status = "fail" if any(r[5] == "active" for r in rows) else "warn"
+        return Outcome(Status.OK, f"Every model type is one of {', '.join(MODEL_TYPES)}.")
+    status = Status.FAIL if any(r[5] == "active" for r in rows) else Status.WARN
     u, t = rows[0][0], rows[0][4]
     return Outcome(
         status,
@@ -117,15 +115,14 @@ def weighting(ctx: CheckContext) -> Outcome:
         for m in ms:
             if m.type not in MODEL_TYPES:
                 continue  # reported by models.types
-            config, error = parse_weighting_json(m.config)
-            message = error or validate_weighting(m.type, config)
+            message = m.config_error or validate_weighting(m.type, m.config)
             if message:
-                rows.append([m.user_id, _name(ctx, m.user_id), m.model_id, m.slug, m.type,
-                             "active" if m.active else "inactive",
-                             "" if m.config is None else str(m.config)[:80], message])
+                rows.append([m.user_id, user_name(ctx, m.user_id), m.model_id, m.slug, m.type,
+                             "active" if m.is_active else "inactive",
+                             "" if m.weighting_config is None else m.weighting_config[:80], message])
     if not rows:
-        return Outcome("ok", "Every model's weighting config passes the v2 rules for its type.")
-    status = "fail" if any(r[5] == "active" for r in rows) else "warn"
+        return Outcome(Status.OK, "Every model's weighting config passes the v2 rules for its type.")
+    status = Status.FAIL if any(r[5] == "active" for r in rows) else Status.WARN
     return Outcome(
         status,
         f"{len(rows)} model(s) have a weighting config the v2 API rejects for their type; the "

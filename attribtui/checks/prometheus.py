@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from attribtui import checks
+from attribtui.vocab import ExitCode, Status
 
 
 def _label(value: str) -> str:
@@ -32,14 +32,14 @@ def _family(name: str, help_text: str, samples: Iterable[tuple[dict[str, str], f
 def render(report: dict[str, Any]) -> str:
     profile = report["profile"]
     results = report["checks"]
-    code = checks.exit_code([checks.CheckResult(**c) for c in results])
+    code = int(ExitCode.of(c["status"] for c in results))
     base = {"profile": profile}
     lines: list[str] = []
     lines += _family(
         "attribtui_check_status",
         "1 for the check's current status, 0 for the other statuses.",
         (({**base, "check": c["id"], "group": c["group"], "status": s},
-          1 if c["status"] == s else 0) for c in results for s in checks.STATUSES))
+          1 if c["status"] == s else 0) for c in results for s in Status))
     lines += _family(
         "attribtui_check_duration_seconds", "How long each check took.",
         (({**base, "check": c["id"], "group": c["group"]}, round(c["duration_ms"] / 1000, 4))

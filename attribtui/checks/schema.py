@@ -9,100 +9,23 @@ upgrade or installer schema, never at hand-written destructive SQL.
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 
 from sqlalchemy import Column
 from sqlalchemy.dialects import mysql, sqlite
 
-from attribtui.checks import CheckContext, Evidence, Outcome, check, worst
-from attribtui.infra.db import in_clause
+from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
+from attribtui.checks.introspect import LiveIndex, introspect, norm_mysql, norm_sqlite
 from attribtui.prosper import tables as t
+from attribtui.vocab import Status, worst
 
 INSTALLER = "202-config/functions-install.php"
 
 
-@dataclass
-class LiveIndex:
-    name: str
-    columns: tuple[str, ...]
-    unique: bool
-
-
-@dataclass
-class LiveTable:
-    columns: dict[str, tuple[str, bool]] = field(default_factory=dict)  # name -> (type, nullable)
-    indexes: list[LiveIndex] = field(default_factory=list)
-
-
-def introspect(ctx: CheckContext) -> dict[str, LiveTable]:
-    """The live layout of every table in the MetaData, read once per run."""
-    return ctx.memo("schema.introspect", lambda: _introspect(ctx))
-
-
-def _introspect(ctx: CheckContext) -> dict[str, LiveTable]:
-    names = list(t.metadata.tables)
-    live: dict[str, LiveTable] = {}
-    db = ctx.db
-    if db.is_sqlite:
-        present = {r[0] for r in db.read(
-            "SELECT name FROM sqlite_master WHERE type = 'table' LIMIT 1000")}
-        for name in names:
-            if name not in present:
-                continue
-            lt = live[name] = LiveTable()
-            info = db.read('SELECT name, type, "notnull", pk FROM pragma_table_info(:t)', {"t": name})
-            for r in info:
-                lt.columns[r[0]] = (_norm_sqlite(r[1]), not r[2] and not r[3])
-            pk = tuple(r[0] for r in sorted((r for r in info if r[3]), key=lambda r: r[3]))
-            if pk:
-                lt.indexes.append(LiveIndex("PRIMARY", pk, True))
-            for r in db.read('SELECT name, "unique" FROM pragma_index_list(:t)', {"t": name}):
-                cols = tuple(c[0] for c in db.read(
-                    "SELECT name FROM pragma_index_info(:i) ORDER BY seqno", {"i": r[0]}))
-                lt.indexes.append(LiveIndex(r[0], cols, bool(r[1])))
-        return live
-    in_sql, params = in_clause("t", names)
-    for r in db.read(
-        "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE FROM information_schema.COLUMNS "
-        f"WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ({in_sql}) "
-        "ORDER BY TABLE_NAME, ORDINAL_POSITION LIMIT 5000",
-        params,
-    ):
-        live.setdefault(r[0], LiveTable()).columns[r[1]] = (_norm_mysql(r[2]), r[3] == "YES")
-    grouped: dict[tuple[str, str], list] = defaultdict(list)
-    for r in db.read(
-        "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME FROM information_schema.STATISTICS "
-        f"WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ({in_sql}) "
-        "ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX LIMIT 5000",
-        params,
-    ):
-        grouped[(r[0], r[1])].append(r)
-    for (table, index), rows in grouped.items():
-        if table in live:
-            live[table].indexes.append(
-                LiveIndex(index, tuple(r[3] for r in rows), not int(rows[0][2])))
-    return live
-
-
-_INT_WIDTH = re.compile(r"\b(tinyint|smallint|mediumint|int|integer|bigint)\(\d+\)")
-
-
-def _norm_mysql(type_text: str) -> str:
-    """'int(11) unsigned' and MySQL 8's 'int unsigned' compare equal; 'DECIMAL(11, 5)' too."""
-    s = _INT_WIDTH.sub(r"\1", type_text.lower()).replace("integer", "int")
-    return re.sub(r"\s*,\s*", ",", s).strip()
-
-
-def _norm_sqlite(type_text: str) -> str:
-    return re.sub(r"\s*,\s*", ",", type_text.upper()).strip()
-
-
 def expected_type(column: Column, is_sqlite: bool) -> str:
     if is_sqlite:
-        return _norm_sqlite(column.type.compile(dialect=sqlite.dialect()))
-    return _norm_mysql(column.type.compile(dialect=mysql.dialect()))
+        return norm_sqlite(column.type.compile(dialect=sqlite.dialect()))
+    return norm_mysql(column.type.compile(dialect=mysql.dialect()))
 
 
 _FAMILIES = {
@@ -121,12 +44,12 @@ def _family(type_text: str) -> str:
     return base
 
 
-def _severity(info: dict, missing_or_incompatible: bool) -> str:
+def _severity(info: Mapping[str, object], missing_or_incompatible: bool) -> Status:
     if info.get("variant"):
-        return "warn"
+        return Status.WARN
     if info.get("required") and missing_or_incompatible:
-        return "fail"
-    return "info"
+        return Status.FAIL
+    return Status.INFO
 
 
 def _variant_note(info: dict, expected: str) -> str:
@@ -136,13 +59,13 @@ def _variant_note(info: dict, expected: str) -> str:
 
 
 def _table_fix(statuses: set[str]) -> str:
-    if "fail" in statuses:
+    if Status.FAIL in statuses:
         return (
             "Restore the missing or incompatible structures from Prosper202's installer schema "
             f"({INSTALLER}) for your release, or run Prosper202's upgrade; compare with "
             "`SHOW CREATE TABLE <table>` before changing anything and back the table up first."
         )
-    if "warn" in statuses:
+    if Status.WARN in statuses:
         return (
             "Run Prosper202's upgrade to the current release (it brings the layouts named above); "
             "take a backup of the affected tables first. Do not hand-edit production tables."
@@ -154,11 +77,10 @@ def _table_fix(statuses: set[str]) -> str:
 def tables_exist(ctx: CheckContext) -> Outcome:
     live = introspect(ctx)
     missing = [name for name in t.metadata.tables if name not in live]
-    rows = [[name, "missing", "fail"] for name in missing]
+    rows = [[name, "missing", Status.FAIL] for name in missing]
     if not missing:
-        return Outcome("ok", f"All {len(t.metadata.tables)} tables attribtui reads are present.")
-    return Outcome(
-        "fail",
+        return Outcome(Status.OK, f"All {len(t.metadata.tables)} tables attribtui reads are present.")
+    return Outcome(Status.FAIL,
         f"{len(missing)} table(s) missing: {', '.join(missing)}. Checks and screens that read "
         "them cannot work.",
         Evidence.of(["table", "found", "status"], rows),
@@ -182,7 +104,7 @@ def columns_match(ctx: CheckContext) -> Outcome:
             if got is None:
                 sev = _severity(c.info, True)
                 note = _variant_note(c.info, f"`{c.name}`") if c.info.get("variant") else (
-                    "the console reads this column" if sev == "fail" else "not used by attribtui")
+                    "the console reads this column" if sev == Status.FAIL else "not used by attribtui")
                 rows.append([f"{name}.{c.name}", want_text, "missing", sev, note])
                 continue
             got_type, got_null = got
@@ -195,7 +117,7 @@ def columns_match(ctx: CheckContext) -> Outcome:
                 note = _variant_note(c.info, want)
             elif compatible:
                 note = "compatible with the installer's type"
-            elif sev == "fail":
+            elif sev == Status.FAIL:
                 note = "incompatible with what Prosper202's code and attribtui expect"
             else:
                 note = "differs from the installer; not used by attribtui"
@@ -237,7 +159,7 @@ def indexes_match(ctx: CheckContext) -> Outcome:
             for ix in lt.indexes:
                 if ix.unique and ix.columns[: len(fcols)] == fcols:
                     rows.append([f"{name}.{ix.name}", "no such UNIQUE", f"UNIQUE ({', '.join(ix.columns)})",
-                                 "fail", why])
+                                 Status.FAIL, why])
     return _outcome(rows, "index", "indexes", len(live))
 
 
@@ -249,16 +171,17 @@ def _outcome(rows: list[list[str]], noun: str, plural: str, present: int) -> Out
     if not rows:
         total = len(t.metadata.tables)
         scope = "" if present == total else f" (in the {present} of {total} tables present)"
-        return Outcome("ok", f"All {plural} match Prosper202's installer schema{scope}.")
+        return Outcome(Status.OK, f"All {plural} match Prosper202's installer schema{scope}.")
     statuses = {r[3] for r in rows}
     status = worst(statuses)
-    counts = ", ".join(f"{sum(r[3] == s for r in rows)} {s}" for s in ("fail", "warn", "info")
+    order = (Status.FAIL, Status.WARN, Status.INFO)
+    counts = ", ".join(f"{sum(r[3] == s for r in rows)} {s}" for s in order
                        if s in statuses)
-    rows.sort(key=lambda r: ("fail", "warn", "info").index(r[3]))
+    rows.sort(key=lambda r: order.index(r[3]))
     head = {
-        "fail": f"Some {plural} the console relies on are missing or incompatible",
-        "warn": f"Older {noun} layouts from before a Prosper202 upgrade",
-        "info": f"Minor {noun} differences that attribtui does not rely on",
+        Status.FAIL: f"Some {plural} the console relies on are missing or incompatible",
+        Status.WARN: f"Older {noun} layouts from before a Prosper202 upgrade",
+        Status.INFO: f"Minor {noun} differences that attribtui does not rely on",
     }[status]
     return Outcome(
         status,

@@ -9,22 +9,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from attribtui.checks import CheckContext, Evidence, Outcome, check
-from attribtui.checks.window import SETTINGS_CAP, ids, read, skip_on_missing, users
-from attribtui.checks.window import has_column as _has_column
+from attribtui.checks.bounded import has_column, skip_on_missing
+from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
+from attribtui.checks.recent import SETTINGS_CAP, users
 from attribtui.infra import clock
+from attribtui.infra.db import in_clause
+from attribtui.prosper import tables as pt
 from attribtui.prosper.settings import purge_blast_radius
+from attribtui.vocab import Status
 
-TABLE = "202_attribution_settings"
+TABLE = pt.attribution_settings.name
 INSPECT = ("SELECT setting_id, user_id, scope_type, scope_id, model_id, multi_touch_enabled, "
            "effective_at, updated_at FROM 202_attribution_settings WHERE user_id = {u};")
 
 
 def _rows(ctx: CheckContext) -> list[Any]:
     def go() -> list[Any]:
-        toggles = _has_column(ctx, TABLE, "multi_touch_enabled")
+        toggles = has_column(ctx, TABLE, "multi_touch_enabled")
         enabled = "multi_touch_enabled" if toggles else "1"
-        return read(ctx, f"SELECT setting_id, user_id, scope_type, scope_id, model_id, {enabled}, "
+        return ctx.read(f"SELECT setting_id, user_id, scope_type, scope_id, model_id, {enabled}, "
                          f"updated_at FROM `{TABLE}` ORDER BY setting_id LIMIT :n",
                     {"n": SETTINGS_CAP})
 
@@ -42,16 +45,15 @@ def settings_models(ctx: CheckContext) -> Outcome:
     wanted = sorted({int(r[4]) for r in rows})
     present: set[int] = set()
     if wanted:
-        sql, params = ids("m", wanted)
-        present = {int(r[0]) for r in read(
-            ctx, f"SELECT model_id FROM `202_attribution_models` WHERE model_id IN ({sql}) "
+        sql, params = in_clause("m", wanted)
+        present = {int(r[0]) for r in ctx.read(
+            f"SELECT model_id FROM `{pt.attribution_models.name}` WHERE model_id IN ({sql}) "
                  f"LIMIT {len(wanted)}", params)}
     bad = [[int(r[0]), int(r[1]), _scope(r[2], r[3]), int(r[4]),
             f"model {int(r[4])} does not exist"] for r in rows if int(r[4]) not in present]
     if not bad:
-        return Outcome("ok", f"All {len(rows)} settings row(s) point to existing models.")
-    return Outcome(
-        "warn",
+        return Outcome(Status.OK, f"All {len(rows)} settings row(s) point to existing models.")
+    return Outcome(Status.WARN,
         f"{len(bad)} settings row(s) point to models that do not exist (v3 DELETE keeps settings; "
         "a toggle on a user without models writes model_id 0). Prosper202 never uses this model_id "
         "to pick a model, but tools that join on it lose the row, and the toggle it carries still "
@@ -73,12 +75,11 @@ def settings_duplicates(ctx: CheckContext) -> Outcome:
             per_user.setdefault(int(r[1]), []).append(r)
     dupes = {u: rs for u, rs in per_user.items() if len(rs) > 1}
     if not dupes:
-        return Outcome("ok", "No user has more than one global settings row.")
+        return Outcome(Status.OK, "No user has more than one global settings row.")
     rows = [[u, len(rs), ", ".join(str(int(r[0])) for r in rs),
              ", ".join("on" if int(r[5]) else "off" for r in rs),
              "duplicate global rows"] for u, rs in sorted(dupes.items())]
-    return Outcome(
-        "warn",
+    return Outcome(Status.WARN,
         f"{len(dupes)} user(s) have several global settings rows: scope_id is NULL for global, so "
         "the UNIQUE keys do not stop duplicates. isMultiTouchEnabled lets the last row read win, so "
         "the outcome depends on row order.",
@@ -92,13 +93,13 @@ def settings_duplicates(ctx: CheckContext) -> Outcome:
 @check("settings.disabled", "Disabled multi-touch scopes and what the purge would delete")
 @skip_on_missing
 def settings_disabled(ctx: CheckContext) -> Outcome:
-    if not _has_column(ctx, TABLE, "multi_touch_enabled"):
-        return Outcome("info", f"{TABLE} has no multi_touch_enabled column (the 1.9.56 layout, "
+    if not has_column(ctx, TABLE, "multi_touch_enabled"):
+        return Outcome(Status.INFO, f"{TABLE} has no multi_touch_enabled column (the 1.9.56 layout, "
                                "see schema.columns): multi-touch is on everywhere and the purge "
                                "script has nothing to do.")
     disabled = [r for r in _rows(ctx) if not int(r[5])]
     if not disabled:
-        return Outcome("info", "No disabled multi-touch scope: every conversion gets a journey and "
+        return Outcome(Status.INFO, "No disabled multi-touch scope: every conversion gets a journey and "
                                "purge-disabled-journeys.php has nothing to do.")
     names = users(ctx, [int(r[1]) for r in disabled])
     rows, wipes = [], []
@@ -117,12 +118,11 @@ def settings_disabled(ctx: CheckContext) -> Outcome:
     rows.sort(key=lambda row: "ALL" not in row[5])
     head = f"{len(disabled)} disabled multi-touch scope(s)."
     if not wipes:
-        return Outcome("info", f"{head} Conversions in them get no journey (single-touch credit).",
+        return Outcome(Status.INFO, f"{head} Conversions in them get no journey (single-touch credit).",
                        Evidence.of(["setting_id", "user_id", "user_name", "scope", "updated",
                                     "purge-disabled-journeys.php"], rows))
     w = wipes[0]
-    return Outcome(
-        "warn",
+    return Outcome(Status.WARN,
         f"{head} {len(wipes)} of them would make purge-disabled-journeys.php delete every journey "
         "of the user: it purges by campaign or advertiser only and treats any other scope type, "
         "or a campaign row without an id, as 'all' (purge-disabled-journeys.php).",

@@ -13,27 +13,28 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from attribtui.checks import CheckContext, Evidence, Outcome, check
-from attribtui.checks.window import (
+from attribtui.checks.bounded import skip_on_missing
+from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
+from attribtui.checks.recent import (
     GRACE_S,
-    HOUR,
-    Model,
     coverage,
     heartbeat,
-    ids,
     inside,
     live_users_with_active_models,
     models,
-    read,
-    rebuild_commands,
     rebuilds_since,
-    skip_on_missing,
     users,
     window,
 )
+from attribtui.checks.remedies import rebuild_commands
 from attribtui.infra import clock
+from attribtui.infra.db import in_clause
+from attribtui.prosper import tables as pt
+from attribtui.prosper.hours import HOUR
+from attribtui.prosper.models import ModelRow
+from attribtui.vocab import Status
 
-SNAP = "`202_attribution_snapshots`"
+SNAP = f"`{pt.attribution_snapshots.name}`"
 INSPECT = ("SELECT snapshot_id, model_id, scope_type, scope_id, date_hour, attributed_conversions, "
            "lookback_start, lookback_end, created_at FROM 202_attribution_snapshots "
            "WHERE model_id = {m} AND date_hour BETWEEN {h0} AND {h1} ORDER BY date_hour;")
@@ -47,9 +48,9 @@ def snapshot_rows(ctx: CheckContext, model_ids: Sequence[int], h0: int, h1: int)
         return []
 
     def go() -> list[Any]:
-        sql, params = ids("m", wanted)
+        sql, params = in_clause("m", wanted)
         cap = len(wanted) * ((h1 - h0) // HOUR + 1) * 4 + 100  # duplicates included
-        return read(ctx, "SELECT snapshot_id, model_id, scope_type, scope_id, date_hour, "
+        return ctx.read("SELECT snapshot_id, model_id, scope_type, scope_id, date_hour, "
                          f"attributed_conversions FROM {SNAP} WHERE model_id IN ({sql}) "
                          "AND date_hour BETWEEN :h0 AND :h1 ORDER BY model_id, date_hour "
                          f"LIMIT {cap}", {**params, "h0": h0, "h1": h1})
@@ -61,7 +62,7 @@ def window_hours(ctx: CheckContext) -> tuple[int, int]:
     return clock.hour(ctx.now - ctx.window_s), clock.hour(ctx.now)
 
 
-def _label(m: Model, names: dict[int, tuple[str, bool]]) -> str:
+def _label(m: ModelRow, names: dict[int, tuple[str, bool]]) -> str:
     return f"{m.label} (user {m.user_id} {names.get(m.user_id, ('?', False))[0]})"
 
 
@@ -74,7 +75,7 @@ def duplicates(ctx: CheckContext) -> Outcome:
     keys = Counter((int(r[1]), r[2], None if r[3] is None else int(r[3]), int(r[4])) for r in rows)
     dupes = {k: n for k, n in keys.items() if n > 1}
     if not dupes:
-        return Outcome("ok", f"No duplicated snapshot among {len(rows)} snapshot row(s) of "
+        return Outcome(Status.OK, f"No duplicated snapshot among {len(rows)} snapshot row(s) of "
                              f"{len(all_models)} model(s) in the window.")
     names = users(ctx, [m.user_id for m in all_models.values()])
     snap_ids: dict[tuple, list[int]] = defaultdict(list)
@@ -89,8 +90,7 @@ def duplicates(ctx: CheckContext) -> Outcome:
     (model_id, _, _, hour), _n = next(iter(sorted(dupes.items())))
     extra = snap_ids[next(k for k in sorted(dupes))][1:]
     m = all_models[model_id]
-    return Outcome(
-        "fail",
+    return Outcome(Status.FAIL,
         f"{len(dupes)} model/scope/hour key(s) have more than one snapshot row (no UNIQUE stops "
         "it; a pixel-triggered rebuild racing the cron can insert a second placeholder). Reports "
         "and exports then count the hour twice or split its credits.",
@@ -134,15 +134,14 @@ def missing(ctx: CheckContext) -> Outcome:
     hours_total = sum(len(h) for h in expected.values())
     note = " (the audit read was capped: older windows were not considered)" if truncated else ""
     if not gaps:
-        return Outcome("ok", f"Every active model has its {hours_total} expected hour snapshot(s) "
+        return Outcome(Status.OK, f"Every active model has its {hours_total} expected hour snapshot(s) "
                              f"in the window (hours rebuilt before {clock.iso(before)}){note}.")
     names = users(ctx, [m.user_id for m in active.values()])
     rows = [[_label(active[mid], names), clock.iso(h), n, "no snapshot for this hour"]
             for mid, h, n in gaps]
     m = active[gaps[0][0]]
     hours = [h for mid, h, _ in gaps if mid == m.model_id]
-    return Outcome(
-        "fail",
+    return Outcome(Status.FAIL,
         f"{len(gaps)} hour(s) with conversions have no snapshot for an active model although a "
         f"rebuild covered them after the model was created{note}: reports show zero for them.",
         Evidence.of(["model", "date_hour", "live conversions", "problem"], rows),
@@ -172,10 +171,9 @@ def agreement(ctx: CheckContext) -> Outcome:
                 rows.append([user_id, names.get(user_id, ("?", False))[0], clock.iso(h),
                              "; ".join(f"{active[mid].label}: {n}" for mid, n in values.items())])
     if not rows:
-        return Outcome("ok", "Active models of each user attribute the same number of conversions "
+        return Outcome(Status.OK, "Active models of each user attribute the same number of conversions "
                              "in every hour of the window.")
-    return Outcome(
-        "warn",
+    return Outcome(Status.WARN,
         f"{len(rows)} hour(s) where active models of one user disagree on attributed_conversions. "
         "Every model attributes each conversion exactly once, so the counts should match: one of "
         "them was rebuilt over a different set of conversions (a partial or failed rebuild, or a "
@@ -201,7 +199,7 @@ def freshness(ctx: CheckContext) -> Outcome:
             newest[int(r[1])] = max(newest.get(int(r[1]), 0), int(r[4]))
     for mid in active:
         if mid not in newest:  # none in the window: one indexed probe for the newest ever
-            got = read(ctx, f"SELECT date_hour FROM {SNAP} WHERE model_id = :m AND scope_type = "
+            got = ctx.read(f"SELECT date_hour FROM {SNAP} WHERE model_id = :m AND scope_type = "
                             "'global' AND scope_id IS NULL ORDER BY date_hour DESC LIMIT 1",
                        {"m": mid})
             if got:
@@ -223,11 +221,10 @@ def freshness(ctx: CheckContext) -> Outcome:
                      f"{clock.iso(oldest.conv_time)} ({clock.ago(ctx.now - oldest.conv_time)} ago)",
                      len(pending), "snapshots are stale"])
     if not rows:
-        return Outcome("ok", f"Every active model's snapshots cover its conversions older than "
+        return Outcome(Status.OK, f"Every active model's snapshots cover its conversions older than "
                              f"{clock.ago(GRACE_S)} ({len(active)} model(s)).")
     m, since = stale_models[0]
-    return Outcome(
-        "warn",
+    return Outcome(Status.WARN,
         f"{len(rows)} active model(s) have conversions more than {clock.ago(GRACE_S)} old that no "
         "snapshot counts yet: the hourly rebuild is not running, or fails (see "
         "cron.attribution_heartbeat and cron.rebuild_crosscheck). An empty window also keeps "

@@ -10,23 +10,22 @@ guard or suspicious (or refused before starting), 2 failed or cancelled, 3 could
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from types import SimpleNamespace
 from typing import Any
 
 from attribtui.cli.common import (
-    EXIT_FAIL,
-    EXIT_OK,
-    EXIT_UNKNOWN,
-    EXIT_WARN,
-    UsageError,
+    Sub,
     common_args,
+    confirm,
     err,
-    load_profile_or_none,
     mutation_args,
+    print_json,
+    profile_of,
 )
+from attribtui.infra import clock
+from attribtui.infra.config import ConfigError, Profile, load_profile
+from attribtui.vocab import AttribtuiError, ExitCode, JobOutcome, Refused, UsageError
 
 RUN_EXIT_HELP = """exit codes:
   0   the job succeeded (output checked, not only the exit code)
@@ -40,7 +39,13 @@ RUN_EXIT_HELP = """exit codes:
 _CANNOT_START = {"db", "runner", "lock"}
 
 
-def register(sub: argparse._SubParsersAction, sandbox: argparse._SubParsersAction) -> None:
+class CannotStart(AttribtuiError):
+    """The pre-flight found that the job cannot start here (no database, no runner, the lock)."""
+
+    prefix = "refused: "
+
+
+def register(sub: Sub) -> None:
     fmt = argparse.RawDescriptionHelpFormatter
     p = sub.add_parser("run", help="run a rebuild or backfill job (checked, logged, detached)",
                        description="Pre-flight, confirm, start detached, stream the output and "
@@ -116,7 +121,7 @@ def _request(args: argparse.Namespace) -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from attribtui.infra import clock
+    # Loaded per command: `attribtui --help` stays fast.
     from attribtui.services import actions
     from attribtui.services.jobs import preflight, runner
     from attribtui.services.jobs.command import build_commands
@@ -124,20 +129,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.last is None and args.start is None:
         raise UsageError("--start or --last is required")
     req = _request(args)
-    profile = load_profile_or_none(args)
-    if profile is None:
-        return EXIT_UNKNOWN
+    profile = profile_of(args)
     pf = preflight.run(profile, req)
     blocking = [f for f in pf.findings if f.level == "error" and f.code != "guard"]
     if args.delete_guard and pf.guard_hours and not args.dry_run and not blocking:
         # Only when nothing else stops the run: a deleted guard with no run after it would let
         # that hour's scheduled cron run on top of whatever the operator meant to do.
         for hour in pf.guard_hours:
-            gplan = preflight.guard_delete_plan(hour)
-            refusal = actions.headless_confirm(profile, gplan, yes=args.yes, confirm=args.confirm)
-            if refusal:
-                err(refusal)
-                return EXIT_WARN
+            confirm(profile, preflight.guard_delete_plan(hour), yes=args.yes, typed=args.confirm)
             preflight.delete_guard_row(profile, hour)
             err(f"deleted the guard row ('attr', {hour}) ({clock.iso(hour)})")
         pf = preflight.run(profile, req)
@@ -153,26 +152,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.dry_run:
         for c in commands:
             print(c.display)
-        return EXIT_OK if pf.ok else EXIT_WARN
+        return ExitCode.OK if pf.ok else ExitCode.WARN
     if not pf.ok:
         codes = {f.code for f in pf.findings if f.level == "error"}
-        err("refused: the pre-flight found problems (above); nothing was started")
-        return EXIT_UNKNOWN if codes & _CANNOT_START else EXIT_WARN
-    refusal = actions.headless_confirm(profile, plan, yes=args.yes, confirm=args.confirm)
-    if refusal:
-        err(refusal)
-        return EXIT_WARN
-    try:
-        rec = runner.start(profile, req, total=pf.conversions, users_total=pf.users_total,
-                           commands=commands)
-    except runner.StartError as e:
-        err(str(e))
-        return EXIT_UNKNOWN
+        error = CannotStart if codes & _CANNOT_START else Refused
+        raise error("the pre-flight found problems (above); nothing was started")
+    confirm(profile, plan, yes=args.yes, typed=args.confirm)
+    rec = runner.start(profile, req, total=pf.conversions, users_total=pf.users_total,
+                       commands=commands)
     err(f"started job {rec.id} (pid {rec.pid}); logs in {rec.folder}")
     if args.detach:
         if args.format == "json":
-            _dump(rec.to_json())
-        return EXIT_OK
+            print_json(rec.to_json())
+        return ExitCode.OK
     return _follow(rec, args.format == "json")
 
 
@@ -187,7 +179,7 @@ def _effects(req: Any) -> list[str]:
 
 
 def _follow(rec: Any, as_json: bool, from_start: bool = True) -> int:
-    from attribtui.services.jobs import parse, runner, store
+    from attribtui.services.jobs import parse, runner, store  # per command: --help stays fast
 
     tty = sys.stderr.isatty()
     state = {"last": 0.0, "shown": False}
@@ -215,43 +207,37 @@ def _follow(rec: Any, as_json: bool, from_start: bool = True) -> int:
         follower.stop()
         err(f"\nstopped following; job {rec.id} goes on. `attribtui jobs show {rec.id} "
             f"--follow` re-attaches, `attribtui jobs cancel {rec.id}` stops it")
-        return EXIT_OK
+        return ExitCode.OK
     if tty:
         sys.stderr.write("\n")
     final = store.load(rec.folder) or rec
-    v = parse.Verdict(final.outcome, final.reason)
-    err(f"{parse.OUTCOME_LABEL.get(v.outcome, v.outcome)}: {v.reason} (exit {v.exit_code})")
+    outcome = JobOutcome(final.outcome)
+    err(f"{outcome.label}: {final.reason} (exit {int(outcome.exit_code)})")
     if as_json:
-        _dump(final.to_json())
-    return v.exit_code
-
-
-def _dump(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, default=str)
-    sys.stdout.write("\n")
+        print_json(final.to_json())
+    return outcome.exit_code
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    from attribtui.infra import clock
-    from attribtui.services.jobs import parse, store
+    from attribtui.services.jobs import store  # per command: --help stays fast
 
     recs = store.history(args.limit, getattr(args, "profile", None))
     if args.format == "json":
-        _dump([r.to_json() for r in recs])
-        return EXIT_OK
+        print_json([r.to_json() for r in recs])
+        return ExitCode.OK
     if not recs:
         print("No jobs yet. `attribtui run rebuild --last=24h` starts one.")
-        return EXIT_OK
+        return ExitCode.OK
     for r in recs:
         w = r.meta.get("window") or {}
-        print(f"{r.id:34} {parse.OUTCOME_LABEL.get(r.outcome, r.outcome):24} "
+        print(f"{r.id:34} {JobOutcome(r.outcome).label:24} "
               f"{r.profile:10} {clock.iso(w.get('start'))}..{clock.iso(w.get('end'))}  "
               f"{r.reason[:70]}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _find(job_id: str) -> Any:
-    from attribtui.services.jobs import store
+    from attribtui.services.jobs import store  # per command: --help stays fast
 
     rec = store.load(job_id)
     if rec is None:
@@ -265,13 +251,13 @@ def _find(job_id: str) -> Any:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from attribtui.services.jobs import parse, runner
+    from attribtui.services.jobs import runner  # per command: --help stays fast
 
     rec = _find(args.id)
     if args.follow and rec.running:
         return _follow(rec, args.format == "json", from_start=False)
     if args.format == "json":
-        _dump(rec.to_json())
+        print_json(rec.to_json())
     else:
         for k, v in rec.to_json().items():
             if v is not None and k not in ("commands",):
@@ -281,38 +267,35 @@ def cmd_show(args: argparse.Namespace) -> int:
             print(f"--- {name} (last {len(tail)} lines of {path})")
             for line in tail:
                 print(line)
-    return parse.OUTCOME_EXIT.get(rec.outcome, EXIT_UNKNOWN) if not rec.running else EXIT_OK
+    return ExitCode.OK if rec.running else JobOutcome(rec.outcome).exit_code
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
-    from attribtui.infra.config import ConfigError, load_profile
-    from attribtui.services import actions
+    from attribtui.services import actions  # per command: --help stays fast
     from attribtui.services.jobs import runner
 
     rec = _find(args.id)
     if not rec.running:
-        err(f"job {rec.id} is not running ({rec.outcome}); nothing to cancel")
-        return EXIT_WARN
-    try:
-        profile = load_profile(getattr(args, "profile", None) or rec.profile,
-                               config_path=getattr(args, "config", None))
-    except ConfigError:
-        env = rec.meta.get("environment") or "unknown"
-        profile = SimpleNamespace(name=rec.profile, environment=env, operator=None,
-                                  cautious=env in ("production", "unknown"), display_env=env,
-                                  overrides=[], db=SimpleNamespace(url=None),
-                                  api=SimpleNamespace(base_url=None), secrets=lambda: [])
+        raise Refused(f"job {rec.id} is not running ({rec.outcome}); nothing to cancel")
+    profile = _job_profile(args, rec)
     plan = actions.ActionPlan(title=f"Cancel job {rec.id} ({rec.kind})",
                               effects=["SIGTERM to its process group, SIGKILL after "
                                        f"{args.grace:g} s; the work done so far stays"],
                               request=f"kill -TERM -{rec.pid}")
     if args.dry_run:
         print(plan.request)
-        return EXIT_OK
-    refusal = actions.headless_confirm(profile, plan, yes=args.yes, confirm=args.confirm)
-    if refusal:
-        err(refusal)
-        return EXIT_WARN
+        return ExitCode.OK
+    confirm(profile, plan, yes=args.yes, typed=args.confirm)
     err(runner.cancel(rec, profile=profile, grace_s=args.grace))
-    return EXIT_OK if rec.folder.joinpath("exit.json").exists() else EXIT_FAIL
+    return ExitCode.OK if rec.folder.joinpath("exit.json").exists() else ExitCode.FAIL
 
+
+def _job_profile(args: argparse.Namespace, rec: Any) -> Profile:
+    """The profile that started the job (for its confirmation rules), else an env-only one
+    with the job's environment, treated with its caution."""
+    try:
+        return load_profile(getattr(args, "profile", None) or rec.profile,
+                            config_path=getattr(args, "config", None))
+    except ConfigError:
+        env = rec.meta.get("environment") or "unknown"
+        return Profile(name=rec.profile, environment=env)

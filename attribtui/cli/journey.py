@@ -8,21 +8,22 @@ lookup failed (database unreachable, timeout); 64 ids that cannot be parsed.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
 from attribtui.cli.common import (
-    EXIT_FAIL,
-    EXIT_OK,
-    EXIT_UNKNOWN,
-    EXIT_WARN,
-    UsageError,
+    Sub,
     common_args,
+    confirm,
     err,
-    load_profile_or_none,
     mutation_args,
+    print_json,
+    profile_of,
 )
+from attribtui.infra import clock
+from attribtui.infra.config import Profile
+from attribtui.infra.redact import redact_text
+from attribtui.services.actions import ActionPlan, refused_in_read_only
+from attribtui.vocab import ExitCode, Refused, Status, Unreachable, UsageError, label
 
 EXIT_HELP = """exit codes:
   0   every journey valid and matching its recomputation
@@ -33,12 +34,10 @@ EXIT_HELP = """exit codes:
   3   the lookup failed: database unreachable, timeout, config error
   64  ids that cannot be parsed (non-numeric, negative, zero, > 4294967295, none, > 500)"""
 
-_CODES = {"ok": EXIT_OK, "warn": EXIT_WARN, "fail": EXIT_FAIL, "error": EXIT_UNKNOWN}
-_PRECEDENCE = (EXIT_FAIL, EXIT_UNKNOWN, EXIT_WARN, EXIT_OK)
-SYMBOLS = {"ok": "✔ ok", "warn": "▲ WARN", "fail": "✖ FAIL", "error": "‼ ERROR"}
+STATUSES = (Status.OK, Status.WARN, Status.FAIL, Status.ERROR)
 
 
-def register(sub: argparse._SubParsersAction, sandbox: argparse._SubParsersAction) -> None:
+def register(sub: Sub) -> None:
     p = sub.add_parser(
         "journey", help="look up, validate and recompute conversion journeys",
         description="For each conv_id: the 202_conversion_logs row, the stored touchpoints "
@@ -57,46 +56,29 @@ def register(sub: argparse._SubParsersAction, sandbox: argparse._SubParsersActio
     p.set_defaults(func=cmd_journey)
 
 
-def exit_code(statuses: list[str]) -> int:
-    codes = {_CODES[s] for s in statuses}
-    return next((c for c in _PRECEDENCE if c in codes), EXIT_OK)
-
-
 def cmd_journey(args: argparse.Namespace) -> int:
-    from attribtui.services.journeys import IdError, parse_click_id, parse_conv_ids
+    # Loaded per command: `attribtui --help` stays fast.
+    from attribtui.infra.db import Database, DbError
+    from attribtui.services.journeys import parse_click_id, parse_conv_ids
 
-    try:
-        click_id = parse_click_id(args.click) if args.click is not None else None
-        ids = parse_conv_ids(" ".join(args.conv_ids)) if args.conv_ids or click_id is None else []
-    except IdError as e:
-        raise UsageError(str(e)) from None
+    click_id = parse_click_id(args.click) if args.click is not None else None
+    ids = parse_conv_ids(" ".join(args.conv_ids)) if args.conv_ids or click_id is None else []
     if args.evict_cache and click_id is not None:
         raise UsageError("--evict-cache takes conv_ids, not --click; look the click up first")
-    profile = load_profile_or_none(args)
-    if profile is None:
-        return EXIT_UNKNOWN
-    from attribtui.infra import clock
-    from attribtui.infra.db import Database, DbError
-    from attribtui.infra.redact import redact_text
-
-    try:
-        db = Database.from_profile(profile)
-    except DbError as e:
-        err(str(e))
-        return EXIT_UNKNOWN
+    profile = profile_of(args)
+    db = Database.from_profile(profile)
     try:
         return _run(args, profile, db, ids, click_id, clock.now())
     except DbError as e:
-        err(f"lookup failed: {redact_text(str(e), profile.secrets())}")
-        return EXIT_UNKNOWN
+        raise Unreachable(f"lookup failed: {redact_text(str(e), profile.secrets())}") from None
     finally:
         db.close()
 
 
-def _run(args: argparse.Namespace, profile: Any, db: Any, ids: list[int], click_id: int | None,
-         now: int) -> int:
-    from attribtui.infra import clock
-    from attribtui.services import journey_cache, journeys
+def _run(args: argparse.Namespace, profile: Profile, db: Any, ids: list[int],
+         click_id: int | None, now: int) -> int:
+    from attribtui.services import journeys  # per command: --help stays fast
+    from attribtui.services.journeys import cache as journey_cache
 
     reverse = None
     if click_id is not None:
@@ -118,14 +100,13 @@ def _run(args: argparse.Namespace, profile: Any, db: Any, ids: list[int], click_
     if args.format == "json":
         out: dict[str, Any] = {
             "profile": profile.name, "generated_at": now, "generated_at_iso": clock.iso(now),
-            "summary": {s: statuses.count(s) for s in ("ok", "warn", "fail", "error")},
+            "summary": {str(s): statuses.count(s) for s in STATUSES},
             "conversions": [journeys.to_json(r) for r in reports],
         }
         if reverse is not None:
             out["reverse"] = {"click_id": reverse.click_id, "in_journeys": reverse.in_journeys,
                               "converted": reverse.converted, "truncated": reverse.truncated}
-        json.dump(out, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        print_json(out)
     else:
         if reverse is not None:
             print(f"click {reverse.click_id}: converted {_list(reverse.converted)}; "
@@ -133,14 +114,13 @@ def _run(args: argparse.Namespace, profile: Any, db: Any, ids: list[int], click_
         for report in reports:
             print("\n".join(text_lines(report, now)))
             print()
-        code = exit_code(statuses) if statuses else EXIT_WARN
-        counts = ", ".join(f"{statuses.count(s)} {s}" for s in ("ok", "warn", "fail", "error")
-                           if statuses.count(s))
-        print(f"Summary: {counts or 'no conversions'} (exit {code})")
+        code = ExitCode.of(statuses) if statuses else ExitCode.WARN
+        counts = ", ".join(f"{statuses.count(s)} {s}" for s in STATUSES if statuses.count(s))
+        print(f"Summary: {counts or 'no conversions'} (exit {int(code)})")
     if not reports:
-        return EXIT_WARN
-    code = exit_code(statuses)
-    return max(code, EXIT_WARN) if refused and code == EXIT_OK else code
+        return ExitCode.WARN
+    code = ExitCode.of(statuses)
+    return ExitCode.WARN if refused and code == ExitCode.OK else code
 
 
 def _list(ids: list[int]) -> str:
@@ -149,8 +129,7 @@ def _list(ids: list[int]) -> str:
 
 def _evict(args: argparse.Namespace, profile: Any, reports: list[Any]) -> str | None:
     """Evict each conversion's keys; returns why it was refused, or None."""
-    from attribtui.services import journey_cache
-    from attribtui.services.actions import ActionPlan, headless_confirm, refused_in_read_only
+    from attribtui.services.journeys import cache as journey_cache
 
     if not reports:
         return None
@@ -167,10 +146,11 @@ def _evict(args: argparse.Namespace, profile: Any, reports: list[Any]) -> str | 
         title=f"Evict the journey cache keys of {len(reports)} conversion(s)",
         effects=[e for p in plans for e in p.effects[:1]] + plans[0].effects[1:],
         request="; ".join(p.request for p in plans))
-    why = headless_confirm(profile, combined, yes=args.yes, confirm=args.confirm)
-    if why:
-        err(f"refused: {why}")
-        return why
+    try:
+        confirm(profile, combined, yes=args.yes, typed=args.confirm)
+    except Refused as e:
+        err(f"{e.prefix}{e}")
+        return str(e)
     for report in reports:
         report.cache = journey_cache.evict(profile, report.conv_id)
         err(f"conv {report.conv_id}: evicted {report.cache.evicted or 0} cache key(s)"
@@ -180,10 +160,8 @@ def _evict(args: argparse.Namespace, profile: Any, reports: list[Any]) -> str | 
 
 def text_lines(report: Any, now: int) -> list[str]:
     """The plain-text block of one conversion (what the screen shows, without colour)."""
-    from attribtui.infra import clock
-
     conv = report.conversion
-    lines = [f"{SYMBOLS[report.status]:8} conv {report.conv_id}"]
+    lines = [f"{label(report.status):8} conv {report.conv_id}"]
     if conv is not None:
         deleted = "   !! DELETED (deleted=1)" if conv.deleted else ""
         lines.append(f"  user {conv.user_id} · campaign {conv.campaign_id} · click {conv.click_id}"
@@ -198,7 +176,7 @@ def text_lines(report: Any, now: int) -> list[str]:
                          f"  {before} before conversion"
                          + ("  ◀ converting" if mark == "▶" else ""))
     for f in report.findings:
-        lines.append(f"  {SYMBOLS.get(f.severity, f.severity)} {f.code}: {f.message}")
+        lines.append(f"  {label(f.severity)} {f.code}: {f.message}")
     if report.error:
         lines.append(f"  ‼ {report.error}")
     rec = report.recomputed

@@ -1,5 +1,5 @@
-"""`attribtui models list|activate|deactivate|set-default|create|update|delete` and
-`attribtui sandbox api`: the v2 model toggles without a screen, same plans as the console.
+"""`attribtui models list|activate|deactivate|set-default|create|update|delete`:
+the v2 model toggles without a screen, the same plans as the console.
 
 Exit codes: 0 done (or nothing to do), 1 refused as invalid and nothing changed (validation, the
 default-deactivation trap, not confirmed, read-only), 2 the operation failed (a later step or the
@@ -10,21 +10,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from attribtui.cli.common import (
     EXIT_CODES_HELP,
-    EXIT_OK,
-    EXIT_UNKNOWN,
-    EXIT_WARN,
     Parser,
-    UsageError,
+    Sub,
     common_args,
+    confirm,
     err,
-    load_profile_or_none,
     mutation_args,
+    print_json,
+    profile_of,
+    usage,
 )
+from attribtui.infra import clock
+from attribtui.infra.config import Profile
+from attribtui.services.actions import refused_in_read_only
+from attribtui.vocab import ExitCode, Refused, UsageError
 
 HELP = EXIT_CODES_HELP.replace("done / all checks ok or info", "done, or nothing to do").replace(
     "warnings or skipped checks; or the request", "the request").replace(
@@ -32,7 +35,7 @@ HELP = EXIT_CODES_HELP.replace("done / all checks ok or info", "done, or nothing
     "the operation failed (a later step, or the backup before a delete)")
 
 
-def register(sub: argparse._SubParsersAction, sandbox: argparse._SubParsersAction) -> None:
+def register(sub: Sub) -> None:
     fmt = argparse.RawDescriptionHelpFormatter
     p = sub.add_parser("models", help="list and change attribution models through the v2 API",
                        description="Attribution models through /api/v2/attribution/models. "
@@ -40,7 +43,7 @@ def register(sub: argparse._SubParsersAction, sandbox: argparse._SubParsersActio
                        "the default trap) and is confirmed first.",
                        epilog=HELP, formatter_class=fmt)
     msub = p.add_subparsers(dest="models_command", metavar="ACTION", parser_class=Parser)
-    p.set_defaults(func=lambda a: _usage(p))
+    p.set_defaults(func=lambda a: usage(p))
 
     ls = msub.add_parser("list", help="the API's active models plus the ones it hides",
                          epilog=HELP, formatter_class=fmt)
@@ -82,21 +85,6 @@ def register(sub: argparse._SubParsersAction, sandbox: argparse._SubParsersActio
     x.add_argument("--backup-cap", type=int, default=None, metavar="ROWS",
                    help="refuse when the backup would exceed ROWS rows (default 500000)")
 
-    api = sandbox.add_parser("api", help="serve the v2 API emulator on a sandbox database",
-                             description="Serve /api/v2 (as Prosper202 answers it) over HTTP on a seeded "
-                             "sandbox database, for training and for other clients. Ctrl-C stops.")
-    api.add_argument("--url", required=True, help="the sandbox database URL")
-    api.add_argument("--port", type=int, default=8202, help="port (default 8202; 0 = any free)")
-    api.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
-    api.add_argument("--show-keys", action="store_true",
-                     help="print the sandbox API keys from 202_api_keys (sandbox keys only)")
-    api.set_defaults(func=cmd_sandbox_api)
-
-
-def _usage(p: argparse.ArgumentParser) -> int:
-    p.print_help(sys.stderr)
-    return 64
-
 
 def _model_id(text: str) -> int:
     if not text.isdigit() or int(text) <= 0 or int(text) >= 2**63:
@@ -113,7 +101,7 @@ def _weighting_args(p: argparse.ArgumentParser) -> None:
 
 
 def _weighting(args: argparse.Namespace, model_type: str) -> Any:
-    from attribtui.services.models import weighting_from_fields
+    from attribtui.services.models import weighting_from_fields  # per command: --help stays fast
 
     if args.weighting is not None:
         try:
@@ -125,13 +113,12 @@ def _weighting(args: argparse.Namespace, model_type: str) -> Any:
                                  last=args.last_weight)
 
 
-def _open(args: argparse.Namespace) -> tuple[Any, Any, Any] | None:
+def _open(args: argparse.Namespace) -> tuple[Profile, Any, Any]:
+    # Loaded per command: `attribtui --help` stays fast.
     from attribtui.infra.api import V2Client
     from attribtui.infra.db import Database, DbError
 
-    profile = load_profile_or_none(args)
-    if profile is None:
-        return None
+    profile = profile_of(args)
     db = None
     if profile.db.url:
         try:
@@ -141,17 +128,14 @@ def _open(args: argparse.Namespace) -> tuple[Any, Any, Any] | None:
     return profile, V2Client(profile), db
 
 
-def _listing(client: Any, db: Any, profile: Any, primary: bool = False) -> Any:
-    from attribtui.services.models import load_models
+def _listing(client: Any, db: Any, profile: Profile, primary: bool = False) -> Any:
+    from attribtui.services.models import load_models  # per command: --help stays fast
 
     return load_models(client, db, user_id=profile.api.user_id, primary=primary)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    opened = _open(args)
-    if opened is None:
-        return EXIT_UNKNOWN
-    profile, client, db = opened
+    profile, client, db = _open(args)
     try:
         listing = _listing(client, db, profile)
     finally:
@@ -162,8 +146,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.format == "json":
         doc = {"profile": profile.name, **listing.to_json(),
                "models": [x.to_json() for x in models]}
-        json.dump(doc, sys.stdout, indent=2)
-        print()
+        print_json(doc)
     else:
         print(f"{'ID':>5}  {'NAME':28} {'TYPE':15} {'WEIGHTING':22} {'ACTIVE':6} {'DEFAULT':7} "
               f"{'SLUG':26} UPDATED")
@@ -179,18 +162,16 @@ def cmd_list(args: argparse.Namespace) -> int:
         err(f"warning: {listing.db_error}")
     if listing.api_error:
         err(listing.api_error)
-        return EXIT_UNKNOWN
-    return EXIT_OK
+        return ExitCode.UNKNOWN
+    return ExitCode.OK
 
 
 def _iso(t: int) -> str:
-    from attribtui.infra import clock
-
     return clock.iso(t) or ""
 
 
 def _plan(args: argparse.Namespace, client: Any, listing: Any, db: Any) -> Any:
-    from attribtui.services import models as core
+    from attribtui.services import models as core  # per command: --help stays fast
 
     if args.action == "create":
         return core.plan_create(client, listing, name=args.name, model_type=args.model_type,
@@ -214,7 +195,7 @@ def _plan(args: argparse.Namespace, client: Any, listing: Any, db: Any) -> Any:
 
 
 def _cap(args: argparse.Namespace) -> int:
-    from attribtui.services.models import BACKUP_CAP
+    from attribtui.services.models import BACKUP_CAP  # per command: --help stays fast
 
     cap = getattr(args, "backup_cap", None)
     if cap is not None and cap < 1:
@@ -223,33 +204,30 @@ def _cap(args: argparse.Namespace) -> int:
 
 
 def cmd_change(args: argparse.Namespace) -> int:
-    from attribtui.services.actions import headless_confirm, refused_in_read_only
-    from attribtui.services.models import execute
+    from attribtui.services.models import execute  # per command: --help stays fast
 
-    opened = _open(args)
-    if opened is None:
-        return EXIT_UNKNOWN
-    profile, client, db = opened
+    profile, client, db = _open(args)
     try:
         if not args.dry_run and (why := refused_in_read_only(profile, f"models {args.action}")):
-            return _report(args, {"refused": why}, why, EXIT_WARN)
+            return _report(args, {"refused": why}, why, ExitCode.WARN)
         listing = _listing(client, db, profile)
         if listing.api_error and args.action != "create" and listing.get(args.model_id) is None:
-            return _report(args, {"error": listing.api_error}, listing.api_error, EXIT_UNKNOWN)
+            return _report(args, {"error": listing.api_error}, listing.api_error,
+                           ExitCode.UNKNOWN)
         action = _plan(args, client, listing, db)
         if action is None:
             msg = (f"model {args.model_id} is not a model of the API key's user "
                    f"{listing.user_id}; see `attribtui models list`")
-            return _report(args, {"refused": msg}, msg, EXIT_WARN)
+            return _report(args, {"refused": msg}, msg, ExitCode.WARN)
         doc: dict[str, Any] = {"action": args.action, "dry_run": args.dry_run,
                                "plan": {"title": action.plan.title,
                                         "effects": action.plan.effects,
                                         "requests": [s.shown for s in action.steps]}}
         if action.noop:
-            return _report(args, {**doc, "noop": action.noop}, action.noop, EXIT_OK)
+            return _report(args, {**doc, "noop": action.noop}, action.noop, ExitCode.OK)
         if action.refused:
             doc.update(refused=action.refused, server_message=action.server_message)
-            return _report(args, doc, f"refused: {action.refused}", EXIT_WARN)
+            return _report(args, doc, f"refused: {action.refused}", ExitCode.WARN)
         if args.dry_run:
             if args.format != "json":
                 print(action.plan.title)
@@ -259,12 +237,13 @@ def cmd_change(args: argparse.Namespace) -> int:
                     print(s.shown)
                 if action.rebuild:
                     print("then rebuild:", *action.rebuild.commands(profile), sep="\n  ")
-                return EXIT_OK
+                return ExitCode.OK
             doc["rebuild"] = action.rebuild.commands(profile) if action.rebuild else []
-            return _report(args, doc, "", EXIT_OK)
-        why = headless_confirm(profile, action.plan, yes=args.yes, confirm=args.confirm)
-        if why:
-            return _report(args, {**doc, "refused": why}, f"refused: {why}", EXIT_WARN)
+            return _report(args, doc, "", ExitCode.OK)
+        try:
+            confirm(profile, action.plan, yes=args.yes, typed=args.confirm)
+        except Refused as e:
+            return _report(args, {**doc, "refused": str(e)}, f"refused: {e}", ExitCode.WARN)
         out = execute(action, client, profile, db, cap=_cap(args))
         doc.update(ok=out.ok, message=out.message, model=out.model_after,
                    backup=str(out.backup) if out.backup else None,
@@ -291,8 +270,7 @@ def cmd_change(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace, doc: dict[str, Any], message: str, code: int) -> int:
     """JSON on stdout with --json; messages on stderr (a plain "nothing to do" on stdout)."""
     if args.format == "json":
-        json.dump(doc, sys.stdout, indent=2, default=str)
-        print()
+        print_json(doc)
         if message and code:
             err(message)
     elif message and code:
@@ -300,49 +278,3 @@ def _report(args: argparse.Namespace, doc: dict[str, Any], message: str, code: i
     elif message:
         print(message)
     return code
-
-
-def cmd_sandbox_api(args: argparse.Namespace) -> int:
-    import threading
-
-    from sqlalchemy import select
-
-    from attribtui.infra import engines
-    from attribtui.infra.redact import redact_url
-    from attribtui.prosper import tables as pt
-    from attribtui.sandbox.emulator import base_url, serve
-    from attribtui.sandbox.seed import read_marker
-
-    try:
-        marker = read_marker(args.url)
-    except Exception as e:  # noqa: BLE001 - unreachable or not a database: one line
-        err(f"cannot open {redact_url(args.url)} ({type(e).__name__}); check --url")
-        return EXIT_UNKNOWN
-    if not marker:
-        # The emulator writes like Prosper202 does, outside attribtui's confirmations and
-        # read-only mode: only ever on a database the sandbox seeder created.
-        err(f"refused: {redact_url(args.url)} is not an attribtui sandbox (no marker table); "
-            "seed one with `attribtui sandbox seed --url ...`")
-        return EXIT_WARN
-    try:
-        server, _thread = serve(args.url, args.host, args.port)
-    except OSError as e:
-        err(f"cannot listen on {args.host}:{args.port} ({e.strerror}); pick another --port")
-        return EXIT_UNKNOWN
-    base = base_url(server)
-    print(f"v2 API emulator on {redact_url(args.url)} at {base}/api/v2 (Ctrl-C stops)", flush=True)
-    if args.show_keys:
-        engine = engines.create(args.url, null_pool=True)
-        try:
-            with engine.connect() as conn:
-                for r in conn.execute(select(pt.api_keys).limit(20)):
-                    print(f"  user {r.user_id}: apikey={r.api_key} permissions={r.scope}")
-        finally:
-            engine.dispose()
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.shutdown()
-    return EXIT_OK

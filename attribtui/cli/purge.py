@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -12,19 +10,21 @@ from typing import Any
 
 from attribtui.cli.common import (
     EXIT_CODES_HELP,
-    EXIT_FAIL,
-    EXIT_OK,
-    EXIT_UNKNOWN,
-    EXIT_WARN,
-    UsageError,
+    Sub,
     common_args,
+    confirm,
     err,
-    load_profile_or_none,
     mutation_args,
+    print_json,
+    profile_of,
 )
+from attribtui.infra import clock
+from attribtui.infra.config import Profile
+from attribtui.services.actions import ActionPlan, refused_in_read_only, where
+from attribtui.vocab import ExitCode, Refused, UsageError
 
 
-def register(sub: argparse._SubParsersAction, sandbox: argparse._SubParsersAction) -> None:
+def register(sub: Sub) -> None:
     fmt = argparse.RawDescriptionHelpFormatter
     p = sub.add_parser(
         "purge", help="delete polluted journeys (202_conversion_touchpoints) with a backup first",
@@ -54,7 +54,7 @@ def register(sub: argparse._SubParsersAction, sandbox: argparse._SubParsersActio
 
 
 def _selection(args: argparse.Namespace) -> Any:
-    from attribtui.infra.clock import parse_instant
+    # Loaded per command: `attribtui --help` stays fast.
     from attribtui.services.journeys import parse_conv_ids
     from attribtui.services.purge import Selection
 
@@ -65,54 +65,34 @@ def _selection(args: argparse.Namespace) -> Any:
         except ValueError as e:
             raise UsageError(f"--conv-ids: {e}") from None
     try:
-        start = parse_instant(args.start) if args.start else None
-        end = parse_instant(args.end) if args.end else None
+        start = clock.parse_instant(args.start) if args.start else None
+        end = clock.parse_instant(args.end) if args.end else None
     except ValueError as e:
         raise UsageError(f"--start/--end: {e}") from None
     return Selection(ids, args.user, args.campaign, start, end)
 
 
-def _open(args: argparse.Namespace) -> tuple[Any, Any] | None:
-    from attribtui.infra.db import Database, DbError
+def _open(args: argparse.Namespace) -> tuple[Profile, Any]:
+    from attribtui.infra.db import Database  # per command: --help stays fast
 
-    profile = load_profile_or_none(args)
-    if profile is None:
-        return None
-    try:
-        return profile, Database.from_profile(profile)
-    except DbError as e:
-        err(str(e))
-        return None
+    profile = profile_of(args)
+    return profile, Database.from_profile(profile)
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    from attribtui.infra import clock
-    from attribtui.infra.db import DbError
-    from attribtui.services.purge import PurgeRefused, execute, plan
+    from attribtui.services.purge import execute, plan  # per command: --help stays fast
 
     sel = _selection(args)
-    opened = _open(args)
-    if opened is None:
-        return EXIT_UNKNOWN
-    profile, db = opened
-    try:
-        the_plan = plan(db, sel)
-    except PurgeRefused as e:
-        err(f"refused: {e}")
-        return EXIT_WARN
-    except DbError as e:
-        err(str(e))
-        return EXIT_UNKNOWN
+    profile, db = _open(args)
+    the_plan = plan(db, sel)
     action = the_plan.action(profile)
     if args.dry_run or not the_plan.touchpoint_rows:
         _print_plan(args, profile, the_plan, action)
         if not the_plan.touchpoint_rows and not args.dry_run:
             err("nothing to purge: the selected conversions have no journey rows")
-        return EXIT_OK
+        return ExitCode.OK
     result = _confirmed_run(args, profile, action, "purge",
                             lambda: execute(db, profile, the_plan, batch_size=args.batch_size))
-    if isinstance(result, int):
-        return result
     if args.format != "json":
         print(f"Backed up {result.backed_up_rows} row(s) to {result.backup}")
         print(f"Deleted {result.deleted_rows} row(s) of {len(result.deleted_conv_ids)} conversion(s).")
@@ -126,19 +106,16 @@ def cmd_purge(args: argparse.Namespace) -> int:
         for a in result.affected:
             print(f"  attribtui run backfill {' '.join(a.backfill_args())}"
                   f"   # {a.conversions} conversion(s), {clock.iso(a.start)}..{clock.iso(a.end)}")
-    return EXIT_FAIL if result.error else EXIT_OK
+    return ExitCode.FAIL if result.error else ExitCode.OK
 
 
-def _print_plan(args: argparse.Namespace, profile: Any, the_plan: Any, action: Any) -> None:
-    from attribtui.services.actions import where
-
+def _print_plan(args: argparse.Namespace, profile: Profile, the_plan: Any, action: Any) -> None:
     if args.format == "json":
-        json.dump({"dry_run": True, "conv_ids": the_plan.conv_ids, "missing_ids": the_plan.missing_ids,
+        print_json({"dry_run": True, "conv_ids": the_plan.conv_ids, "missing_ids": the_plan.missing_ids,
                    "conversions": len(the_plan.conv_ids), "with_journey": the_plan.with_journey,
                    "touchpoint_rows": the_plan.touchpoint_rows, "sample": the_plan.sample,
-                   "affected": [asdict(a) for a in the_plan.affected], "request": action.request},
-                  sys.stdout, indent=2)
-        print()
+                    "affected": [asdict(a) for a in the_plan.affected],
+                    "request": action.request})
         return
     print("\n".join(["DRY RUN: " + action.title, *where(profile), *[f"  - {e}" for e in action.effects]]))
     if the_plan.missing_ids:
@@ -150,52 +127,25 @@ def _print_plan(args: argparse.Namespace, profile: Any, the_plan: Any, action: A
             print("  " + " ".join(str(v) for v in row.values()))
 
 
-def _confirmed_run(args: argparse.Namespace, profile: Any, plan: Any, what: str,
+def _confirmed_run(args: argparse.Namespace, profile: Profile, plan: ActionPlan, what: str,
                    run: Callable[[], Any]) -> Any:
-    """Confirm (read-only, --yes, --confirm), run, print JSON if asked; an int is an exit code."""
-    from attribtui.infra.db import DbError
-    from attribtui.infra.locks import LockBusy, LockError
-    from attribtui.services import actions
-    from attribtui.services.purge import PurgeRefused
-
-    refused = actions.refused_in_read_only(profile, what) or actions.headless_confirm(
-        profile, plan, yes=args.yes, confirm=args.confirm)
+    """Confirm (read-only, --yes, --confirm), run, print JSON if asked."""
+    refused = refused_in_read_only(profile, what)
     if refused:
-        err(f"refused: {refused}")
-        return EXIT_WARN
-    try:
-        result = run()
-    except (PurgeRefused, LockBusy) as e:
-        err(f"refused: {e}")
-        return EXIT_WARN
-    except (LockError, DbError) as e:
-        err(str(e))
-        return EXIT_UNKNOWN
+        raise Refused(refused)
+    confirm(profile, plan, yes=args.yes, typed=args.confirm)
+    result = run()
     if args.format == "json":
-        json.dump(asdict(result), sys.stdout, indent=2)
-        print()
+        print_json(asdict(result))
     return result
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from attribtui.infra.db import DbError
-    from attribtui.services.actions import ActionPlan
-    from attribtui.services.purge import PurgeRefused, read_backup, restore
+    from attribtui.services.purge import read_backup, restore  # per command: --help stays fast
 
-    opened = _open(args)
-    if opened is None:
-        return EXIT_UNKNOWN
-    profile, db = opened
-    try:
-        header, rows = read_backup(args.file)
-        preview = restore(db, profile, args.file, dry_run=True,
-                          other_database=args.to_other_database)
-    except PurgeRefused as e:
-        err(f"refused: {e}")
-        return EXIT_WARN
-    except DbError as e:
-        err(str(e))
-        return EXIT_UNKNOWN
+    profile, db = _open(args)
+    header, rows = read_backup(args.file)
+    preview = restore(db, profile, args.file, dry_run=True, other_database=args.to_other_database)
     plan = ActionPlan(
         title=f"Restore {len(rows)} journey row(s) of {len(preview.conv_ids)} conversion(s)",
         effects=[f"From {args.file} (taken {header.get('created_at_iso')} on profile "
@@ -206,20 +156,17 @@ def cmd_restore(args: argparse.Namespace) -> int:
         typed=f"restore {len(preview.conv_ids)}" if len(preview.conv_ids) > 5 else None)
     if args.dry_run:
         if args.format == "json":
-            json.dump(asdict(preview), sys.stdout, indent=2)
-            print()
+            print_json(asdict(preview))
         else:
             print("DRY RUN: " + plan.title)
             print("\n".join(f"  - {e}" for e in plan.effects))
-        return EXIT_OK
+        return ExitCode.OK
     result = _confirmed_run(args, profile, plan, "restore",
                             lambda: restore(db, profile, args.file,
                                             other_database=args.to_other_database))
-    if isinstance(result, int):
-        return result
     if args.format != "json":
         print(f"Restored {result.restored_rows} row(s); replaced {result.replaced_rows} "
               f"(saved first to {result.pre_restore_backup}).")
         if result.error:
             print(f"STOPPED: {result.error}")
-    return EXIT_FAIL if result.error else EXIT_OK
+    return ExitCode.FAIL if result.error else ExitCode.OK

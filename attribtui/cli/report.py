@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
-from attribtui.cli.common import (
-    EXIT_CODES_HELP,
-    EXIT_OK,
-    EXIT_UNKNOWN,
-    EXIT_WARN,
-    UsageError,
-    common_args,
-    err,
-    load_profile_or_none,
-)
+from attribtui.cli.common import EXIT_CODES_HELP, Sub, common_args, err, print_json, profile_of
+from attribtui.infra import clock
+from attribtui.infra.db import Database, DbError
+from attribtui.vocab import ExitCode, UsageError
 
 
-def register(sub: argparse._SubParsersAction, sandbox: argparse._SubParsersAction) -> None:
+def register(sub: Sub) -> None:
     p = sub.add_parser(
         "report", help="write an incident report (Markdown + JSON) of what the console did",
         description="Timeline of console actions with their results, check runs before and "
@@ -33,41 +25,31 @@ def register(sub: argparse._SubParsersAction, sandbox: argparse._SubParsersActio
 
 
 def _when(text: str, now: int) -> int:
-    from attribtui.infra.clock import parse_when
-
     try:
-        return parse_when(text, now)
+        return clock.parse_when(text, now)
     except ValueError:
         raise UsageError(f"'{text}' is not a time or a duration; use e.g. "
                          "2026-11-26T10:00:00Z, an epoch, now, or 6h") from None
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from attribtui.infra import clock
-    from attribtui.infra.db import Database, DbError
+    # Loaded per command: `attribtui --help` stays fast.
     from attribtui.services import report
+    from attribtui.services.rollback import load_state
 
     now = clock.now()
     rollback = None
     if args.rollback:
         if args.since or args.until:
             raise UsageError("--rollback and --since/--until exclude each other")
-        from attribtui.services.rollback import RollbackError, load_state
-
-        try:
-            rollback = load_state(args.rollback)
-        except RollbackError as e:
-            err(f"refused: {e}")
-            return EXIT_WARN
+        rollback = load_state(args.rollback)
         since, until = rollback["started_at"], rollback.get("ended_at") or now
     else:
         since = _when(args.since, now) if args.since else now - 86400
         until = _when(args.until, now) if args.until else now
     if since >= until:
         raise UsageError("--since must be before --until")
-    profile = load_profile_or_none(args)
-    if profile is None:
-        return EXIT_UNKNOWN
+    profile = profile_of(args)
     db = None
     try:
         db = Database.from_profile(profile) if profile.db.url else None
@@ -78,11 +60,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     if db is not None:
         db.close()
     if args.format == "json":
-        json.dump({"markdown": str(md), "json": str(js), "report": doc}, sys.stdout, indent=2,
-                  default=str)
-        print()
+        print_json({"markdown": str(md), "json": str(js), "report": doc})
     else:
         print(f"Report written: {md}\n           and {js}")
         if doc.get("audit_note"):
             err(doc["audit_note"])
-    return EXIT_OK
+    return ExitCode.OK

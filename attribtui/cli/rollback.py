@@ -4,22 +4,15 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
-from attribtui.cli.common import (
-    EXIT_CODES_HELP,
-    EXIT_OK,
-    EXIT_UNKNOWN,
-    EXIT_WARN,
-    common_args,
-    err,
-    load_profile_or_none,
-)
+from attribtui.cli.common import EXIT_CODES_HELP, Sub, common_args, print_json, profile_of
+from attribtui.cli.console import open_console
+from attribtui.infra import clock
+from attribtui.vocab import ExitCode, Refused, StepStatus
 
 
-def register(sub: argparse._SubParsersAction, sandbox: argparse._SubParsersAction) -> None:
+def register(sub: Sub) -> None:
     fmt = argparse.RawDescriptionHelpFormatter
     p = sub.add_parser(
         "rollback", help="guided rollback walkthrough (runbook section 6), resumable",
@@ -45,68 +38,49 @@ def register(sub: argparse._SubParsersAction, sandbox: argparse._SubParsersActio
 
 
 def cmd_open(args: argparse.Namespace) -> int:
-    from attribtui.services.rollback import RollbackError, latest_active, load_state
+    from attribtui.services.rollback import latest_active, load_state  # per command
 
-    profile = load_profile_or_none(args)
-    if profile is None:
-        return EXIT_UNKNOWN
+    profile = profile_of(args)
     wanted = None
     if args.resume:
-        try:
-            state = (latest_active(profile.name) if args.resume == "latest"
-                     else load_state(args.resume))
-        except RollbackError as e:
-            err(f"refused: {e}")
-            return EXIT_WARN
+        state = latest_active(profile.name) if args.resume == "latest" else load_state(args.resume)
         if state is None:
-            err(f"refused: no active walkthrough on profile '{profile.name}'; start one on "
-                "screen 5 (`attribtui rollback`) or see `attribtui rollback list`")
-            return EXIT_WARN
+            raise Refused(f"no active walkthrough on profile '{profile.name}'; start one on "
+                          "screen 5 (`attribtui rollback`) or see `attribtui rollback list`")
         if state["profile"] != profile.name:
-            err(f"refused: walkthrough {state['id']} belongs to profile '{state['profile']}'; "
-                f"pass --profile {state['profile']}")
-            return EXIT_WARN
+            raise Refused(f"walkthrough {state['id']} belongs to profile '{state['profile']}'; "
+                          f"pass --profile {state['profile']}")
         wanted = state["id"]
-    from screens.rollback import open_console
-
-    return open_console(profile, wanted)
+    return open_console(profile, start_screen="rollback", rollback_id=wanted)
 
 
 def _states(args: argparse.Namespace) -> list[dict[str, Any]]:
-    from attribtui.services.rollback import list_states
+    from attribtui.services.rollback import list_states  # per command: --help stays fast
 
     return list_states(getattr(args, "profile", None))
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from attribtui.infra import clock
-    from attribtui.services.rollback import summary_line
+    from attribtui.services.rollback import summary_line  # per command: --help stays fast
 
     states = _states(args)
     if args.format == "json":
-        json.dump(states, sys.stdout, indent=2, default=str)
-        print()
-        return EXIT_OK
+        print_json(states)
+        return ExitCode.OK
     if not states:
         print("No rollback walkthroughs yet (start one with `attribtui rollback`).")
     for s in states:
         print(f"{clock.iso(s['started_at'])}  {s['profile']:<12} {summary_line(s)}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from attribtui.infra import clock
-    from attribtui.services.rollback import SYMBOLS, RollbackError, incident_of, load_state
+    from attribtui.services.rollback import incident_of, load_state  # per command
 
-    try:
-        state = load_state(args.id)
-    except RollbackError as e:
-        err(f"refused: {e}")
-        return EXIT_WARN
+    state = load_state(args.id)
     if args.format == "json":
-        json.dump(state, sys.stdout, indent=2, default=str)
-        print()
-        return EXIT_OK
+        print_json(state)
+        return ExitCode.OK
     inc = incident_of(state)
     print(f"Walkthrough {state['id']} ({state['status']}) on profile {state['profile']} "
           f"({state['environment']}), started {clock.iso(state['started_at'])} by "
@@ -116,5 +90,6 @@ def cmd_show(args: argparse.Namespace) -> int:
           + (f"; note: {inc.note}" if inc.note else ""))
     for s in state["steps"]:
         tail = s.get("result") or s.get("reason") or ""
-        print(f"{s['number']:<3} {s['id']:<9} {SYMBOLS[s['status']]} {s['status']:<11} {tail}")
-    return EXIT_OK
+        print(f"{s['number']:<3} {s['id']:<9} {StepStatus(s['status']).symbol} {s['status']:<11} "
+              f"{tail}")
+    return ExitCode.OK

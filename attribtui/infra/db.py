@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine, Row, make_url
@@ -31,6 +31,13 @@ from attribtui.infra.redact import describe_db_url
 from attribtui.vocab import AttribtuiError, Refused, Unreachable
 
 T = TypeVar("T")
+
+
+class Read(Protocol):
+    """One bounded read: SQL text with named parameters -> all rows (queries/ take one)."""
+
+    def __call__(self, sql: str, params: Mapping[str, Any] | None = None, /) -> Sequence[Row[Any]]:
+        ...
 
 # MySQL/MariaDB error numbers we translate into one clear sentence.
 ER_CANT_CONNECT = {2002, 2003, 2005, 2006}
@@ -184,6 +191,21 @@ class Database:
         stmt = text(sql) if isinstance(sql, str) else sql
         with self._connection("verify" if primary else "read", timeout_ms) as conn:
             return list(conn.execute(stmt, dict(params or {})))
+
+    def reader(self, *, primary: bool = False) -> Read:
+        """This database as a `Read` (on the primary when primary, else the replica if any)."""
+        def read(sql: str, params: Mapping[str, Any] | None = None, /) -> list[Row[Any]]:
+            return self.read(sql, params, primary=primary)
+
+        return read
+
+    def replica_status(self) -> list[dict[str, Any]]:
+        """SHOW SLAVE STATUS on the read replica; [] without the privilege or not a replica."""
+        try:
+            with self.engine("read").connect() as conn:
+                return [dict(r) for r in conn.exec_driver_sql("SHOW SLAVE STATUS").mappings()]
+        except Exception:  # noqa: BLE001 - no privilege or not a replica: the caller falls back
+            return []
 
     def scalar(self, sql: str | Executable, params: Mapping[str, Any] | None = None, **kw: Any) -> Any:
         rows = self.read(sql, params, **kw)
@@ -396,3 +418,11 @@ def in_clause(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
     """':name_0, :name_1, ...' plus its bound parameters, for an IN list that stays parameterised."""
     keys = [f"{name}_{i}" for i in range(len(values))]
     return ", ".join(f":{k}" for k in keys), dict(zip(keys, values, strict=True))
+
+
+def connection_reader(conn: Connection) -> Read:
+    """An open SQLAlchemy connection as a `Read` (the sandbox's stand-ins, inside a transaction)."""
+    def read(sql: str, params: Mapping[str, Any] | None = None, /) -> list[Row[Any]]:
+        return list(conn.execute(text(sql), dict(params or {})))
+
+    return read

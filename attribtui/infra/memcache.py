@@ -1,10 +1,14 @@
-"""Memcached: a reachability probe for the header (journey-key eviction comes later)."""
+"""Memcached: a client per configured server, and the reachability probe of the header.
+
+pymemcache is imported where a client is made (in a worker thread), so the console paints first.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -32,16 +36,21 @@ def _split(server: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def probe_one(server: str, timeout_s: float) -> ServerProbe:
-    from pymemcache.client.base import Client
+def client(server: str, timeout_s: float) -> Any:
+    """A pymemcache client of one "host:port" server (connect and read bounded by timeout_s)."""
+    from pymemcache.client.base import Client  # first paint: loaded in the worker that uses it
 
+    return Client(_split(server), connect_timeout=timeout_s, timeout=timeout_s)
+
+
+def probe_one(server: str, timeout_s: float) -> ServerProbe:
     t0 = time.perf_counter()
     try:
-        client = Client(_split(server), connect_timeout=timeout_s, timeout=timeout_s)
+        mc = client(server, timeout_s)
         try:
-            version = client.version()
+            version = mc.version()
         finally:
-            client.close()
+            mc.close()
     except (OSError, ValueError) as e:
         reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e) or type(e).__name__
         return ServerProbe(server, False, f"unreachable ({reason})")

@@ -5,9 +5,6 @@ from __future__ import annotations
 from attribtui.infra.db import Database
 from attribtui.prosper import tables as pt
 
-LAG_WARN_S = 60
-LAG_FAIL_S = 15 * 60
-
 
 def replica_lag(db: Database) -> tuple[float | None, str]:
     """(seconds behind the primary, how it was measured); (None, why) when it cannot tell.

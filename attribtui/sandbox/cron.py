@@ -24,16 +24,18 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from attribtui.infra import clock, engines
-from attribtui.infra.db import in_clause
-from attribtui.prosper.credit import MODEL_TYPES, assign_credits, contribution, round_credit
-from attribtui.prosper.journey import Touch, build_journey, journey_for_credit
-from attribtui.prosper.settings import SettingRow, is_multi_touch_enabled
-from attribtui.prosper.validation import php_int, validate_weighting
+from attribtui.infra.db import connection_reader, in_clause
+from attribtui.prosper.credit import assign_credits, contribution, round_credit
+from attribtui.prosper.journey import LOOKBACK_SECONDS, Touch, build_journey, journey_for_credit
+from attribtui.prosper.models import ModelRow
+from attribtui.prosper.settings import SettingRow
+from attribtui.prosper.validation import php_int
+from attribtui.queries.clicks import candidate_clicks
+from attribtui.queries.models import user_models
+from attribtui.queries.settings import campaign_networks, decide, settings_rows
 
 RUNNER_BATCH = 5000
 SNAPSHOT_LIMIT = 10000
-CANDIDATES = 25
-LOOKBACK = 2592000
 _CENT4 = Decimal("0.0001")
 CONNECT = "/var/www/prosper202/202-config/connect.php"
 SERVER_VARS = ("HTTP_HOST", "SERVER_ADDR", "SERVER_NAME", "REMOTE_ADDR")
@@ -110,25 +112,16 @@ def _money(v: Decimal) -> Decimal:
 
 
 class ModelRowError(Exception):
-    pass
+    """A model row upstream cannot load: fails the whole user, as the runner does."""
 
 
-def _models(conn: Connection, user_id: int) -> list[dict[str, Any]]:
-    rows = conn.execute(text(
-        "SELECT model_id, model_type, weighting_config FROM `202_attribution_models` "
-        "WHERE user_id = :u AND is_active = 1 ORDER BY model_id"), {"u": user_id}).mappings().all()
-    models = []
-    for r in rows:
-        mtype = r["model_type"]
-        if mtype not in MODEL_TYPES:
-            raise ModelRowError(f'"{mtype}" is not a valid backing value for enum '
-                                "Prosper202\\Attribution\\ModelType")
-        config = json.loads(r["weighting_config"]) if r["weighting_config"] else None
-        problem = validate_weighting(mtype, config)
-        if problem:
-            raise ModelRowError(problem)
-        models.append({"model_id": int(r["model_id"]), "type": mtype, "config": config})
-    return models
+def _models(conn: Connection, user_id: int) -> list[ModelRow]:
+    rows = user_models(connection_reader(conn), user_id, SNAPSHOT_LIMIT, active_only=True,
+                       newest_first=False)
+    for row in rows:
+        if row.problem:
+            raise ModelRowError(row.problem)
+    return rows
 
 
 def run_for_user(eng: Engine, user_id: int, start: int, end: int, now: int) -> None:
@@ -147,17 +140,18 @@ def run_for_user(eng: Engine, user_id: int, start: int, end: int, now: int) -> N
                 "SELECT snapshot_id, date_hour FROM `202_attribution_snapshots` WHERE model_id = :m "
                 "AND scope_type = 'global' AND scope_id IS NULL AND date_hour BETWEEN :a AND :b "
                 "ORDER BY snapshot_id LIMIT :n"),
-                {"m": m["model_id"], "a": h0, "b": h1, "n": SNAPSHOT_LIMIT}).all()
-            known[m["model_id"]] = {int(h): int(sid) for sid, h in rows}
+                {"m": m.model_id, "a": h0, "b": h1, "n": SNAPSHOT_LIMIT}).all()
+            known[m.model_id] = {int(h): int(sid) for sid, h in rows}
             ids = [sid for sid, _ in rows]
             for i in range(0, len(ids), 1000):
                 part, params = in_clause("s", ids[i:i + 1000])
                 conn.execute(text(
                     f"DELETE FROM `202_attribution_touchpoints` WHERE snapshot_id IN ({part})"),
                     params)
-    totals: dict[int, dict[int, list[Any]]] = {m["model_id"]: {} for m in models}
-    stats = {m["model_id"]: {"hours": set(), "clicks": 0, "conversions": 0,
-                             "revenue": Decimal(0), "cost": Decimal(0)} for m in models}
+    totals: dict[int, dict[int, list[Any]]] = {m.model_id: {} for m in models}
+    stats: dict[int, dict[str, Any]] = {
+        m.model_id: {"hours": set(), "clicks": 0, "conversions": 0, "revenue": Decimal(0),
+                     "cost": Decimal(0)} for m in models}
     batches, last_id = 0, 0
     while True:
         with eng.connect() as conn:
@@ -179,13 +173,12 @@ def run_for_user(eng: Engine, user_id: int, start: int, end: int, now: int) -> N
         batches += 1
         last_id = int(convs[-1][0])
         for m in models:
-            mid = m["model_id"]
+            mid = m.model_id
             per_hour: dict[int, list[dict[str, Any]]] = defaultdict(list)
             for conv_id, click_id, payout, conv_time, click_time, cpc in convs:
                 converting = Touch(int(click_id), int(click_time))
                 journey = journey_for_credit(journeys.get(int(conv_id), []), converting)
-                credits = assign_credits(m["type"], m["config"], journey, converting,
-                                         int(conv_time))
+                credits = assign_credits(m.type, m.config, journey, converting, int(conv_time))
                 part_ = contribution(credits, Decimal(payout), Decimal(cpc))
                 hour = clock.hour(int(conv_time))
                 t = totals[mid].setdefault(hour, [0, 0, Decimal(0), Decimal(0)])
@@ -225,7 +218,7 @@ def run_for_user(eng: Engine, user_id: int, start: int, end: int, now: int) -> N
         return  # an empty window: touchpoints already deleted, totals stay stale, no audit
     with eng.begin() as conn:
         for m in models:
-            mid = m["model_id"]
+            mid = m.model_id
             for hour, sid in known[mid].items():
                 clicks, conversions, revenue, cost = totals[mid].get(
                     hour, [0, 0, Decimal(0), Decimal(0)])
@@ -316,7 +309,7 @@ def backfill(argv: list[str]) -> int:
     now = clock.now()
     batch = max(1, _int(opts["batch-size"])) if "batch-size" in opts else 500
     end = _int(opts["end"]) if "end" in opts else now
-    start = _int(opts["start"]) if "start" in opts else end - LOOKBACK
+    start = _int(opts["start"]) if "start" in opts else end - LOOKBACK_SECONDS
     user = _int(opts["user"]) if "user" in opts else None
     _php_warnings()
     if start > end:
@@ -335,7 +328,7 @@ def backfill(argv: list[str]) -> int:
 def _backfill(eng: Engine, start: int, end: int, user: int | None, batch: int, now: int) -> int:
     processed, last_id, errors = 0, 0, []
     settings: dict[int, list[SettingRow]] = {}
-    networks: dict[int, int] = {}
+    networks: dict[int, int | None] = {}
     quiet = any(os.environ.get(k) for k in SERVER_VARS)
     where_user = " AND user_id = :u" if user is not None else ""
     while True:
@@ -351,17 +344,10 @@ def _backfill(eng: Engine, start: int, end: int, user: int | None, batch: int, n
             uid, campaign_id = int(uid), int(campaign_id)
             with eng.connect() as conn:
                 if uid not in settings:
-                    settings[uid] = [SettingRow(s, None if i is None else int(i), bool(e))
-                                     for s, i, e in conn.execute(text(
-                                         "SELECT scope_type, scope_id, multi_touch_enabled FROM "
-                                         "`202_attribution_settings` WHERE user_id = :u "
-                                         "ORDER BY setting_id"), {"u": uid})]
+                    settings.update(settings_rows(connection_reader(conn), [uid]))
                 if campaign_id not in networks:
-                    networks[campaign_id] = int(conn.execute(text(
-                        "SELECT aff_network_id FROM `202_aff_campaigns` WHERE aff_campaign_id = :c"
-                        " LIMIT 1"), {"c": campaign_id}).scalar() or 0)
-            adv = networks[campaign_id] if networks[campaign_id] > 0 else None
-            enabled, _ = is_multi_touch_enabled(settings[uid], adv, campaign_id)
+                    networks.update(campaign_networks(connection_reader(conn), [campaign_id]))
+            enabled, _ = decide(settings, networks, uid, campaign_id)
             if not enabled:
                 continue
             if not quiet:  # systemHash() reads HTTP_HOST and SERVER_ADDR per conversion
@@ -394,11 +380,7 @@ def _persist_journey(eng: Engine, conv_id: int, click_id: int, user_id: int, cam
                      conv_time: int, click_time: int, now: int) -> None:
     """persistJourney (facts s.4): candidates, journey rule, one transaction."""
     with eng.connect() as conn:
-        candidates = [Touch(int(c), int(t)) for c, t in conn.execute(text(
-            "SELECT click_id, click_time FROM `202_clicks` WHERE user_id = :u AND "
-            "aff_campaign_id = :c AND click_time BETWEEN :a AND :b ORDER BY click_time DESC, "
-            "click_id DESC LIMIT 25"),
-            {"u": user_id, "c": campaign_id, "a": max(0, conv_time - LOOKBACK), "b": conv_time})]
+        candidates = candidate_clicks(connection_reader(conn), user_id, campaign_id, conv_time)
     journey = build_journey(candidates, Touch(click_id, click_time))
     with eng.begin() as conn:
         conn.execute(text("DELETE FROM `202_conversion_touchpoints` WHERE conv_id = :c"),

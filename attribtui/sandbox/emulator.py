@@ -31,10 +31,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from attribtui.infra import clock, engines
 from attribtui.prosper import tables as pt
+from attribtui.prosper.models import ModelRow
 from attribtui.prosper.settings import SCOPE_TYPES
 from attribtui.prosper.validation import (
     MODEL_TYPES,
-    REQUIRES_WEIGHTING,
     parse_weighting_json,
     php_bool,
     php_int,
@@ -102,19 +102,15 @@ REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401
 
 
 def hydrate(row: Any) -> dict[str, Any]:
-    """The v2 model object; raises Unparseable like the PHP enum/config hydration would."""
-    if row.model_type not in MODEL_TYPES:
-        raise Unparseable(f'"{row.model_type}" is not a valid backing value for enum ModelType')
-    config, error = parse_weighting_json(row.weighting_config)
-    if error:
-        raise Unparseable(error)
-    if row.model_type in REQUIRES_WEIGHTING and not config:
-        raise Unparseable(f"model {row.model_id} needs a weighting configuration")
+    """The v2 model object; raises Unparseable where upstream's hydration fails."""
+    model = ModelRow.from_mapping(row._mapping)
+    if model.problem:
+        raise Unparseable(model.problem)
     return {
-        "model_id": int(row.model_id), "user_id": int(row.user_id), "name": row.model_name,
-        "slug": row.model_slug, "type": row.model_type, "is_active": bool(row.is_active),
-        "is_default": bool(row.is_default), "created_at": int(row.created_at),
-        "updated_at": int(row.updated_at), "weighting_config": config if config else [],
+        "model_id": model.model_id, "user_id": model.user_id, "name": model.name,
+        "slug": model.slug, "type": model.type, "is_active": model.is_active,
+        "is_default": model.is_default, "created_at": model.created_at,
+        "updated_at": model.updated_at, "weighting_config": model.config if model.config else [],
     }
 
 
@@ -610,3 +606,14 @@ def serve(url: str, host: str = "127.0.0.1", port: int = 0) -> tuple[WSGIServer,
 def base_url(server: WSGIServer) -> str:
     host = server.server_address[0]
     return f"http://{host}:{server.server_port}"
+
+
+def show_keys(url: str, limit: int = 20) -> list[str]:
+    """The sandbox's API keys and their permissions (sandbox keys only: training logins)."""
+    engine = engines.create(url, null_pool=True)
+    try:
+        with engine.connect() as conn:
+            return [f"user {r.user_id}: apikey={r.api_key} permissions={r.scope}"
+                    for r in conn.execute(select(keys).limit(limit))]
+    finally:
+        engine.dispose()

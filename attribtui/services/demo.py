@@ -58,6 +58,11 @@ def profile(path: Path | None = None, api_port: int | None = None) -> Profile:
     )
 
 
+def api_port(profile: Profile) -> int:
+    """The loopback port the demo profile's API URL names (the emulator is served there)."""
+    return int(str(profile.api.base_url).rsplit(":", 1)[1])
+
+
 # -- the v2 API emulator of the demo ---------------------------------------------------------------
 # The key is read from the seeded 202_api_keys; on a first run the database is seeded only in the
 # console's prepare step, so the profile resolves the key lazily through this mapping (key_env).

@@ -23,15 +23,17 @@ from typing import Any
 
 from attribtui.infra import actionlog, clock, paths
 from attribtui.infra.api import ApiError, V2Client
+from attribtui.infra.db import Database
 from attribtui.prosper import tables as pt
+from attribtui.prosper.models import ModelRow
 from attribtui.prosper.validation import (
     MODEL_TYPES,
-    REQUIRES_WEIGHTING,
     parse_weighting_json,
     slugify,
     unique_slug,
     validate_model_payload,
 )
+from attribtui.queries.models import user_models
 from attribtui.services.actions import ActionPlan
 
 MODELS_LIMIT = 200  # a user with more models than this is not a real Prosper202 install
@@ -72,12 +74,15 @@ class Model:
                    bool(d["is_default"]), int(d["created_at"]), int(d["updated_at"]))
 
     @classmethod
-    def from_row(cls, r: Any) -> Model:
-        config, error = parse_weighting_json(r.weighting_config)
-        model = cls(int(r.model_id), int(r.user_id), str(r.model_name), str(r.model_slug),
-                    str(r.model_type), config if config else None, bool(r.is_active),
-                    bool(r.is_default), int(r.created_at), int(r.updated_at), api_visible=False)
-        model.problem = row_problem(model.type, config, error)
+    def from_row(cls, r: ModelRow) -> Model:
+        model = cls(r.model_id, r.user_id, r.name, r.slug, r.type, r.config if r.config else None,
+                    r.is_active, r.is_default, r.created_at, r.updated_at, api_visible=False)
+        if r.type not in MODEL_TYPES:
+            model.problem = (f"type {r.type!r} is not a v2 type (written through v3?): GET /models "
+                             "and the rebuild fail for this user")
+        elif r.problem:
+            model.problem = (f"Prosper202 cannot load this row ({r.problem}): GET /models and the "
+                             "rebuild fail for this user")
         return model
 
     @property
@@ -96,18 +101,6 @@ class Model:
         d["updated_at_iso"] = clock.iso(self.updated_at)
         d["created_at_iso"] = clock.iso(self.created_at)
         return d
-
-
-def row_problem(model_type: str, config: Any, json_error: str | None = None) -> str | None:
-    """Why Prosper202's v2 code cannot hydrate this row (facts section 7, item 7), or None."""
-    if model_type not in MODEL_TYPES:
-        return (f"type {model_type!r} is not a v2 type (written through v3?): GET /models and "
-                "the rebuild fail for this user")
-    if json_error:
-        return json_error
-    if model_type in REQUIRES_WEIGHTING and not config:
-        return f"{model_type} with an empty weighting_config breaks v2 and the rebuild"
-    return None
 
 
 @dataclass
@@ -132,15 +125,10 @@ class ModelList:
                 "models": [x.to_json() for x in self.models]}
 
 
-def read_model_rows(db: Any, user_id: int, *, primary: bool = False) -> list[Model]:
+def read_model_rows(db: Database, user_id: int, *, primary: bool = False) -> list[Model]:
     """The user's rows of 202_attribution_models (bounded; the key never goes near SQL)."""
-    m = pt.attribution_models.c
-    sql = (f"SELECT {m.model_id.name}, {m.user_id.name}, {m.model_name.name}, "
-           f"{m.model_slug.name}, {m.model_type.name}, {m.weighting_config.name}, "
-           f"{m.is_active.name}, {m.is_default.name}, {m.created_at.name}, {m.updated_at.name} "
-           f"FROM `{pt.attribution_models.name}` WHERE user_id = :user_id "
-           f"ORDER BY created_at DESC, model_id DESC LIMIT {MODELS_LIMIT}")
-    return [Model.from_row(r) for r in db.read(sql, {"user_id": user_id}, primary=primary)]
+    return [Model.from_row(r) for r in user_models(db.reader(primary=primary), user_id,
+                                                   MODELS_LIMIT)]
 
 
 def load_models(client: V2Client, db: Any | None, *, user_id: int | None = None,

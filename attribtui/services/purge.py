@@ -24,7 +24,10 @@ from typing import Any
 
 from attribtui.infra import actionlog, clock, paths
 from attribtui.infra.db import Database, DbError, in_clause
+from attribtui.prosper import tables as pt
+from attribtui.queries import idrange
 from attribtui.services.actions import ActionPlan
+from attribtui.services.journeys import cache
 from attribtui.vocab import Refused
 
 TOUCHPOINTS = "202_conversion_touchpoints"
@@ -153,14 +156,12 @@ def _conversions(db: Database, sel: Selection) -> list[Any]:
             rows += db.read(f"SELECT {cols} FROM `202_conversion_logs` WHERE conv_id IN ({sql}) "
                             f"LIMIT {len(chunk)}", params, primary=True)
         return rows
-    from attribtui.checks import CheckContext
-    from attribtui.checks.window import first_id_at_or_after
-
-    ctx = CheckContext(db=db, now=clock.now(), primary=True)
-    lo = first_id_at_or_after(ctx, "202_conversion_logs", "conv_id", "conv_time", sel.start)
-    hi = first_id_at_or_after(ctx, "202_conversion_logs", "conv_id", "conv_time", sel.end + 1)
-    if lo is None or hi is None or hi <= lo:
+    assert sel.start is not None and sel.end is not None  # Selection.check() made sure
+    ids = idrange.id_range(db.reader(primary=True), pt.conversion_logs, "conv_time", sel.start,
+                           sel.end)
+    if ids is None:
         return []
+    lo, hi = ids
     where, params = ["conv_id >= :lo", "conv_id < :hi", "conv_time BETWEEN :t0 AND :t1"], {
         "lo": lo, "hi": hi, "t0": sel.start, "t1": sel.end}
     if sel.user_id is not None:
@@ -284,15 +285,15 @@ def execute(db: Database, profile: Any, the_plan: PurgePlan, *, batch_size: int 
                 error = str(e)
                 break
             done += chunk
-        cache = evict_keys(profile, done)
+        evicted = cache.evict_many(profile, done)
     not_done = [c for c in todo if c not in set(done)]
-    result = PurgeResult(str(path), backed_up, deleted_rows, done, not_done, cache, error,
+    result = PurgeResult(str(path), backed_up, deleted_rows, done, not_done, evicted, error,
                          the_plan.affected)
     actionlog.record("purge", profile=profile, target=the_plan.selection.describe(),
                      params={"conv_ids": len(ids), "backup": str(path), "batch_size": batch_size},
                      result={"deleted_rows": deleted_rows, "deleted_conversions": len(done),
                              "not_deleted_conversions": len(not_done), "error": error,
-                             "cache": cache})
+                             "cache": evicted})
     report("done", 1.0)
     return result
 
@@ -306,30 +307,6 @@ def _delete(db: Database, conv_ids: Sequence[int], touchpoint_ids: Sequence[int]
     stmt = text(f"DELETE FROM `{TOUCHPOINTS}` WHERE conv_id IN ({c_sql}) AND touchpoint_id IN ({t_sql})")
     return db.write(lambda conn: conn.execute(stmt, c_params | t_params).rowcount,
                     what="the purge")
-
-
-def evict_keys(profile: Any, conv_ids: Iterable[int]) -> str:
-    """Delete the journey cache keys (both seeds) on every server; a one-line outcome."""
-    from attribtui.services.journey_cache import _client, keys_for
-
-    conv_ids = list(conv_ids)
-    servers = list(profile.memcache.servers)
-    if not servers:
-        return "cache not configured (memcache.servers is empty): no keys evicted"
-    if not conv_ids:
-        return "no keys to evict"
-    keys = [key for c in conv_ids for _, key in keys_for(profile, c)]
-    try:
-        for server in servers:
-            client = _client(server, 1.0)
-            try:
-                for chunk in _chunks(keys, 100):
-                    client.delete_many(chunk, noreply=False)
-            finally:
-                client.close()
-    except Exception as e:  # noqa: BLE001 - memcached down must not undo a finished purge
-        return f"cache unavailable ({type(e).__name__}): {len(keys)} key(s) not evicted"
-    return f"evicted {len(keys)} key(s) on {', '.join(servers)}"
 
 
 # -- restore ---------------------------------------------------------------------------------------
@@ -400,7 +377,7 @@ def restore(db: Database, profile: Any, path: Path, *, dry_run: bool = False,
                 error = str(e)
                 break
             restored += len(batch_rows)
-        evict_keys(profile, conv_ids)
+        cache.evict_many(profile, conv_ids)
     actionlog.record("purge.restore", profile=profile, target=str(path),
                      params={"conversions": len(conv_ids), "pre_restore_backup": str(pre)},
                      result={"restored_rows": restored, "replaced_rows": replaced, "error": error,

@@ -18,7 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from attribtui.infra import actionlog, clock, paths
+from attribtui.infra.db import DbError
 from attribtui.infra.redact import redact_url, redact_value
+from attribtui.prosper import tables as pt
+from attribtui.queries import idrange
 
 AUDIT_CAP = 500
 LOG_TAIL = 20
@@ -58,13 +61,9 @@ def _audit(db: Any, since: int, until: int) -> tuple[list[dict[str, Any]], str |
     """Audit rows created in the range, by an audit_id range found on the primary key."""
     if db is None:
         return [], "no database configured"
-    from attribtui.checks import CheckContext
-    from attribtui.checks.window import first_id_at_or_after
-    from attribtui.infra.db import DbError
-
     try:
-        ctx = CheckContext(db=db, now=clock.now(), primary=True)
-        lo = first_id_at_or_after(ctx, "202_attribution_audit", "audit_id", "created_at", since)
+        lo = idrange.first_id_at_or_after(db.reader(primary=True), pt.attribution_audit,
+                                          "created_at", since)
         if lo is None:
             return [], None
         rows = db.read(

@@ -52,9 +52,6 @@ STEPS: tuple[tuple[str, str, str, bool], ...] = (
 )
 STEP_IDS = tuple(s[0] for s in STEPS)
 JOB_STEPS = ("backfill", "rebuild")
-# Status words and the symbol that goes with each (readable without colour).
-SYMBOLS = {"pending": "·", "running": "▶", "done": "✔", "skipped": "↷", "failed": "✘",
-           "interrupted": "▲"}
 FINISHED = ("done", "skipped")
 
 
@@ -739,16 +736,14 @@ def delete_guard(profile: Any, state: dict[str, Any], hour: int, db: Any = None)
 
 def _run_verify(profile: Any, state: dict[str, Any], step: dict[str, Any], p: StepPlan,
                 db: Any, client: Any, progress: Progress | None) -> dict[str, Any]:
-    from attribtui import checks
-    from attribtui.checks import CheckContext, store
+    from attribtui.checks import CheckContext, run_checks_and_save, select
     from attribtui.services import journeys
 
     ctx = CheckContext(db=db, now=clock.now(), profile=profile)
-    specs = checks.select(None)
-    report_ = checks.report(checks.run_checks(
-        ctx, specs, (lambda i, n, _r: progress("checks", i / n)) if progress else None),
-        profile=profile.name, overrides=profile.overrides)
-    path = store.save(report_)
+    run_ = run_checks_and_save(
+        ctx, select(None), progress=(lambda i, n, _r: progress("checks", i / n)) if progress
+        else None)
+    report_, path = run_.report, run_.saved
     ids = _affected_ids(state)
     reports = journeys.lookup(db, ids, primary=True)
     memo = journeys.Memo()

@@ -12,10 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-# Thresholds shared with the db.* checks. The heavy modules (SQLAlchemy, httpx, pymemcache) are
-# imported inside the probes, which run in worker threads: the console paints before they load.
-LAG_WARN_S = 60
-SKEW_WARN_S = 60
+from attribtui.vocab import LAG_WARN_S, SKEW_WARN_S
 
 STATES = ("ok", "warn", "fail", "off")  # off: not configured
 API_TIMEOUT_S = 3.0
@@ -119,8 +116,8 @@ class StatusProber:
         return Status(db_c, api_c, cache_c, lag, skew, tuple(warnings), time.time())
 
     def _probe_db(self) -> tuple[Component, float | None, float | None, str]:
-        from attribtui.checks.dbhealth import replica_lag
         from attribtui.infra.db import DbError
+        from attribtui.queries.replica import replica_lag
 
         if self._db is None:
             if self._db_error == "not configured":

@@ -14,6 +14,7 @@ from attribtui.cli.main import main
 from attribtui.infra.db import Database
 from attribtui.sandbox.defects import DEFECTS, demo_defects
 from attribtui.sandbox.seed import seed
+from attribtui.vocab import worst
 from tests.support import NOW
 
 NOT_OK = {"warn", "fail", "error", "skipped"}
@@ -33,7 +34,7 @@ def assert_found_exactly(results: dict[str, checks.CheckResult], defects) -> Non
     for d in defects:
         for f in d.findings:
             # Several findings may share a check: its status is the worst of them.
-            expected[f.check_id] = checks.worst([expected.get(f.check_id, "ok"), f.status])
+            expected[f.check_id] = worst([expected.get(f.check_id, "ok"), f.status])
     found = {cid: r.status for cid, r in results.items() if r.status in NOT_OK}
     # db.clock_skew compares with the real wall clock: never part of a planted defect.
     found.pop("db.clock_skew", None)

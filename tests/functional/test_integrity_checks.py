@@ -17,10 +17,11 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from attribtui import checks
-from attribtui.checks import window as w
+from attribtui.checks import recent as w
 from attribtui.infra.db import Database
 from attribtui.sandbox.defects import _INTEGRITY, DEFECTS, demo_defects
 from attribtui.sandbox.seed import read_marker, seed
+from attribtui.vocab import worst
 from tests.support import MARIADB_HOST, MARIADB_PORT, NOW, create_database, drop_database
 
 pytestmark = pytest.mark.mariadb
@@ -51,7 +52,7 @@ def expected_statuses(defects) -> dict[str, str]:
     out: dict[str, str] = {}
     for d in defects:
         for f in d.findings:
-            out[f.check_id] = checks.worst([out.get(f.check_id, "ok"), f.status])
+            out[f.check_id] = worst([out.get(f.check_id, "ok"), f.status])
     return out
 
 

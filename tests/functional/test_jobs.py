@@ -17,6 +17,7 @@ from attribtui.infra import actionlog, clock, locks
 from attribtui.infra.config import DbConfig, JobsConfig, Profile
 from attribtui.services.jobs import parse, preflight, runner, store
 from attribtui.services.jobs.command import JobRequest, build_commands, last_hours
+from attribtui.vocab import JobOutcome
 from tests.support import NOW
 
 pytestmark = pytest.mark.mariadb
@@ -106,7 +107,7 @@ def test_backfill_then_rebuild_for_the_last_24h(url: str) -> None:
     # ... and if run anyway, honestly "skipped" (exit 0 from the script, 1 from us)
     rec, _, _ = run(prof, req)
     assert (rec.outcome, rec.exit["exit_codes"]) == ("skipped", [0])
-    assert parse.OUTCOME_EXIT[rec.outcome] == 1
+    assert JobOutcome(rec.outcome).exit_code == 1
     # the facts' second choice: delete the guard row, confirmed and logged
     assert preflight.delete_guard_row(prof, H1 - 3600) == 1
     assert preflight.run(prof, req).ok
@@ -146,7 +147,7 @@ def test_a_second_operator_is_refused_by_the_lock_and_sees_the_holder(url: str) 
         assert not pf.ok and "alice@" in next(f.text for f in pf.findings if f.code == "lock")
         rec, _, lines = run(prof, req)
         assert rec.outcome == "not-started" and "alice@" in rec.reason
-        assert parse.OUTCOME_EXIT[rec.outcome] == 3
+        assert JobOutcome(rec.outcome).exit_code == 3
         assert any("refused" in e.text for e in lines if e.kind == parse.META)
     assert locks.holder(url) is None
     # nothing ran: no guard row written for the hour

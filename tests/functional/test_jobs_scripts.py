@@ -15,6 +15,7 @@ import pytest
 from attribtui.infra.config import DbConfig, JobsConfig, Profile
 from attribtui.services.jobs import parse, runner, store
 from attribtui.services.jobs.command import Command, JobRequest
+from attribtui.vocab import JobOutcome
 
 SCRIPTS = Path(__file__).parent / "jobscripts"
 PROFILE = Profile(name="scripts", environment="dev", db=DbConfig(url=None),
@@ -78,7 +79,7 @@ def test_a_failing_job_says_why() -> None:
     rec, lines, _ = follow(start("fail.py", kind="backfill"))
     assert rec.outcome == "failed" and rec.exit["exit_codes"] == [1]
     assert "2 conversion(s) failed, e.g. Conversion 7 failed: Deadlock" in rec.reason
-    assert parse.OUTCOME_EXIT[rec.outcome] == 2
+    assert JobOutcome(rec.outcome).exit_code == 2
 
 
 def test_cancel_terminates_a_hanging_job() -> None:
@@ -161,7 +162,7 @@ def test_a_missing_program_could_not_start() -> None:
     rec = runner.start(PROFILE, JobRequest("rebuild", 0, 1), commands=[cmd], lock=False)
     final, lines, _ = follow(rec)
     assert final.outcome == "not-started" and "could not start /nonexistent/php" in final.reason
-    assert parse.OUTCOME_EXIT[final.outcome] == 3
+    assert JobOutcome(final.outcome).exit_code == 3
 
 
 def test_read_only_profiles_cannot_launch() -> None:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import pymysql
@@ -22,7 +23,8 @@ from attribtui.infra import actionlog
 from attribtui.infra.config import DbConfig, JobsConfig, MemcacheConfig, Profile
 from attribtui.infra.db import Database
 from attribtui.prosper.cachekey import CLI_SYSTEM_HASH, journey_cache_key, system_hash
-from attribtui.services import journey_cache, journeys
+from attribtui.services import journeys
+from attribtui.services.journeys import cache as journey_cache
 from tests.support import MARIADB_HOST, MARIADB_PORT, NOW, create_database, drop_database
 
 pytestmark = pytest.mark.mariadb
@@ -142,7 +144,7 @@ def test_clean_journey_is_ok_and_matches(planted_db, frozen_clock) -> None:
     assert {mc.model_type for mc in report.credits} == {"last_touch", "time_decay",
                                                          "position_based"}
     for mc in report.credits:
-        assert abs(mc.stored_sum - 1) < journeys.Decimal("0.0002")
+        assert abs(mc.stored_sum - 1) < Decimal("0.0002")
 
 
 @pytest.mark.parametrize(("defect", "code", "status"), [

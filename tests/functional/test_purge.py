@@ -13,7 +13,7 @@ from attribtui.infra.config import DbConfig, MemcacheConfig, Profile
 from attribtui.infra.db import Database
 from attribtui.sandbox.seed import seed
 from attribtui.services import purge
-from attribtui.services.journey_cache import keys_for
+from attribtui.services.journeys.cache import keys_for
 from tests.support import NOW, TcpProxy
 
 TP = "SELECT touchpoint_id, conv_id, click_id, click_time, position, created_at " \

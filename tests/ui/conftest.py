@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from textual.widgets import Button
 
 from attribtui import checks
 from attribtui.checks import CheckSpec, Evidence, Outcome
@@ -54,6 +55,19 @@ def _frozen() -> Iterator[None]:
     clock.freeze(NOW)
     yield
     clock.freeze(None)
+
+
+@pytest.fixture(autouse=True)
+def _instant_buttons(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Button ignores clicks while its 0.2 s press effect shows (wall-clock time). Tests click
+    faster than people, so the effect is off: a second click is never silently dropped."""
+    original = Button.__init__
+
+    def init(self: Button, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.active_effect_duration = 0
+
+    monkeypatch.setattr(Button, "__init__", init)
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from attribtui.vocab import ExitCode, JobOutcome
+
 # Line kinds. "noise" is dimmed and never a failure by itself; "other" is shown as it is.
 PROGRESS, DONE, SKIP, ERROR_HEADER, ITEM_ERROR, FATAL, MODEL, HTML, NOISE, META, OTHER = (
     "progress", "done", "skip", "error-header", "item-error", "fatal", "model", "html", "noise",
@@ -203,15 +205,8 @@ class Verdict:
     reason: str
 
     @property
-    def exit_code(self) -> int:
-        return OUTCOME_EXIT.get(self.outcome, 3)
-
-
-OUTCOME_EXIT = {"succeeded": 0, "skipped": 1, "suspicious": 1, "failed": 2, "cancelled": 2,
-                "not-started": 3, "running": 3}
-OUTCOME_LABEL = {"succeeded": "✔ succeeded", "skipped": "▲ skipped by the guard",
-                 "suspicious": "▲ SUSPICIOUS", "failed": "✖ FAILED", "cancelled": "✖ cancelled",
-                 "not-started": "‼ could not start", "running": "… running"}
+    def exit_code(self) -> ExitCode:
+        return JobOutcome(self.outcome).exit_code
 
 
 def _chunk_verdict(kind: str, code: int | None, st: ChunkState) -> Verdict:

@@ -12,6 +12,8 @@ from typing import Any
 
 from attribtui.infra import actionlog, clock
 from attribtui.infra.db import Database, DbError, in_clause
+from attribtui.prosper import tables as pt
+from attribtui.queries import idrange
 from attribtui.services.actions import ActionPlan
 from attribtui.services.jobs import store
 from attribtui.services.jobs.command import MAX_CHUNK, JobRequest, local_problems, remote_note
@@ -97,35 +99,10 @@ def check_window(req: JobRequest, now: int | None = None) -> list[Finding]:
     return out
 
 
-def _first_conv_id_at(db: Database, t: int, lo: int, hi: int) -> int:
-    """Smallest conv_id whose conv_time >= t (conv_id grows with conv_time); hi+1 if none.
-
-    About log2(n) one-row reads on the primary key.
-    """
-    while lo <= hi:
-        mid = (lo + hi) // 2
-        row = db.read("SELECT conv_id, conv_time FROM `202_conversion_logs` WHERE conv_id >= :m "
-                      "ORDER BY conv_id LIMIT 1", {"m": mid})
-        if not row:
-            hi = mid - 1
-            continue
-        cid, ctime = int(row[0][0]), int(row[0][1])
-        if ctime >= t:
-            hi = mid - 1  # no ids between mid and cid, so mid bounds the range like cid does
-        else:
-            lo = cid + 1
-    return lo
-
-
 def conv_id_range(db: Database, start: int, end: int) -> tuple[int, int] | None:
-    """The conv_id range holding the conversions of start..end, found on the primary key."""
-    row = db.read("SELECT MIN(conv_id), MAX(conv_id) FROM `202_conversion_logs`")
-    if not row or row[0][0] is None:
-        return None
-    lo, hi = int(row[0][0]), int(row[0][1])
-    first = _first_conv_id_at(db, start, lo, hi)
-    last = _first_conv_id_at(db, end + 1, lo, hi) - 1
-    return (first, last) if first <= last else None
+    """The conv_id range (inclusive) holding the conversions of start..end, found on the PK."""
+    ids = idrange.id_range(db.reader(), pt.conversion_logs, "conv_time", start, end)
+    return None if ids is None else (ids[0], ids[1] - 1)
 
 
 def count_conversions(db: Database, req: JobRequest) -> tuple[int, tuple[int, int] | None]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from attribtui.infra import clock, paths
 from attribtui.services.jobs import parse, store
+from attribtui.vocab import JobOutcome
 
 _cancel = {"requested": False}
 
@@ -117,7 +118,7 @@ def run(folder: Path, payload: dict[str, Any]) -> int:
             lock.release()
     cancelled = _cancel["requested"]
     data = finish(folder, kind, codes, len(commands), cancelled=cancelled)
-    return parse.OUTCOME_EXIT.get(data["outcome"], 3)
+    return int(JobOutcome(data["outcome"]).exit_code)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,11 +13,12 @@ recorded in the action log.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from attribtui.infra import actionlog
-from attribtui.infra.memcache import _split
+from attribtui.infra import actionlog, memcache
+from attribtui.infra.config import Profile
 from attribtui.prosper.cachekey import CLI_SYSTEM_HASH, journey_cache_key, system_hash
 from attribtui.services.actions import ActionPlan
 from attribtui.vocab import Refused
@@ -91,12 +92,6 @@ def keys_for(profile: Any, conv_id: int) -> list[tuple[Seed, str]]:
     return [(s, journey_cache_key(conv_id, s.system_hash)) for s in seeds(profile)]
 
 
-def _client(server: str, timeout_s: float) -> Any:
-    from pymemcache.client.base import Client
-
-    return Client(_split(server), connect_timeout=timeout_s, timeout=timeout_s)
-
-
 def _flag(flags: dict[str, str], name: str) -> int | None:
     value = flags.get(name, "")
     return int(value) if value.lstrip("-").isdigit() else None
@@ -129,7 +124,7 @@ def probe(profile: Any, conv_id: int, timeout_s: float = 1.0) -> CacheState:
     states: list[KeyState] = []
     try:
         for server in servers:
-            client = _client(server, timeout_s)
+            client = memcache.client(server, timeout_s)
             try:
                 for seed, key in pairs:
                     present, size, ttl, idle = _meta(client, key)
@@ -178,7 +173,7 @@ def evict(profile: Any, conv_id: int, timeout_s: float = 1.0) -> CacheState:
     deleted = 0
     try:
         for server in servers:
-            client = _client(server, timeout_s)
+            client = memcache.client(server, timeout_s)
             try:
                 for _, key in pairs:
                     deleted += bool(client.delete(key, noreply=False))
@@ -194,3 +189,25 @@ def evict(profile: Any, conv_id: int, timeout_s: float = 1.0) -> CacheState:
     state = probe(profile, conv_id, timeout_s)
     state.evicted = deleted
     return state
+
+
+def evict_many(profile: Profile, conv_ids: Iterable[int]) -> str:
+    """Delete the journey cache keys (both seeds) on every server; a one-line outcome."""
+    conv_ids = list(conv_ids)
+    servers = list(profile.memcache.servers)
+    if not servers:
+        return "cache not configured (memcache.servers is empty): no keys evicted"
+    if not conv_ids:
+        return "no keys to evict"
+    keys = [key for c in conv_ids for _, key in keys_for(profile, c)]
+    try:
+        for server in servers:
+            client = memcache.client(server, 1.0)
+            try:
+                for i in range(0, len(keys), 100):
+                    client.delete_many(keys[i:i + 100], noreply=False)
+            finally:
+                client.close()
+    except Exception as e:  # noqa: BLE001 - memcached down must not undo a finished purge
+        return f"cache unavailable ({type(e).__name__}): {len(keys)} key(s) not evicted"
+    return f"evicted {len(keys)} key(s) on {', '.join(servers)}"

@@ -1,0 +1,119 @@
+"""`attribtui check`: every check without a screen, as a table, JSON or Prometheus text.
+
+Exit codes: 0 all ok or info, 1 warn or skipped, 2 fail, 3 could not tell, 64 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from attribtui.cli.common import EXIT_CODES_HELP, Sub, common_args, err, print_json, profile_of
+from attribtui.infra import clock
+from attribtui.infra.config import Profile
+from attribtui.vocab import ExitCode, Status, UsageError, label
+
+
+def register(sub: Sub) -> None:
+    p = sub.add_parser("check", help="run the schema, cron and integrity checks",
+                       description="Run the checks against the profile's database and print "
+                       "the results. Each run is saved under the data dir.",
+                       epilog=EXIT_CODES_HELP.replace("done / ", ""),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    common_args(p, fmt=False)
+    p.add_argument("--format", choices=("table", "json", "prometheus"), default="table",
+                   help="table (default), json, or prometheus: the text exposition format for "
+                   "node_exporter's textfile collector (one gauge per check and status)")
+    p.add_argument("--json", dest="format", action="store_const", const="json",
+                   help="alias of --format json (JSON on stdout, messages on stderr)")
+    p.add_argument("--window", default="48h", metavar="DURATION",
+                   help="how far back the integrity checks look, e.g. 6h, 48h, 7d (default 48h)")
+    p.add_argument("--only", action="append", metavar="IDS_OR_GROUPS",
+                   help="comma-separated check ids or groups (repeatable), e.g. "
+                   "schema,cron.rebuild_guard")
+    p.add_argument("--list", action="store_true", help="list the check ids and exit")
+    p.add_argument("--no-save", action="store_true",
+                   help="do not save this run under the data dir")
+    p.set_defaults(func=cmd_check)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    # Loaded here, not at the top: `attribtui --help` and the console's first paint stay fast.
+    from attribtui.checks import CheckContext, all_checks, run_checks_and_save, select
+    from attribtui.checks.prometheus import render
+    from attribtui.infra.db import Database
+
+    if args.list:
+        for spec in all_checks().values():
+            print(f"{spec.id:32} {spec.title}")
+        return ExitCode.OK
+    specs = select(args.only)
+    try:
+        window_s = clock.parse_duration(args.window)
+    except ValueError as e:
+        raise UsageError(f"--window: {e}") from None
+    profile = profile_of(args)
+    db = Database.from_profile(profile)
+    ctx = CheckContext(db=db, now=clock.now(), profile=profile, window_s=window_s)
+    show = _progress_printer() if args.format == "table" and sys.stderr.isatty() else None
+    try:
+        run = run_checks_and_save(ctx, specs, save=not args.no_save, progress=show)
+    finally:
+        db.close()
+    if run.save_error:
+        err(f"warning: could not save this run ({run.save_error})")
+    if args.format == "json":
+        print_json(run.report)
+    elif args.format == "prometheus":
+        sys.stdout.write(render(run.report))
+    else:
+        print(render_table(run.report, profile=profile, db_label=db.label))
+        if run.saved:
+            print(f"Saved: {run.saved}")
+    return run.exit_code
+
+
+def _progress_printer() -> Callable[[int, int, Any], None]:
+    def show(i: int, n: int, res: Any) -> None:
+        print(f"\r\033[K[{i}/{n}] {res.id}", end="\n" if i == n else "", file=sys.stderr,
+              flush=True)
+        if i == n:
+            print("\033[1A\r\033[K", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+COLOURS = {Status.OK: "32", Status.INFO: "36", Status.WARN: "33", Status.SKIPPED: "2",
+           Status.FAIL: "1;31", Status.ERROR: "1;35"}
+
+
+def _colour(status: str, text: str) -> str:
+    if os.environ.get("NO_COLOR") or not sys.stdout.isatty():
+        return text
+    return f"\033[{COLOURS[Status(status)]}m{text}\033[0m"
+
+
+def render_table(report: dict[str, Any], *, profile: Profile, db_label: str) -> str:
+    width = 100
+    lines = [f"attribtui check · profile {profile.name} ({profile.environment}) · {db_label} · "
+             f"{report['generated_at_iso']}"]
+    lines += [f"override: {o}" for o in report.get("overrides", [])]
+    lines.append("")
+    for r in report["checks"]:
+        sym = label(r["status"])
+        lines.append(f"{_colour(r['status'], f'{sym:10}')} {r['id']:28} {r['details']}"[: width * 4])
+        if r["status"] in (Status.WARN, Status.FAIL, Status.ERROR) and r.get("evidence"):
+            ev = r["evidence"]
+            for row in ev["rows"][:5]:
+                lines.append(f"{'':11}  · " + " | ".join("" if v is None else str(v) for v in row))
+            if len(ev["rows"]) > 5 or ev["truncated"]:
+                lines.append(f"{'':11}  · … more in --json")
+        if r["status"] in (Status.WARN, Status.FAIL) and r.get("remediation"):
+            lines.append(f"{'':11}  fix: {r['remediation']}")
+    parts = ", ".join(f"{n} {k}" for k, n in report["summary"].items() if n)
+    code = ExitCode.of(r["status"] for r in report["checks"])
+    lines += ["", f"Summary: {parts} (exit {int(code)})"]
+    return "\n".join(lines)

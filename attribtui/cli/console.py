@@ -1,0 +1,70 @@
+"""`attribtui` (the console on the default profile) and `attribtui demo` (on the embedded demo).
+
+The CLI is the layer above the screens: only here does a command open the Textual console, and
+only when it does is Textual imported, so headless commands never load it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+
+from attribtui.cli.common import Sub
+from attribtui.infra.config import ConfigError, Profile, find_config, load_profile
+from attribtui.vocab import Refused
+
+Progress = Callable[[str, float], None]
+
+
+def register(sub: Sub) -> None:
+    p = sub.add_parser("demo", help="open the console on the embedded demo (SQLite sandbox)",
+                       description="Seed (or reuse) the demo database under the data dir and open "
+                       "the console on it with a `demo` profile. The demo is reseeded when older "
+                       "than 6 h, since its findings are relative to when it was seeded.")
+    p.add_argument("--reset", action="store_true", help="reseed the demo database now")
+    p.set_defaults(func=cmd_demo)
+
+
+def open_console(profile: Profile | None, *, prepare: Callable[[Progress], None] | None = None,
+                 config_error: str | None = None, start_screen: str | None = None,
+                 rollback_id: str | None = None) -> int:
+    """Open the console (Textual is imported here, and only here)."""
+    from screens.app import Start, run_console
+
+    return run_console(profile, prepare=prepare, config_error=config_error,
+                       start=Start(start_screen, rollback_id))
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    """No command: the console on the default profile, or a screen explaining how to set one up."""
+    profile, error = None, None
+    try:
+        if find_config(args.config) or os.environ.get("ATTRIBTUI_DB_URL") or args.profile:
+            profile = load_profile(args.profile, config_path=args.config)
+    except ConfigError as e:
+        error = str(e)
+    return open_console(profile, config_error=error)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from attribtui.services import demo  # per command: `attribtui --help` stays fast
+
+    path = demo.db_path()
+    busy = demo.busy_reason()
+    if args.reset and busy:
+        raise Refused(f"not reseeding the demo now: {busy}; wait for it or cancel it first")
+    profile = demo.profile(path)
+    port = demo.api_port(profile)
+
+    def prepare(progress: Progress) -> None:
+        """In a worker after the first paint: reuse or seed the demo, then serve its v2 API."""
+        progress("checking the demo database", 0.0)
+        reason = demo.needs_seed(path, reset=args.reset)
+        if reason:
+            progress(f"seeding the demo database ({reason})", 0.0)
+            demo.reseed(path, progress)
+        progress("starting the v2 API emulator", 1.0)
+        demo.start_api(path, port)
+
+    return open_console(profile, prepare=prepare)

@@ -1,0 +1,123 @@
+"""What a backfill would write for a conversion today, and how that differs from what is stored.
+
+The candidate clicks come from queries/clicks.py (upstream's own SELECT), the journey from
+prosper/journey.py's rule, the multi-touch decision from prosper/settings.py; so the lookup, the
+journeys checks and the backfill stand-in agree on one definition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from attribtui.infra.config import Profile
+from attribtui.infra.db import Database, DbError
+from attribtui.prosper import scripts
+from attribtui.prosper.journey import (
+    JourneyDiff,
+    build_journey,
+    candidate_window,
+    diff_journeys,
+    select_candidates,
+)
+from attribtui.prosper.models import ModelRow
+from attribtui.prosper.settings import SettingRow
+from attribtui.queries.clicks import candidate_clicks
+from attribtui.queries.settings import campaign_networks, decide, settings_rows
+from attribtui.services.journeys.report import Conversion, Finding, JourneyReport, Recomputed
+from attribtui.vocab import Status
+
+
+def backfill_command(profile: Profile, conv: Conversion) -> str:
+    """The backfill of exactly this conversion's user and second (a single-second window is
+    valid for the backfill: it refuses only start > end)."""
+    root = str(profile.jobs.prosper_root) if profile.jobs.prosper_root else None
+    return scripts.command("backfill", php=profile.jobs.php or "php", root=root,
+                           start=conv.conv_time, end=conv.conv_time, user=conv.user_id)
+
+
+def _ids(items: Iterable[Any]) -> str:
+    listed = [str(getattr(i, "click_id", i)) for i in items]
+    return ", ".join(listed[:8]) + (f" and {len(listed) - 8} more" if len(listed) > 8 else "")
+
+
+def describe_diff(diff: JourneyDiff) -> str:
+    parts = []
+    if diff.missing:
+        parts.append(f"add {len(diff.missing)} missing touch(es) (clicks {_ids(diff.missing)})")
+    if diff.extra:
+        parts.append(f"remove {len(diff.extra)} extra touch(es) (clicks {_ids(diff.extra)})")
+    if diff.moved:
+        moves = ", ".join(f"{cid} {old}→{new}" for cid, old, new in diff.moved[:8])
+        parts.append(f"move {len(diff.moved)} touch(es) ({moves})")
+    return "; ".join(parts)
+
+
+class Memo:
+    """Per-run cache of the small reads shared by many conversions (settings, campaigns, models)."""
+
+    def __init__(self) -> None:
+        self.settings: dict[int, list[SettingRow] | str] = {}
+        self.networks: dict[int, int | None] = {}
+        self.models: dict[int, list[ModelRow]] = {}
+
+
+def _settings(db: Database, user_id: int, memo: Memo) -> list[SettingRow] | str:
+    if user_id not in memo.settings:
+        try:
+            memo.settings[user_id] = settings_rows(db.reader(), [user_id])[user_id]
+        except DbError as e:  # e.g. a pre-1.9.58 table without multi_touch_enabled
+            memo.settings[user_id] = str(e)
+    return memo.settings[user_id]
+
+
+def _network(db: Database, campaign_id: int, memo: Memo) -> int | None:
+    if campaign_id not in memo.networks:
+        memo.networks.update(campaign_networks(db.reader(), [campaign_id]))
+    return memo.networks[campaign_id]
+
+
+def recompute(db: Database, profile: Profile, report: JourneyReport, memo: Memo | None = None
+              ) -> Recomputed:
+    """Rebuild the journey the backfill would persist today and diff it against what is stored."""
+    conv = report.conversion
+    assert conv is not None
+    memo = memo or Memo()
+    settings = _settings(db, conv.user_id, memo)
+    if isinstance(settings, str):
+        enabled, scope = True, f"default (settings unreadable: {settings})"
+    else:
+        enabled, scope = decide({conv.user_id: settings},
+                                {conv.campaign_id: _network(db, conv.campaign_id, memo)},
+                                conv.user_id, conv.campaign_id)
+    rows = candidate_clicks(db.reader(), conv.user_id, conv.campaign_id, conv.conv_time)
+    candidates = select_candidates(rows, conv.conv_time)
+    expected = build_journey(candidates, conv.converting)
+    diff = diff_journeys(report.touches, expected)
+    command = backfill_command(profile, conv)
+    if conv.deleted:
+        verdict = "A backfill would skip it: the conversion is soft-deleted (deleted=1)."
+    elif not enabled:
+        verdict = f"A backfill would skip it: multi-touch disabled for {scope}."
+    elif diff.changed:
+        verdict = f"A backfill for this conversion would change: {describe_diff(diff)}."
+    else:
+        verdict = "A backfill for this conversion would change nothing."
+    return Recomputed(enabled, scope, expected, diff, verdict, command, len(rows),
+                      candidate_window(conv.conv_time))
+
+
+def recompute_findings(report: JourneyReport) -> list[Finding]:
+    rec, conv = report.recomputed, report.conversion
+    if rec is None or conv is None or conv.deleted:
+        return []
+    if not rec.enabled:
+        if report.touches:
+            return [Finding("disabled_but_stored", Status.WARN,
+                            f"Multi-touch is disabled for {rec.scope}, yet {len(report.touches)} "
+                            "touches are stored (purge-disabled-journeys.php would delete them).")]
+        return []
+    if rec.diff.changed:
+        return [Finding("differs", Status.WARN,
+                        f"Differs from its recomputation: {describe_diff(rec.diff)}.")]
+    return []
