@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events, work
 from textual.app import App
@@ -27,6 +27,9 @@ from screens.palette import ShellCommands
 from screens.prepare import PrepareScreen
 from screens.registry import ScreenSpec, discover
 from screens.toosmall import TooSmallScreen, too_small
+
+if TYPE_CHECKING:  # first paint: the services load in a worker after it
+    from attribtui.services.rollback import Walkthrough
 
 Progress = Callable[[str, float], None]
 Prepare = Callable[[Progress], None]
@@ -93,6 +96,8 @@ class ConsoleApp(App[int]):
         self._given_specs = screens
         self._too_small: TooSmallScreen | None = None
         self._mounted = False  # resize events before the first screen is up are ignored
+        # The walkthrough the rollback screen shows: ctrl+r reports on it.
+        self.active_rollback: Walkthrough | None = None
 
     # -- start-up --------------------------------------------------------------------------------
 
@@ -226,13 +231,14 @@ class ConsoleApp(App[int]):
         from attribtui.infra.db import Database, DbError
         from attribtui.services import report
 
-        rollback = getattr(self, "active_rollback", None)
+        walkthrough = self.active_rollback
         now = clock.now()
-        since = rollback["started_at"] if rollback else now - 86400
+        since = walkthrough.started_at if walkthrough else now - 86400
         db = None
         try:
             db = Database.from_profile(self.profile) if self.profile.db.url else None
-            doc = report.build(self.profile, db, since, now, rollback=rollback)
+            doc = report.build(self.profile, db, since, now,
+                               rollback=walkthrough.to_json() if walkthrough else None)
             md, _ = report.write(doc)
             text = md.read_text()
         except (DbError, OSError) as e:

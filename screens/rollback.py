@@ -35,10 +35,9 @@ from screens.registry import PaletteCommand, ScreenSpec
 LOG_LINES = 400
 
 
-def step_label(step: dict[str, Any], current: bool) -> Text:
+def step_label(step: rb.Step, current: bool) -> Text:
     mark = "›" if current else " "
-    sym = StepStatus(step["status"]).symbol
-    return Text(f"{mark}{sym} {step['number']:<3}{step['id']:<9}{step['status']}")
+    return Text(f"{mark}{step.status.symbol} {step.number:<3}{step.id:<9}{step.status}")
 
 
 # -- modals ---------------------------------------------------------------------------------------
@@ -140,10 +139,10 @@ class SkipScreen(ModalScreen[str | None]):
     CSS_PATH = "rollback.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, step: dict[str, Any], title: str | None = None) -> None:
+    def __init__(self, step: rb.Step, title: str | None = None) -> None:
         super().__init__()
         self.step = step
-        self.title_text = title or f"Skip step {step['number']} {step['id']}"
+        self.title_text = title or f"Skip step {step.number} {step.id}"
 
     def compose(self) -> ComposeResult:
         with Vertical(id="skip-box", classes="dialog"):
@@ -198,7 +197,7 @@ class RollbackScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.state: dict[str, Any] | None = None
+        self.state: rb.Walkthrough | None = None
         self.plan: rb.StepPlan | None = None
         self.selected: str | None = None
         self.busy = False
@@ -255,7 +254,7 @@ class RollbackScreen(Screen[None]):
             return
         self._call(self._loaded, state, notes)
 
-    def _loaded(self, state: dict[str, Any] | None, notes: list[str]) -> None:
+    def _loaded(self, state: rb.Walkthrough | None, notes: list[str]) -> None:
         self.state = state
         self.app.active_rollback = state  # type: ignore[attr-defined]  # ctrl+r reports it
         for note in notes:
@@ -266,12 +265,12 @@ class RollbackScreen(Screen[None]):
             self.query_one("#rb-steps", OptionList).clear_options()
             self._detail_text("", "", "")
             return
-        cur = rb.current_step(state)
-        self._fill_steps(cur["id"] if cur else state["steps"][-1]["id"])
-        running = next((s for s in state["steps"] if s["status"] == "running"
-                        and s["details"].get("job_id")), None)
+        cur = state.current
+        self._fill_steps(cur.id if cur else state.steps[-1].id)
+        running = next((s for s in state.steps if s.status == StepStatus.RUNNING and s.job_id),
+                       None)
         if running:
-            self._follow(running["id"])
+            self._follow(running.id)
 
     def _failed(self, message: str) -> None:
         self.busy = False
@@ -310,26 +309,26 @@ class RollbackScreen(Screen[None]):
             return
         self._call(self._ran, step)
 
-    def _ran(self, step: dict[str, Any]) -> None:
+    def _ran(self, step: rb.Step) -> None:
         self.busy = False
         self._set_progress("")
-        word = {"done": "information", "running": "information"}.get(step["status"], "warning")
-        self.notify(f"{step['id']}: {StepStatus(step['status']).symbol} {step['status']}"
-                    + (f" — {step['result']}" if step.get("result") else ""),
+        word = {"done": "information", "running": "information"}.get(step.status, "warning")
+        self.notify(f"{step.id}: {step.status.symbol} {step.status}"
+                    + (f" — {step.result}" if step.result else ""),
                     severity=word, timeout=10)  # type: ignore[arg-type]
-        if step["id"] == "report" and step["details"].get("markdown"):
+        if step.id == "report" and step.details.get("markdown"):
             with contextlib.suppress(OSError):  # OSC 52; the path is shown as well
-                self.app.copy_to_clipboard(Path(step["details"]["markdown"]).read_text())
-        if step["status"] == "running" and step["details"].get("job_id"):
-            self._fill_steps(step["id"])
-            self._follow(step["id"])
+                self.app.copy_to_clipboard(Path(step.details["markdown"]).read_text())
+        if step.status == StepStatus.RUNNING and step.job_id:
+            self._fill_steps(step.id)
+            self._follow(step.id)
             return
         self._advance()
 
     def _advance(self) -> None:
         assert self.state is not None
-        cur = rb.current_step(self.state)
-        self._fill_steps(cur["id"] if cur else self.state["steps"][-1]["id"])
+        cur = self.state.current
+        self._fill_steps(cur.id if cur else self.state.steps[-1].id)
 
     @work(thread=True, exclusive=True, group="rollback-follow", name="follow job")
     def _follow(self, step_id: str) -> None:
@@ -381,15 +380,15 @@ class RollbackScreen(Screen[None]):
     def _fill_steps(self, select: str) -> None:
         assert self.state is not None
         s = self.state
-        inc = rb.incident_of(s)
+        inc = s.incident
         ro = " · READ-ONLY: mutating steps unavailable" if self.profile.read_only else ""
-        self._summary(f"{s['id']} · {s['status']} · {inc.describe()} · mitigation "
+        self._summary(f"{s.id} · {s.status} · {inc.describe()} · mitigation "
                       f"{inc.mitigation}{ro}")
-        cur = rb.current_step(s)
+        cur = s.current
         ol = self.query_one("#rb-steps", OptionList)
         ol.clear_options()
-        ol.add_options([Option(step_label(st, cur is not None and st["id"] == cur["id"]),
-                               id=st["id"]) for st in s["steps"]])
+        ol.add_options([Option(step_label(st, cur is not None and st.id == cur.id), id=st.id)
+                        for st in s.steps])
         ol.highlighted = rb.STEP_IDS.index(select)
         ol.focus()
         self._select(select)
@@ -403,20 +402,20 @@ class RollbackScreen(Screen[None]):
         self.selected = step_id
         self.plan = None
         self._show_step()
-        step = rb.step_of(self.state, step_id) if self.state else None
-        if step is not None and step["status"] not in ("done", "skipped", "running"):
+        step = self.state.step(step_id) if self.state else None
+        if step is not None and step.status not in ("done", "skipped", "running"):
             self._plan(step_id)
         self.refresh_bindings()
 
     def _show_step(self) -> None:
         if self.state is None or self.selected is None:
             return
-        step = rb.step_of(self.state, self.selected)
-        head = (f"{step['number']} {step['title']}\n{StepStatus(step['status']).symbol} {step['status']}"
-                + (f" · ended {step['ended_at_iso']}" if step.get("ended_at_iso") else ""))
+        step = self.state.step(self.selected)
+        head = (f"{step.number} {step.title}\n{step.status.symbol} {step.status}"
+                + (f" · ended {step.ended_at_iso}" if step.ended_at_iso else ""))
         lines: list[str] = []
-        if step["status"] not in ("done", "skipped", "running"):
-            if self.plan is None or self.plan.step != step["id"]:
+        if step.status not in ("done", "skipped", "running"):
+            if self.plan is None or self.plan.step != step.id:
                 lines.append("Planning…")
             else:
                 p = self.plan
@@ -433,17 +432,17 @@ class RollbackScreen(Screen[None]):
                                  + "; s skips it with a reason")
         result = self._result_text(step)
         self._detail_text(head, "\n".join(lines), result)
-        is_job = step["id"] in rb.JOB_STEPS and step["details"].get("job_id")
+        is_job = step.id in rb.JOB_STEPS and step.job_id
         self.query_one("#rb-log").display = bool(is_job)
 
-    def _result_text(self, step: dict[str, Any]) -> str:
+    def _result_text(self, step: rb.Step) -> str:
         out = []
-        if step.get("result"):
-            out.append(f"Result: {step['result']}")
-        if step.get("reason"):
-            out.append(f"Reason: {step['reason']}")
-        d = step["details"]
-        if step["id"] == "purge" and d.get("backup"):
+        if step.result:
+            out.append(f"Result: {step.result}")
+        if step.reason:
+            out.append(f"Reason: {step.reason}")
+        d = step.details
+        if step.id == "purge" and d.get("backup"):
             out.append(f"Backup: {d['backup']} (`attribtui purge restore FILE` puts it back)")
             out += [f"Next: backfill user {a['user_id']} {clock.iso(a['start'])} .. "
                     f"{clock.iso(a['end'])} (step 2b)" for a in d.get("affected", [])]
@@ -452,7 +451,7 @@ class RollbackScreen(Screen[None]):
             out.append(f"Logs: {d.get('stdout_log')} / {d.get('stderr_log')}")
         out += d.get("checks_not_ok", [])[:8]
         out += d.get("journey_problems", [])[:8]
-        if step["id"] == "audit" and step["status"] == "done" and "audit" in d:
+        if step.id == "audit" and step.status == StepStatus.DONE and "audit" in d:
             out += ["Audit rows:", *(d.get("audit") or ["(none)"])[-15:], "Console actions:",
                     *(d.get("actions") or ["(none)"])[-15:]]
         return "\n".join(out)
@@ -480,12 +479,12 @@ class RollbackScreen(Screen[None]):
     # -- actions ---------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        step = rb.step_of(self.state, self.selected) if self.state and self.selected else None
+        step = self.state.step(self.selected) if self.state and self.selected else None
         if action in ("run_step", "skip_step", "replan"):
-            if step is None or self.state is None or self.state["status"] != "active":
+            if step is None or self.state is None or not self.state.active:
                 return False
-            cur = rb.current_step(self.state)
-            if cur is None or cur["id"] != step["id"] or step["status"] == "running" or self.busy:
+            cur = self.state.current
+            if cur is None or cur.id != step.id or step.status == StepStatus.RUNNING or self.busy:
                 return None
             if action == "run_step" and (self.plan is None or self.plan.refused):
                 return None
@@ -496,9 +495,9 @@ class RollbackScreen(Screen[None]):
                 return False
             return bool(action == "delete_guard" or p.alternatives)
         if action == "abandon":
-            return self.state is not None and self.state["status"] == "active" and not self.busy
+            return self.state is not None and self.state.active and not self.busy
         if action == "new":
-            return None if self.state is not None and self.state["status"] == "active" else True
+            return None if self.state is not None and self.state.active else True
         return True
 
     def action_purge(self) -> None:
@@ -507,7 +506,7 @@ class RollbackScreen(Screen[None]):
         self.app.push_screen(PurgeScreen())
 
     def action_new(self) -> None:
-        if self.state is not None and self.state["status"] == "active":
+        if self.state is not None and self.state.active:
             self.notify("A walkthrough is active: finish or skip its steps first.",
                         severity="warning")
             return
@@ -551,13 +550,13 @@ class RollbackScreen(Screen[None]):
     def action_skip_step(self) -> None:
         if self.state is None or self.selected is None:
             return
-        step = rb.step_of(self.state, self.selected)
+        step = self.state.step(self.selected)
 
         def skipped(reason: str | None) -> None:
             if not reason or self.state is None:
                 return
             try:
-                rb.skip(self.profile, self.state, step["id"], reason)
+                rb.skip(self.profile, self.state, step.id, reason)
             except rb.RollbackError as e:
                 self.notify(str(e), severity="error")
                 return
@@ -578,18 +577,18 @@ class RollbackScreen(Screen[None]):
             except rb.RollbackError as e:
                 self.notify(str(e), severity="error")
                 return
-            self.notify(f"Walkthrough {state['id']} abandoned; n starts a new one")
+            self.notify(f"Walkthrough {state.id} abandoned; n starts a new one")
             self._loaded(None, [])
 
-        self.app.push_screen(SkipScreen(rb.current_step(state) or state["steps"][-1],
-                                        f"Abandon walkthrough {state['id']}"), abandoned)
+        self.app.push_screen(SkipScreen(state.current or state.steps[-1],
+                                        f"Abandon walkthrough {state.id}"), abandoned)
 
     def action_replan(self) -> None:
         if self.selected:
             self._select(self.selected)
 
     def action_reload(self) -> None:
-        self._load(self.state["id"] if self.state else None)
+        self._load(self.state.id if self.state else None)
 
     def action_delete_guard(self) -> None:
         from attribtui.services.jobs import preflight

@@ -42,8 +42,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.rollback:
         if args.since or args.until:
             raise UsageError("--rollback and --since/--until exclude each other")
-        rollback = load_state(args.rollback)
-        since, until = rollback["started_at"], rollback.get("ended_at") or now
+        walkthrough = load_state(args.rollback)
+        rollback = walkthrough.to_json()
+        since, until = walkthrough.started_at, walkthrough.ended_at or now
     else:
         since = _when(args.since, now) if args.since else now - 86400
         until = _when(args.until, now) if args.until else now

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from attribtui.cli.common import EXIT_CODES_HELP, Sub, common_args, print_json, profile_of
 from attribtui.cli.console import open_console
 from attribtui.infra import clock
-from attribtui.vocab import ExitCode, Refused, StepStatus
+from attribtui.vocab import ExitCode, Refused
 
 
 def register(sub: Sub) -> None:
@@ -43,53 +42,45 @@ def cmd_open(args: argparse.Namespace) -> int:
     profile = profile_of(args)
     wanted = None
     if args.resume:
-        state = latest_active(profile.name) if args.resume == "latest" else load_state(args.resume)
-        if state is None:
+        wt = latest_active(profile.name) if args.resume == "latest" else load_state(args.resume)
+        if wt is None:
             raise Refused(f"no active walkthrough on profile '{profile.name}'; start one on "
                           "screen 5 (`attribtui rollback`) or see `attribtui rollback list`")
-        if state["profile"] != profile.name:
-            raise Refused(f"walkthrough {state['id']} belongs to profile '{state['profile']}'; "
-                          f"pass --profile {state['profile']}")
-        wanted = state["id"]
+        if wt.profile != profile.name:
+            raise Refused(f"walkthrough {wt.id} belongs to profile '{wt.profile}'; "
+                          f"pass --profile {wt.profile}")
+        wanted = wt.id
     return open_console(profile, start_screen="rollback", rollback_id=wanted)
 
 
-def _states(args: argparse.Namespace) -> list[dict[str, Any]]:
+def cmd_list(args: argparse.Namespace) -> int:
     from attribtui.services.rollback import list_states  # per command: --help stays fast
 
-    return list_states(getattr(args, "profile", None))
-
-
-def cmd_list(args: argparse.Namespace) -> int:
-    from attribtui.services.rollback import summary_line  # per command: --help stays fast
-
-    states = _states(args)
+    states = list_states(getattr(args, "profile", None))
     if args.format == "json":
-        print_json(states)
+        print_json([wt.to_json() for wt in states])
         return ExitCode.OK
     if not states:
         print("No rollback walkthroughs yet (start one with `attribtui rollback`).")
-    for s in states:
-        print(f"{clock.iso(s['started_at'])}  {s['profile']:<12} {summary_line(s)}")
+    for wt in states:
+        print(f"{clock.iso(wt.started_at)}  {wt.profile:<12} {wt.summary_line()}")
     return ExitCode.OK
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from attribtui.services.rollback import incident_of, load_state  # per command
+    from attribtui.services.rollback import load_state  # per command: --help stays fast
 
-    state = load_state(args.id)
+    wt = load_state(args.id)
     if args.format == "json":
-        print_json(state)
+        print_json(wt.to_json())
         return ExitCode.OK
-    inc = incident_of(state)
-    print(f"Walkthrough {state['id']} ({state['status']}) on profile {state['profile']} "
-          f"({state['environment']}), started {clock.iso(state['started_at'])} by "
-          f"{state['operator']} on {state['host']}")
+    inc = wt.incident
+    print(f"Walkthrough {wt.id} ({wt.status}) on profile {wt.profile} ({wt.environment}), "
+          f"started {clock.iso(wt.started_at)} by {wt.operator} on {wt.host}")
     print(f"Incident: {inc.describe()}; mitigation {inc.mitigation}"
           + (f" (safe model {inc.safe_model_id})" if inc.safe_model_id else "")
           + (f"; note: {inc.note}" if inc.note else ""))
-    for s in state["steps"]:
-        tail = s.get("result") or s.get("reason") or ""
-        print(f"{s['number']:<3} {s['id']:<9} {StepStatus(s['status']).symbol} {s['status']:<11} "
-              f"{tail}")
+    for s in wt.steps:
+        print(f"{s.number:<3} {s.id:<9} {s.status.symbol} {s.status:<11} "
+              f"{s.result or s.reason or ''}")
     return ExitCode.OK

@@ -16,6 +16,8 @@ from typing import Any
 
 from attribtui.infra import clock, paths
 from attribtui.infra.config import ApiConfig, DbConfig, JobsConfig, Profile
+from attribtui.services.jobs import store
+from attribtui.services.rollback import latest_active
 
 MAX_AGE_S = 6 * 3600
 CONVERSIONS = 2000
@@ -110,16 +112,12 @@ def load_api_key(path: Path) -> str | None:
 
 def busy_reason() -> str | None:
     """Why the demo must not be reseeded now (a live job or walkthrough on it), or None."""
-    from attribtui.services.jobs import store
-
     live = [r for r in store.history(1000, PROFILE_NAME) if r.exit is None]
     if live:
         return f"job {live[0].id} is still running on the demo"
-    from attribtui.services.rollback import latest_active
-
     walkthrough = latest_active(PROFILE_NAME)
     if walkthrough:
-        return f"rollback walkthrough {walkthrough['id']} is still active on the demo"
+        return f"rollback walkthrough {walkthrough.id} is still active on the demo"
     return None
 
 

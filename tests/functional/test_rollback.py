@@ -21,6 +21,7 @@ from attribtui.infra.config import ApiConfig, DbConfig, JobsConfig, MemcacheConf
 from attribtui.infra.db import Database
 from attribtui.sandbox import emulator
 from attribtui.services import rollback
+from attribtui.vocab import StepStatus
 from tests.support import NOW
 
 pytestmark = pytest.mark.mariadb
@@ -99,7 +100,7 @@ def test_walkthrough_end_to_end_resumed_from_disk(incident) -> None:
     state = rollback.new(prof, rollback.Incident(
         user_id=1, model_id=bad["model_id"], mitigation="deactivate", safe_model_id=1,
         conv_ids=polluted, note="decay model made default by mistake"))
-    rid = state["id"]
+    rid = state.id
     path = rollback.rollbacks_dir() / f"{rid}.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     with pytest.raises(rollback.RollbackError, match="still active"):
@@ -109,11 +110,11 @@ def test_walkthrough_end_to_end_resumed_from_disk(incident) -> None:
     # 1. mitigate: the bad model is the default, so the planner promotes the safe one first
     p = rollback.plan(prof, state, "mitigate", db=db, client=client)
     assert p.action is not None and not p.refused
-    assert [s.body for s in p.data.steps] == [{"is_default": True}, {"is_active": False}]
+    assert [s.body for s in p.change.steps] == [{"is_default": True}, {"is_active": False}]
     with pytest.raises(rollback.RollbackError, match="mitigate comes first"):
         rollback.run(prof, state, rollback.plan(prof, state, "verify", db=db), db=db)
     step = rollback.run(prof, state, p, db=db, client=client)
-    assert step["status"] == "done", step
+    assert step.status == "done", step
     assert scalar(url, "SELECT is_active FROM `202_attribution_models` WHERE model_id = :m",
                   m=bad["model_id"]) == 0
     assert scalar(url, "SELECT model_id FROM `202_attribution_models` WHERE user_id = 1 AND "
@@ -123,32 +124,32 @@ def test_walkthrough_end_to_end_resumed_from_disk(incident) -> None:
     p = rollback.plan(prof, state, "purge", db=db)
     rows_before = scalar(url, "SELECT COUNT(*) FROM `202_conversion_touchpoints` WHERE conv_id "
                               f"IN ({','.join(map(str, polluted))})")
-    assert p.data.touchpoint_rows == rows_before and p.action.destructive
+    assert p.purge_plan.touchpoint_rows == rows_before and p.action.destructive
     step = rollback.run(prof, state, p, db=db)
-    assert step["status"] == "done" and step["details"]["deleted_rows"] == rows_before
-    assert Path(step["details"]["backup"]).exists()
+    assert step.status == "done" and step.details["deleted_rows"] == rows_before
+    assert Path(step.details["backup"]).exists()
     assert scalar(url, "SELECT COUNT(*) FROM `202_conversion_touchpoints` WHERE conv_id "
                        f"IN ({','.join(map(str, polluted))})") == 0
 
     # 2b. backfill starts a real job ... and the console "closes" while it runs
     p = rollback.plan(prof, state, "backfill", db=db)
     assert not p.refused, p.lines
-    req, _pf = p.data
+    req = p.job.request
     assert req.user == 1 and req.start <= req.end
     step = rollback.run(prof, state, p, db=db)
-    assert step["status"] == "running" and step["details"]["job_id"]
+    assert step.status == "running" and step.details["job_id"]
     db.close()
     client.close()
     del state, p, step, db, client
 
     state = rollback.load_state(rid)
-    assert rollback.latest_active("incident")["id"] == rid
+    assert rollback.latest_active("incident").id == rid
     notes = rollback.resume(prof, state)
     assert notes and "backfill" in notes[0]
-    step = rollback.step_of(state, "backfill")
-    if step["status"] == "running":  # re-attached, never started again
+    step = state.step("backfill")
+    if step.status == "running":  # re-attached, never started again
         step = rollback.wait_job(prof, state, "backfill")
-    assert step["status"] == "done", step
+    assert step.status == "done", step
     jobs = [e for e in actionlog.entries() if e["action"] == "job.start.backfill"]
     assert len(jobs) == 1
     assert set(journey_statuses(url, prof, polluted).values()) <= {"ok", "warn"}
@@ -156,8 +157,8 @@ def test_walkthrough_end_to_end_resumed_from_disk(incident) -> None:
     # 3. rebuild the affected hours; a guard row for its --end hour is found before launch
     db, client = rollback.open_backends(prof)
     win = rollback.rebuild_window(state, db)
-    assert win["start"] % 3600 == 0 and (win["end"] + 1) % 3600 == 0 and win["end"] < H1
-    guard = win["end"] - win["end"] % 3600
+    assert win.start % 3600 == 0 and (win.end + 1) % 3600 == 0 and win.end < H1
+    guard = win.end - win.end % 3600
     with create_engine(url).begin() as conn:
         conn.execute(text("INSERT INTO `202_cronjobs` VALUES ('attr', :h)"), {"h": guard})
     p = rollback.plan(prof, state, "rebuild", db=db)
@@ -168,26 +169,26 @@ def test_walkthrough_end_to_end_resumed_from_disk(incident) -> None:
     assert not p.refused, p.lines
     rollback.run(prof, state, p, db=db)
     step = rollback.wait_job(prof, state, "rebuild")
-    assert step["status"] == "done", step
-    assert step["details"]["outcome"] == "succeeded"
+    assert step.status == "done", step
+    assert step.details["outcome"] == "succeeded"
     assert scalar(url, "SELECT COUNT(*) FROM `202_attribution_audit` WHERE action = "
                        "'snapshot_rebuild' AND created_at = :n AND model_id = :m",
                   n=NOW, m=bad["model_id"]) == 0  # the deactivated model is not rebuilt
 
     # 4. verify: a saved check run, and the affected journeys clean
     step = rollback.run(prof, state, rollback.plan(prof, state, "verify", db=db), db=db)
-    assert step["status"] == "done" and step["details"]["clean"], step
-    assert set(step["details"]["journey_status"]) <= {"ok", "warn"}
-    assert Path(step["details"]["check_run"]).exists()
+    assert step.status == "done" and step.details["clean"], step
+    assert set(step.details["journey_status"]) <= {"ok", "warn"}
+    assert Path(step.details["check_run"]).exists()
 
     # 5. audit, 6. report
     step = rollback.run(prof, state, rollback.plan(prof, state, "audit", db=db), db=db)
-    assert any("model_update" in a for a in step["details"]["audit"])
+    assert any("model_update" in a for a in step.details["audit"])
     step = rollback.run(prof, state, rollback.plan(prof, state, "report", db=db), db=db)
-    assert step["status"] == "done"
-    md = Path(step["details"]["markdown"])
+    assert step.status == "done"
+    md = Path(step.details["markdown"])
     state = rollback.load_state(rid)
-    assert state["status"] == "done" and state["ended_at"] == NOW
+    assert state.status == "done" and state.ended_at == NOW
     assert rollback.latest_active("incident") is None
     db.close()
     client.close()
@@ -196,11 +197,11 @@ def test_walkthrough_end_to_end_resumed_from_disk(incident) -> None:
     for needle in ("models.deactivate", "purge", "job.start.backfill", "job.start.rebuild",
                    "job.guard.delete", "backfill → succeeded", "rebuild → succeeded",
                    f"Rollback walkthrough {rid}",
-                   "rollback.mitigate", rollback.step_of(state, "purge")["details"]["backup"]):
+                   "rollback.mitigate", state.step("purge").details["backup"]):
         assert needle in report, needle
-    doc = json.loads(Path(step["details"]["json"]).read_text())
+    doc = json.loads(Path(step.details["json"]).read_text())
     assert {j["kind"] for j in doc["jobs"]} == {"backfill", "rebuild"}
-    for f in (md, Path(step["details"]["json"]), actionlog.log_path(),
+    for f in (md, Path(step.details["json"]), actionlog.log_path(),
               rollback.rollbacks_dir() / f"{rid}.json"):
         assert KEY1 not in f.read_text()
 
@@ -210,18 +211,18 @@ def test_interrupted_step_is_never_redone_and_skip_needs_a_reason(incident) -> N
     state = rollback.new(prof, rollback.Incident(user_id=1, model_id=incident["bad"]["model_id"],
                                                  safe_model_id=1, conv_ids=polluted))
     # a console that died during the purge: the step was marked running and nothing else
-    step = rollback.step_of(state, "mitigate")
+    step = state.step("mitigate")
     with pytest.raises(rollback.RollbackError, match="reason"):
         rollback.skip(prof, state, "mitigate", "  ")
     rollback.skip(prof, state, "mitigate", "done by hand in the Prosper202 UI")
-    step = rollback.step_of(state, "purge")
-    step["status"] = "running"
+    step = state.step("purge")
+    step.status = StepStatus.RUNNING
     rollback.save(state)
-    state = rollback.load_state(state["id"])
+    state = rollback.load_state(state.id)
     assert rollback.resume(prof, state) == ["step purge: interrupted"]
-    step = rollback.step_of(state, "purge")
-    assert step["status"] == "interrupted" and "before running it again" in step["reason"]
-    assert rollback.load_state(state["id"])["steps"][1]["status"] == "interrupted"
+    step = state.step("purge")
+    assert step.status == "interrupted" and "before running it again" in step.reason
+    assert rollback.load_state(state.id).steps[1].status == "interrupted"
     skipped = [e for e in actionlog.entries() if e["action"] == "rollback.mitigate"]
     assert skipped[0]["result"]["reason"] == "done by hand in the Prosper202 UI"
 
@@ -239,7 +240,7 @@ def test_read_only_profile_can_view_but_not_run_mutating_steps(incident) -> None
             assert p.refused and "read-only" in p.refused
             with pytest.raises(rollback.RollbackError, match="read-only"):
                 rollback.run(prof, state, p, db=db, client=client)
-        assert rollback.step_of(state, "mitigate")["status"] == "pending"
+        assert state.step("mitigate").status == "pending"
     finally:
         db.close()
         client.close()
@@ -280,11 +281,11 @@ def test_headless_list_and_show(incident, tmp_path: Path) -> None:
 
     out = cli("rollback", "list", "--json")
     assert out.returncode == 0, out.stderr
-    assert [s["id"] for s in json.loads(out.stdout)] == [state["id"]]
-    out = cli("rollback", "show", state["id"], "--json")
+    assert [s["id"] for s in json.loads(out.stdout)] == [state.id]
+    out = cli("rollback", "show", state.id, "--json")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["incident"]["conv_ids"] == incident["polluted"]
-    out = cli("rollback", "show", state["id"])
+    out = cli("rollback", "show", state.id)
     assert "1   mitigate" in out.stdout and "pending" in out.stdout
     out = cli("rollback", "show", "rb-missing")
     assert out.returncode == 1 and "no walkthrough" in out.stderr

@@ -90,14 +90,14 @@ async def test_start_run_skip_quit_and_resume(sandbox: dict[str, Any]) -> None:
         assert isinstance(app.screen, RollbackScreen)
         shown = text_of(app)
         assert "Deactivate model" in shown and "makes model 1" in shown
-        assert app.active_rollback["incident"]["conv_ids"] == sandbox["convs"]
+        assert app.active_rollback.incident.conv_ids == sandbox["convs"]
         await pilot.press("g")
         await settle(pilot)
         assert isinstance(app.screen, ActionConfirmScreen)
         await pilot.press("y")
         await settle(pilot)
         state = rb.latest_active("staging")
-        assert rb.step_of(state, "mitigate")["status"] == "done"
+        assert state.step("mitigate").status == "done"
         assert app.screen.selected == "purge"
         await pilot.press("s")
         await settle(pilot)
@@ -110,14 +110,14 @@ async def test_start_run_skip_quit_and_resume(sandbox: dict[str, Any]) -> None:
         assert app.screen.selected == "backfill"
         await pilot.press("q")
         await settle(pilot)
-    assert rb.step_of(rb.latest_active("staging"), "purge")["reason"] == "purged by hand"
+    assert rb.latest_active("staging").step("purge").reason == "purged by hand"
 
     app = make(prof)  # a new console: the walkthrough is picked up where it was
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, RollbackScreen) and screen.selected == "backfill"
-        assert screen.state["id"] == state["id"]
+        assert screen.state.id == state.id
         await pilot.press("up")
         await settle(pilot)
         shown = text_of(app)
@@ -139,7 +139,7 @@ async def test_read_only_can_view_but_not_run(sandbox: dict[str, Any]) -> None:
         await pilot.press("g")
         await settle(pilot)
         assert isinstance(app.screen, RollbackScreen)  # no confirmation was offered
-        assert rb.step_of(rb.latest_active("staging"), "mitigate")["status"] == "pending"
+        assert rb.latest_active("staging").step("mitigate").status == "pending"
 
 
 def test_rollback_80x24(snap_compare, sandbox: dict[str, Any]) -> None:

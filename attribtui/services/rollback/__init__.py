@@ -1,0 +1,53 @@
+"""The guided rollback (runbook section 6) as a resumable state machine, with no Textual.
+
+A walkthrough is one incident: a user, the bad model, the mitigation chosen (deactivate it, or
+make a safe model the default), and the polluted conversions (conv_ids, or a conv_time window).
+Its steps follow the runbook, each planned (what it will do, an ActionPlan when it writes), run
+after confirmation by the caller, recorded, or skipped with a reason.
+
+state.py  the typed, persisted walkthrough and its bookkeeping (new, skip, abandon, resume)
+plans.py  what each step will do now (reads only)
+steps.py  running a planned step; following and settling its job
+"""
+
+from attribtui.services.rollback.plans import (
+    StepPlan,
+    choose_rebuild_window,
+    plan,
+    rebuild_window,
+)
+from attribtui.services.rollback.state import (
+    FINISHED,
+    JOB_STEPS,
+    STEP_IDS,
+    STEPS,
+    Incident,
+    RebuildSpan,
+    RollbackError,
+    Step,
+    Walkthrough,
+    abandon,
+    job_of,
+    latest_active,
+    list_states,
+    load_state,
+    new,
+    resume,
+    rollbacks_dir,
+    save,
+    settle_job,
+    skip,
+)
+from attribtui.services.rollback.steps import (
+    delete_guard,
+    open_backends,
+    run,
+    suggest_conv_ids,
+    wait_job,
+)
+
+__all__ = ["FINISHED", "JOB_STEPS", "STEPS", "STEP_IDS", "Incident", "RebuildSpan",
+           "RollbackError", "Step", "StepPlan", "Walkthrough", "abandon", "choose_rebuild_window",
+           "delete_guard", "job_of", "latest_active", "list_states", "load_state", "new",
+           "open_backends", "plan", "rebuild_window", "resume", "rollbacks_dir", "run", "save",
+           "settle_job", "skip", "suggest_conv_ids", "wait_job"]
