@@ -17,8 +17,7 @@ demo: $(STAMP)
 	$(BIN)/attribtui demo
 
 ## Set up and run the whole test suite against the real MariaDB and memcached.
-test: $(STAMP) services
-	$(BIN)/ruff check .
+test: lint services
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 test-unit: $(STAMP)
@@ -30,8 +29,11 @@ test-functional: $(STAMP) services
 test-ui: $(STAMP) services
 	$(BIN)/python -m pytest -q tests/ui
 
+## Static checks: style (ruff), types (mypy --strict on attribtui/), layers (import-linter).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP) services
 	$(BIN)/python bench/run_all.py

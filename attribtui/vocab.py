@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import IntEnum, StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar, TypeAlias
+
+# A JSON object as read from a file or the wire, before it is decoded into a typed record. The one
+# place `Any` may cross a module boundary (tests/unit/test_typed_seams.py enforces that).
+JsonDict: TypeAlias = dict[str, Any]
 
 
 class Status(StrEnum):

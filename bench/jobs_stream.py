@@ -71,11 +71,11 @@ async def screen_run(n: int, traced: bool = False) -> tuple[float, list[float], 
     """Stream into the Jobs screen; (lines/s, key latencies ms, lines shown, peak bytes)."""
     from textual.widgets import RichLog
 
-    from attribtui.services.status import Component, Status
+    from attribtui.services.status import Component, HeaderStatus
     from screens.app import ConsoleApp
     from screens.jobs import SCREEN
 
-    status = Status(Component("DB", "off", ""), Component("API", "off", ""),
+    status = HeaderStatus(Component("DB", "off", ""), Component("API", "off", ""),
                     Component("memcached", "off", ""))
     app = ConsoleApp(PROFILE, screens=[SCREEN], status_provider=lambda: status,
                      status_interval=3600)

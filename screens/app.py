@@ -1,32 +1,40 @@
 """The console shell: header, screens by number key and palette, help, quit confirmation.
 
 `run_console(profile)` is what `attribtui` (no command) calls. Screens register themselves (see
-screens/registry.py); the shell never names them. All blocking I/O runs in thread workers.
+screens/registry.py); the shell never names them. All blocking I/O runs in thread workers, which
+report back with the messages below.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from textual import events, work
-from textual.app import App
+from textual import events, on, work
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import reactive
-from textual.worker import Worker
+from textual.widgets import Static
+from textual.worker import Worker, WorkerFailed
 
-from attribtui.infra.redact import describe_db_url, redact_text
+from attribtui.infra.config import Profile
+from attribtui.infra.redact import describe_db_url, redact_text, redact_urls_in
 from attribtui.services import status as status_mod
-from attribtui.services.status import Status, StatusProvider
-from screens.confirm import ConfirmScreen
-from screens.help import HelpScreen
-from screens.palette import ShellCommands
-from screens.prepare import PrepareScreen
+from attribtui.services.status import HeaderStatus, StatusProvider
+from screens.components.confirm import ConfirmScreen
+from screens.components.header import ShellHeader
+from screens.components.help import HelpScreen
+from screens.components.palette import ShellCommands
+from screens.components.prepare import PrepareProgress, PrepareScreen
+from screens.components.toosmall import TooSmallScreen, too_small
 from screens.registry import ScreenSpec, discover
-from screens.toosmall import TooSmallScreen, too_small
+from screens.textual_private import GuardedApp
 
 if TYPE_CHECKING:  # first paint: the services load in a worker after it
     from attribtui.services.rollback import Walkthrough
@@ -37,9 +45,10 @@ Prepare = Callable[[Progress], None]
 # Worker groups that are the shell's own housekeeping, not work the operator started.
 _HOUSEKEEPING = frozenset({"status", "cancel", "startup"})
 IDLE_TRIM_S = 7.0
+QUIT_KILL_WAIT_S = 10.0  # at most this long for the running queries to be killed on quit
 
 
-def _db_label(profile: Any) -> str:
+def _db_label(profile: Profile) -> str:
     if not profile.db.url:
         return "no database configured"
     try:
@@ -57,21 +66,59 @@ class Start:
     rollback_id: str | None = None
 
 
-class ConsoleApp(App[int]):
+@runtime_checkable
+class CancelsWork(Protocol):
+    """A screen with work to stop when the console quits (see screens/base.py)."""
+
+    def cancel_work(self) -> None: ...
+
+
+@dataclass
+class ScreensFound(Message, bubble=False):
+    specs: list[ScreenSpec]
+
+
+@dataclass
+class Prepared(Message, bubble=False):
+    error: str | None
+
+
+@dataclass
+class StatusProbed(Message, bubble=False):
+    status: HeaderStatus
+
+
+@dataclass
+class ReportWritten(Message, bubble=False):
+    path: Path
+    text: str
+
+
+class ConsoleApp(GuardedApp):
     CSS_PATH = "app.tcss"
     TITLE = "attribtui"
-    COMMANDS = App.COMMANDS | {ShellCommands}
+    COMMANDS = GuardedApp.COMMANDS | {ShellCommands}
     BINDINGS = [
         Binding("question_mark,f1", "help", "Help"),
         Binding("ctrl+r", "incident_report", "Incident report", show=False),
         Binding("q", "quit", "Quit"),
     ]
 
-    status: reactive[Status] = reactive(status_mod.pending, always_update=True)
+    status: reactive[HeaderStatus] = reactive(status_mod.pending, always_update=True)
+
+    profile: Profile
+    db_label: str  # the header's DB line; tests pin it (their database names change per run)
+    start: Start
+    status_provider: StatusProvider
+    status_interval: float
+    prepare: Prepare | None
+    ready: bool  # False while the start-up preparation runs
+    screen_specs: list[ScreenSpec]
+    active_rollback: Walkthrough | None  # the rollback screen's walkthrough: ctrl+r reports on it
 
     def __init__(
         self,
-        profile: Any,
+        profile: Profile,
         *,
         status_provider: StatusProvider | None = None,
         status_interval: float = 5.0,
@@ -91,23 +138,18 @@ class ConsoleApp(App[int]):
         self.status_interval = status_interval
         self.prepare = prepare
         self.ready = prepare is None
-        self._when_ready: list[Callable[[], Any]] = []
-        self.screen_specs: list[ScreenSpec] = []
+        self._when_ready: list[Callable[[], object]] = []
+        self.screen_specs = []
         self._given_specs = screens
         self._too_small: TooSmallScreen | None = None
         self._mounted = False  # resize events before the first screen is up are ignored
-        # The walkthrough the rollback screen shows: ctrl+r reports on it.
-        self.active_rollback: Walkthrough | None = None
+        self.active_rollback = None
 
     # -- start-up --------------------------------------------------------------------------------
 
-    def compose(self) -> Any:
+    def compose(self) -> ComposeResult:
         """Painted first, while the screens (and SQLAlchemy, httpx...) load in a worker."""
-        from textual.widgets import Static
-
-        from screens.header import ShellHeader
-
-        yield ShellHeader()
+        yield ShellHeader(self.profile, self.db_label)
         yield Static("Loading…", id="loading")
 
     async def on_mount(self) -> None:
@@ -119,9 +161,11 @@ class ConsoleApp(App[int]):
     @work(thread=True, group="startup", name="load screens")
     def _discover_screens(self) -> None:
         """Import the screen modules off the event loop: their core imports are the slow part."""
-        specs = discover()
-        with contextlib.suppress(RuntimeError):  # the app is shutting down
-            self.call_from_thread(self._install_screens, specs)
+        self.post_message(ScreensFound(discover()))
+
+    @on(ScreensFound)
+    async def _screens_found(self, message: ScreensFound) -> None:
+        await self._install_screens(message.specs)
 
     async def _install_screens(self, specs: list[ScreenSpec]) -> None:
         self.screen_specs = specs
@@ -133,13 +177,14 @@ class ConsoleApp(App[int]):
             await self.switch_mode(self.start.screen if self.start.screen in names else names[0])
         self._mounted = True
         if self.prepare is not None:
-            self.push_screen(PrepareScreen())
-            self._run_prepare(self.prepare)
+            screen = PrepareScreen()
+            self.push_screen(screen)
+            self._run_prepare(self.prepare, screen)
         else:
             self._start_polling()
         self._check_size()
 
-    def when_ready(self, callback: Callable[[], Any]) -> None:
+    def when_ready(self, callback: Callable[[], object]) -> None:
         """Run callback now, or once the start-up preparation has finished."""
         if self.ready:
             callback()
@@ -147,30 +192,26 @@ class ConsoleApp(App[int]):
             self._when_ready.append(callback)
 
     @work(thread=True, exclusive=True, group="prepare", name="prepare")
-    def _run_prepare(self, prepare: Prepare) -> None:
+    def _run_prepare(self, prepare: Prepare, screen: PrepareScreen) -> None:
         def progress(stage: str, fraction: float) -> None:
-            self.call_from_thread(self._prepare_progress, stage, fraction)
+            screen.post_message(PrepareProgress(stage, fraction))
 
         error = None
         try:
             prepare(progress)
         except Exception as e:  # shown, never a traceback
-            from attribtui.infra.db import DbError
+            from attribtui.infra.db import DbError  # first paint: SQLAlchemy loads after it
 
             error = redact_text(f"{type(e).__name__}: {e}" if not isinstance(e, DbError)
                                 else str(e), self.profile.secrets())
-        self.call_from_thread(self._prepared, error)
+        self.post_message(Prepared(error))
 
-    def _prepare_progress(self, stage: str, fraction: float) -> None:
-        for screen in self.screen_stack:
-            if isinstance(screen, PrepareScreen):
-                screen.show(stage, fraction)
-
-    def _prepared(self, error: str | None) -> None:
+    @on(Prepared)
+    def _prepared(self, message: Prepared) -> None:
         if isinstance(self.screen, PrepareScreen):
             self.pop_screen()
-        if error:
-            self.notify(f"Preparation failed: {error}", severity="error", timeout=30)
+        if message.error:
+            self.notify(f"Preparation failed: {message.error}", severity="error", timeout=30)
         self.ready = True
         callbacks, self._when_ready = self._when_ready, []
         for cb in callbacks:
@@ -196,8 +237,11 @@ class ConsoleApp(App[int]):
         except Exception as e:  # a bug in a probe must not take the console down
             self.log.error(f"status probe failed: {e!r}")
             return
-        with contextlib.suppress(RuntimeError):  # the app is shutting down
-            self.call_from_thread(setattr, self, "status", result)
+        self.post_message(StatusProbed(result))
+
+    @on(StatusProbed)
+    def _status_probed(self, message: StatusProbed) -> None:
+        self.status = message.status
 
     def action_status_details(self) -> None:
         st = self.status
@@ -221,12 +265,13 @@ class ConsoleApp(App[int]):
         await self.screen.run_action(action)
 
     def action_incident_report(self) -> None:
-        """ctrl+r from any screen (DESIGN): the last 24 h, or the active rollback walkthrough."""
+        """ctrl+r from any screen: the last 24 h, or the active rollback walkthrough."""
         self.notify("Writing the incident report…", timeout=3)
         self._write_report()
 
     @work(thread=True, group="report", name="incident report", exit_on_error=False)
     def _write_report(self) -> None:
+        # first paint: the services (SQLAlchemy) load on first use
         from attribtui.infra import clock
         from attribtui.infra.db import Database, DbError
         from attribtui.services import report
@@ -239,58 +284,38 @@ class ConsoleApp(App[int]):
             db = Database.from_profile(self.profile) if self.profile.db.url else None
             doc = report.build(self.profile, db, since, now,
                                rollback=walkthrough.to_json() if walkthrough else None)
-            md, _ = report.write(doc)
+            md, _ = report.write(doc, self.profile)
             text = md.read_text()
         except (DbError, OSError) as e:
-            self.call_from_thread(self.notify, f"Report failed: {e}", severity="error", timeout=15)
+            self.notify(f"Report failed: {e}", severity="error", timeout=15)
             return
         finally:
             if db is not None:
                 db.close()
-        self.call_from_thread(self.copy_to_clipboard, text)
-        self.call_from_thread(self.notify, f"Report written to {md} (also copied via OSC 52)",
-                              title="Incident report", timeout=20)
+        self.post_message(ReportWritten(md, text))
 
-    # -- crashes ---------------------------------------------------------------------------------
+    @on(ReportWritten)
+    def _report_written(self, message: ReportWritten) -> None:
+        self.copy_to_clipboard(message.text)
+        self.notify(f"Report written to {message.path} (also copied via OSC 52)",
+                    title="Incident report", timeout=20)
 
-    def _handle_exception(self, error: Exception) -> None:
-        """A failed worker is reported in one line and the console keeps running; any other
-        crash exits, printing the stack without local values (they may hold a key or a
-        password), redacted."""
-        from textual.worker import WorkerFailed
+    # -- crashes (screens/textual_private.py calls these) ----------------------------------------
 
-        if isinstance(error, WorkerFailed):
-            cause = error.error
-            self.log.error(f"worker failed: {cause!r}")
-            self.notify(self._redact(f"Internal error ({type(cause).__name__}): {cause}. "
-                                     "The console keeps running; please report it."),
-                        severity="error", timeout=20)
-            return
-        self._crash = error
-        super()._handle_exception(error)
+    def worker_failed(self, error: BaseException) -> None:
+        """One line, and the console keeps running."""
+        self.log.error(f"worker failed: {error!r}")
+        self.notify(self.redact_crash(f"Internal error ({type(error).__name__}): {error}. "
+                                      "The console keeps running; please report it."),
+                    severity="error", timeout=20)
 
-    def _fatal_error(self) -> None:
-        import traceback
-
-        from rich.text import Text
-
-        error = getattr(self, "_crash", None)
-        lines = traceback.format_exception(error) if error else [traceback.format_exc()]
-        self.bell()
-        self._exit_renderables.append(
-            Text("attribtui stopped on an internal error (please report it):\n"
-                 + self._redact("".join(lines))))
-        self._close_messages_no_wait()
-
-    def _redact(self, text: str) -> str:
-        from attribtui.infra.redact import redact_urls_in
-
+    def redact_crash(self, text: str) -> str:
         return redact_text(redact_urls_in(text), self.profile.secrets())
 
     def _trim_when_idle(self) -> None:
         """Give freed memory back while nothing runs (the console idles for hours)."""
         if not self.running_work():
-            from attribtui.infra.memory import trim
+            from attribtui.infra.memory import trim  # first paint: loaded on the first idle tick
 
             trim()
 
@@ -328,25 +353,33 @@ class ConsoleApp(App[int]):
             return  # already asking: only an explicit answer quits
         work_ = self.running_work()
         if not work_:
-            self._quit_now()
+            await self._quit_now()
             return
         names = ", ".join(sorted({w.name or w.group for w in work_}))
         body = (f"Still running: {names}.\nQuitting cancels it (the running query is killed). "
                 f"Profile {self.profile.name} ({self.profile.display_env}).")
 
-        def answer(yes: bool | None) -> None:
+        async def answer(yes: bool | None) -> None:
             if yes:
-                self._quit_now()
+                await self._quit_now()
 
         await self.push_screen(ConfirmScreen("Quit attribtui?", body, yes="Quit", no="Stay"),
                                answer)
 
-    def _quit_now(self) -> None:
-        for name in self._screen_stacks:
-            for screen in self._screen_stacks[name]:
-                cancel = getattr(screen, "cancel_work", None)
-                if callable(cancel):
-                    cancel()
+    async def _quit_now(self) -> None:
+        for spec in self.screen_specs:
+            try:
+                stack = self.get_screen_stack(spec.name)
+            except KeyError:  # a screen never opened has nothing to stop
+                continue
+            for screen in stack:
+                if isinstance(screen, CancelsWork):
+                    screen.cancel_work()
+        # The running queries are killed from "cancel" workers: let them reach the server first.
+        kills = [w for w in self.workers if w.group == "cancel" and w.is_running]
+        if kills:
+            with contextlib.suppress(TimeoutError, WorkerFailed):  # the kill's own error is moot
+                await asyncio.wait_for(self.workers.wait_for_complete(kills), QUIT_KILL_WAIT_S)
         self.exit(0)
 
     def on_unmount(self) -> None:
@@ -354,7 +387,7 @@ class ConsoleApp(App[int]):
             self._owned_prober.close()
 
 
-def run_console(profile: Any | None, *, prepare: Prepare | None = None,
+def run_console(profile: Profile | None, *, prepare: Prepare | None = None,
                 config_error: str | None = None, start: Start | None = None) -> int:
     """Open the console; returns the exit code.
 
@@ -363,11 +396,11 @@ def run_console(profile: Any | None, *, prepare: Prepare | None = None,
     the health checks start when it returns. start names the screen to open on.
     """
     if config_error is not None:
-        from screens.noconfig import config_error_app
+        from screens.noconfig import config_error_app  # only this notice is needed then
 
         return int(config_error_app(config_error).run() or 0)
     if profile is None:
-        from screens.noconfig import no_config_app
+        from screens.noconfig import no_config_app  # only this notice is needed then
 
         return int(no_config_app().run() or 0)
     app = ConsoleApp(profile, prepare=prepare, start=start)

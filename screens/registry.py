@@ -1,14 +1,15 @@
 """How screens join the shell without editing it.
 
-A screen module in the `screens` package declares, at module level::
+A screen module or package of `screens` (a package declares it in its `__init__`) declares, at
+module level::
 
     SCREEN = ScreenSpec(key="1", name="health", title="Schema Health", factory=HealthScreen,
                         commands=(PaletteCommand("Run checks", "Rerun every check", "rerun"),))
 
-`discover()` imports every module of the package (except the shell's own `app` and this one)
-and collects those `SCREEN` specs, ordered by key. The shell binds each key, adds a mode per
-screen and lists the screen and its commands in the command palette. Keys are DESIGN's fixed
-numbers: 1 Health, 2 Journeys, 3 Models, 4 Jobs, 5 Rollback.
+`discover()` imports every module and package of `screens` (except the shell's own `app`, this
+one and the shared `components`) and collects those `SCREEN` specs, ordered by key. The shell
+binds each key, adds a mode per screen and lists the screen and its commands in the command
+palette. Keys are fixed: 1 Health, 2 Journeys, 3 Models, 4 Jobs, 5 Rollback.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-# Modules that never declare a screen and must not be imported from here (import cycles).
-_SKIP = frozenset({"app", "registry"})
+from textual.screen import Screen
+
+# Never a screen, and not to be imported from here: the shell, this module, shared widgets.
+_SKIP = frozenset({"app", "registry", "components"})
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class ScreenSpec:
     key: str  # the fixed number key, "1".."9"
     name: str  # mode name, e.g. "health"
     title: str  # e.g. "Schema Health"
-    factory: Callable[[], Any]  # a Screen subclass (or a callable returning a new Screen)
+    factory: Callable[[], Screen[None]]  # a Screen subclass (or a callable returning a new Screen)
     help: str = ""  # one line for the palette and the help screen
     commands: tuple[PaletteCommand, ...] = field(default_factory=tuple)
 
@@ -48,7 +50,7 @@ def discover(package: str = "screens") -> list[ScreenSpec]:
     specs: dict[str, ScreenSpec] = {}
     names: set[str] = set()
     for info in pkgutil.iter_modules(pkg.__path__):
-        if info.name in _SKIP or info.name.startswith("_") or info.ispkg:
+        if info.name in _SKIP or info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{package}.{info.name}")
         spec = getattr(module, "SCREEN", None)

@@ -5,15 +5,29 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import uuid
 
 import pymysql
+
+from attribtui.infra.config import MemcacheConfig
 
 # A fixed "now" for every seeded database and frozen clock: 2026-11-26T12:34:56Z.
 NOW = 1795696496
 MARIADB_HOST = os.environ.get("ATTRIBTUI_TEST_MARIADB_HOST", "127.0.0.1")
 MARIADB_PORT = int(os.environ.get("ATTRIBTUI_TEST_MARIADB_PORT", "3306"))
 SERVER_URL = f"mysql+pymysql://root@{MARIADB_HOST}:{MARIADB_PORT}"
+MEMCACHED = "127.0.0.1:11211"
+# The journey cache key hashes HTTP_HOST and SERVER_ADDR (docs/prosper202.md, "Cache key"): a
+# host unique to this test run puts every key a test sets in a namespace of its own.
+MEMCACHE_HTTP_HOST = f"run-{os.getpid()}-{uuid.uuid4().hex[:8]}.attribtui-test.invalid"
+MEMCACHE_SERVER_ADDR = "10.0.0.5"
 _counter = itertools.count()
+
+
+def memcache_config() -> MemcacheConfig:
+    """The test memcached, with this run's own key namespace."""
+    return MemcacheConfig(servers=[MEMCACHED], http_host=MEMCACHE_HTTP_HOST,
+                          server_addr=MEMCACHE_SERVER_ADDR)
 
 
 def _admin() -> pymysql.connections.Connection:

@@ -30,6 +30,7 @@ from attribtui.checks.snapshots import snapshot_rows
 from attribtui.infra import clock
 from attribtui.infra.db import in_clause
 from attribtui.prosper import tables as pt
+from attribtui.prosper.models import ModelRow
 from attribtui.vocab import Status
 
 TOLERANCE = 0.001
@@ -65,7 +66,7 @@ def conservation(ctx: CheckContext) -> Outcome:
                              "has been credited to check.")
     end = min(ctx.now, max(r.end for r in rebuilds))
     sample: list[Conv] = convs_between(ctx, ctx.now - ctx.window_s, end, SAMPLE)
-    pairs: list[tuple[Conv, Any]] = []
+    pairs: list[tuple[Conv, ModelRow]] = []
     for ms in per_user.values():
         for m in ms:
             spans = coverage(m, rebuilds)
@@ -78,14 +79,15 @@ def conservation(ctx: CheckContext) -> Outcome:
         if r[2] == "global" and r[3] is None:
             snaps[(int(r[1]), int(r[4]))].append(int(r[0]))
     groups: dict[int, list[int]] = defaultdict(list)
-    checked = []
+    checked: list[tuple[Conv, ModelRow]] = []
     for c, m in pairs:
         for sid in snaps.get((m.model_id, clock.hour(c.conv_time)), []):
             groups[sid].append(c.conv_id)
         if (m.model_id, clock.hour(c.conv_time)) in snaps:
             checked.append((c, m))
     sums = _credit_sums(ctx, groups)
-    bad, zero = [], []
+    bad: list[tuple[list[object], Conv, ModelRow]] = []
+    zero: list[tuple[list[object], Conv, ModelRow]] = []
     for c, m in checked:
         parts = [sums[(sid, c.conv_id)] for sid in snaps[(m.model_id, clock.hour(c.conv_time))]
                  if (sid, c.conv_id) in sums]

@@ -1,8 +1,9 @@
 """Cron checks: the rebuild and export heartbeats and the rebuild's duplicate-window guard.
 
-Prosper202's own System Checks (facts section 5) allow 24 h; the rebuild is meant to run hourly,
-so attribtui warns after 2 h. The heartbeat (202_cronjob_logs id 2) is written even by failed
-runs (facts section 3), so a fresh one proves only that the script started.
+Prosper202's own System Checks (docs/prosper202.md, "System checks") allow 24 h; the rebuild is
+meant to run hourly, so attribtui warns after 2 h. The heartbeat (202_cronjob_logs id 2) is written
+even by failed runs (docs/prosper202.md, "Cron scripts"), so a fresh one proves only that the script
+started.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def _evidence(row_id: int, value: int | None, now: int) -> Evidence:
 @check("cron.attribution_heartbeat", "Attribution rebuild cron heartbeat")
 def attribution_heartbeat(ctx: CheckContext) -> Outcome:
     last = heartbeats(ctx).get(REBUILD_HEARTBEAT)
-    cron_line = (f"15 * * * * /usr/bin/php {script_path(ctx, scripts.REBUILD)} "
+    cron_line = (f"{scripts.CRON_SCHEDULE} /usr/bin/php {script_path(ctx, scripts.REBUILD)} "
                  ">> /var/log/prosper202/attribution-cron.log 2>&1")
     caveat = ("Prosper202 writes this timestamp even when the run fails, so a fresh heartbeat "
               "only proves the script started; read the cron log for its outcome.")

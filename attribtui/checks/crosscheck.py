@@ -1,9 +1,10 @@
 """Heartbeat cross-check (group `cron`): a fresh heartbeat without the rebuild's audit rows.
 
 attribution-rebuild.php writes its heartbeat (202_cronjob_logs id 2) even when the run fails
-(facts section 3), so a fresh heartbeat alone proves nothing. A successful run writes one
-snapshot_rebuild audit row per model whenever its 24 h window has conversions: conversions in the
-hour before the heartbeat without such a row since one hour before it mean the runs are failing.
+(docs/prosper202.md, "Cron scripts"), so a fresh heartbeat alone proves nothing. A successful run
+writes one snapshot_rebuild audit row per model whenever its 24 h window has conversions:
+conversions in the hour before the heartbeat without such a row since one hour before it mean the
+runs are failing.
 """
 
 from __future__ import annotations

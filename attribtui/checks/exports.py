@@ -1,8 +1,8 @@
 """The export pipeline (group `exports`): stuck, failed and waiting attribution export jobs.
 
-attribution-export.php exits 0 even when jobs fail (facts section 3), so the job rows are the only
-honest record. Reads go through KEY user_status (user_id, status) with a LIMIT: 202_attribution_exports
-has no index on status alone.
+attribution-export.php exits 0 even when jobs fail (docs/prosper202.md, "Cron scripts"), so the job
+rows are the only honest record. Reads go through KEY user_status (user_id, status) with a LIMIT:
+202_attribution_exports has no index on status alone.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
 from attribtui.checks.recent import heartbeats
 from attribtui.checks.remedies import script_command
 from attribtui.infra import clock
-from attribtui.infra.db import in_clause
+from attribtui.infra.db import RawRow, in_clause
 from attribtui.prosper import scripts
 from attribtui.prosper import tables as pt
 from attribtui.queries.cron import EXPORT_HEARTBEAT
@@ -29,7 +29,7 @@ INSPECT = ("SELECT export_id, user_id, model_id, status, queued_at, started_at, 
            "last_error FROM 202_attribution_exports WHERE export_id = {id};")
 
 
-def _jobs(ctx: CheckContext, status: str, extra: str = "", params: dict | None = None) -> list[Any]:
+def _jobs(ctx: CheckContext, status: str, extra: str = "", params: dict[str, object] | None = None) -> list[RawRow]:
     user_ids = ctx.memo("exports.users", lambda: [int(r[0]) for r in ctx.read(
         f"SELECT user_id FROM `{pt.users.name}` ORDER BY user_id LIMIT 1000")])
     if not user_ids:
@@ -103,7 +103,7 @@ def pending(ctx: CheckContext) -> Outcome:
         + (" (over 24 h: the export cron is not running)." if down
            else ". It takes at most 5 jobs per run, oldest first: a backlog or a slow run."),
         Evidence.of(COLS, rows),
-        f"Schedule the export cron (as for the rebuild: 15 * * * * "
+        f"Schedule the export cron (as for the rebuild: {scripts.CRON_SCHEDULE} "
         f"{script_command(ctx, scripts.EXPORT)} >> /var/log/prosper202/attribution-export.log "
         f"2>&1) or run it now; then check: {INSPECT.format(id=rows[0][0])}",
     )

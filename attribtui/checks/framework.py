@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from attribtui.infra.config import Profile
-from attribtui.infra.db import Database, QueryCancelled
-from attribtui.vocab import Status
+from attribtui.infra.db import Database, QueryCancelled, RawRow
+from attribtui.vocab import JsonDict, Status
 
 T = TypeVar("T")
 
@@ -27,11 +27,11 @@ MAX_EVIDENCE_ROWS = 20
 @dataclass
 class Evidence:
     columns: list[str]
-    rows: list[list[Any]]
+    rows: list[list[object]]
     truncated: bool = False
 
     @classmethod
-    def of(cls, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Evidence:
+    def of(cls, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Evidence:
         plain = [[_plain(v) for v in r] for r in rows]
         return cls(list(columns), plain[:MAX_EVIDENCE_ROWS], len(plain) > MAX_EVIDENCE_ROWS)
 
@@ -60,17 +60,17 @@ class CheckResult:
     title: str
     status: Status
     details: str
-    evidence: dict[str, Any] | None
+    evidence: JsonDict | None
     remediation: str
     duration_ms: float
 
     @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> CheckResult:
+    def from_json(cls, doc: JsonDict) -> CheckResult:
         return cls(str(doc["id"]), str(doc["group"]), str(doc["title"]), Status(doc["status"]),
                    str(doc["details"]), doc.get("evidence"), str(doc.get("remediation", "")),
                    float(doc.get("duration_ms", 0.0)))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonDict:
         return {"id": self.id, "group": self.group, "title": self.title,
                 "status": str(self.status), "details": self.details, "evidence": self.evidence,
                 "remediation": self.remediation, "duration_ms": self.duration_ms}
@@ -87,7 +87,7 @@ class CheckContext:
     primary: bool = False  # read the primary, not the replica
     cancel_event: threading.Event = field(default_factory=threading.Event)
     # Reads shared by the checks of one run (memo); "sql_log" records every query when set.
-    cache: dict[str, Any] = field(default_factory=dict)
+    cache: JsonDict = field(default_factory=dict)
     # Progress inside a long check ("journeys: 120 of 200"), e.g. for the health screen.
     on_step: Callable[[str], None] | None = None
 
@@ -97,7 +97,7 @@ class CheckContext:
             self.cache[key] = fn()
         return cast(T, self.cache[key])
 
-    def read(self, sql: str, params: Mapping[str, Any] | None = None, /) -> list[Any]:
+    def read(self, sql: str, params: Mapping[str, object] | None = None, /) -> list[RawRow]:
         """One bounded read under the statement timeout; honours cancel; records when asked."""
         self.step()
         log = self.cache.get("sql_log")

@@ -15,7 +15,7 @@ from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
 from attribtui.checks.recent import SAMPLE, convs_between, users, window
 from attribtui.checks.remedies import backfill_command
 from attribtui.infra import clock
-from attribtui.infra.db import in_clause
+from attribtui.infra.db import RawRow, in_clause
 from attribtui.prosper import tables as pt
 from attribtui.prosper.journey import MAX_TOUCHES, StoredTouch, validate_journey
 from attribtui.queries.settings import campaign_networks, decide, settings_rows
@@ -28,7 +28,7 @@ INSPECT = ("SELECT position, click_id, click_time FROM 202_conversion_touchpoint
            "FROM 202_conversion_logs WHERE conv_id = {c};")
 
 
-def journeyless(ctx: CheckContext) -> tuple[list[Any], bool]:
+def journeyless(ctx: CheckContext) -> tuple[list[RawRow], bool]:
     """Live conversions of the (capped) window with no touchpoint row, newest first, and whether
     the list was cut at MISSING_CAP. One NOT EXISTS probe per conversion on KEY conv_id."""
     def go() -> tuple[list[Any], bool]:
@@ -63,7 +63,7 @@ def sample(ctx: CheckContext) -> Outcome:
                            f"WHERE conv_id IN ({sql}) ORDER BY conv_id, position LIMIT {cap}",
                       params):
             stored[int(r[0])].append(StoredTouch(int(r[1]), int(r[2]), int(r[3])))
-    rows, codes, broken = [], Counter(), []
+    rows, codes, broken = [], Counter[str](), []
     for c in convs:
         for v in validate_journey(stored.get(c.conv_id, []), c.click_id, c.conv_time):
             rows.append([c.conv_id, c.user_id, clock.iso(c.conv_time),

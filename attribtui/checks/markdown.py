@@ -12,7 +12,7 @@ from typing import Any
 from attribtui.checks.framework import MAX_EVIDENCE_ROWS, CheckResult
 from attribtui.checks.runner import exit_code
 from attribtui.infra import paths
-from attribtui.vocab import Status, label
+from attribtui.vocab import JsonDict, Status, label
 
 GROUP_TITLES = {
     "schema": "Schema", "cron": "Crons", "db": "DB", "models": "Models",
@@ -30,7 +30,7 @@ def _cell(v: Any) -> str:
     return "" if v is None else str(v).replace("|", "\\|").replace("\n", " ")
 
 
-def to_markdown(report: dict[str, Any], *, environment: str = "", db_label: str = "") -> str:
+def to_markdown(report: JsonDict, *, environment: str = "", db_label: str = "") -> str:
     results = [CheckResult.from_json(c) for c in report["checks"]]
     lines = [f"# attribtui checks: {report['profile']}", "",
              f"- Generated: {report['generated_at_iso']}"]
@@ -66,7 +66,7 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
 
 
-def export_run(report: dict[str, Any], fmt: str, *, environment: str = "",
+def export_run(report: JsonDict, fmt: str, *, environment: str = "",
                db_label: str = "") -> tuple[Path, str]:
     """Write the run as 'md' or 'json' under reports/; returns (path, text)."""
     text = (to_markdown(report, environment=environment, db_label=db_label) if fmt == "md"

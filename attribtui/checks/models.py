@@ -1,9 +1,9 @@
 """Model lint: one default per user, an active default, v2 types, v2-valid weighting configs.
 
 The v2 rules and their exact messages come from prosper/validation.py (the model editor and the
-emulator use the same ones). v3 writes rows without these rules (facts section 7, item 7), and
-one unparseable active row makes GET /api/v2/attribution/models answer 500 for that user and
-fails the user's whole rebuild.
+emulator use the same ones). v3 writes rows without these rules (docs/prosper202.md, "Operator
+gotchas"), and one unparseable active row makes GET /api/v2/attribution/models answer 500 for that
+user and fails the user's whole rebuild.
 """
 
 from __future__ import annotations

@@ -8,9 +8,8 @@ check, the run's timestamp and exit code, and counts per status.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
-from attribtui.vocab import ExitCode, Status
+from attribtui.vocab import ExitCode, JsonDict, Status
 
 
 def _label(value: str) -> str:
@@ -29,7 +28,7 @@ def _family(name: str, help_text: str, samples: Iterable[tuple[dict[str, str], f
     return lines
 
 
-def render(report: dict[str, Any]) -> str:
+def render(report: JsonDict) -> str:
     profile = report["profile"]
     results = report["checks"]
     code = int(ExitCode.of(c["status"] for c in results))

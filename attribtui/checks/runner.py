@@ -10,13 +10,12 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 from attribtui.checks import store
 from attribtui.checks.framework import CheckContext, CheckResult, CheckSpec, Outcome
 from attribtui.infra import clock
 from attribtui.infra.db import DbError, DbUnreachable, MissingTable, QueryCancelled, QueryTimeout
-from attribtui.vocab import ExitCode, Status
+from attribtui.vocab import ExitCode, JsonDict, Status
 
 Progress = Callable[[int, int, CheckResult], None]
 
@@ -77,7 +76,7 @@ def exit_code(results: Iterable[CheckResult]) -> ExitCode:
 
 
 def report(results: Sequence[CheckResult], *, profile: str, now: int | None = None,
-           overrides: Sequence[str] = ()) -> dict[str, Any]:
+           overrides: Sequence[str] = ()) -> JsonDict:
     """The JSON document of a run (docs/architecture.md, "Check results")."""
     now = clock.now() if now is None else now
     return {
@@ -95,7 +94,7 @@ class Run:
     """A finished run: its report, where it was saved (or why not), what the context learnt."""
 
     results: list[CheckResult]
-    report: dict[str, Any]
+    report: JsonDict
     saved: Path | None
     save_error: str | None
     unreachable: str | None

@@ -1,17 +1,16 @@
 """Schema checks: the live tables against the installer's schema in `prosper.tables`.
 
-Judged the way Prosper202's code uses them: columns by a compatible type and nullability, indexes
-by their leading columns rather than their names. A documented older layout (facts section 1) is
-`warn` and names the upgrade that brings the current one; a difference in something the console
-relies on is `fail`; any other difference is `info`. Remediations point at Prosper202's own
-upgrade or installer schema, never at hand-written destructive SQL.
+Judged the way Prosper202's code uses them: columns by a compatible type and nullability, indexes by
+their leading columns rather than their names. A documented older layout (docs/prosper202.md,
+"Historical layouts") is `warn` and names the upgrade that brings the current one; a difference in
+something the console relies on is `fail`; any other difference is `info`. Remediations point at
+Prosper202's own upgrade or installer schema, never at hand-written destructive SQL.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import Column
 from sqlalchemy.dialects import mysql, sqlite
 
 from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
@@ -22,7 +21,7 @@ from attribtui.vocab import Status, worst
 INSTALLER = "202-config/functions-install.php"
 
 
-def expected_type(column: Column, is_sqlite: bool) -> str:
+def expected_type(column: t.Col, is_sqlite: bool) -> str:
     if is_sqlite:
         return norm_sqlite(column.type.compile(dialect=sqlite.dialect()))
     return norm_mysql(column.type.compile(dialect=mysql.dialect()))
@@ -52,7 +51,7 @@ def _severity(info: Mapping[str, object], missing_or_incompatible: bool) -> Stat
     return Status.INFO
 
 
-def _variant_note(info: dict, expected: str) -> str:
+def _variant_note(info: Mapping[str, object], expected: str) -> str:
     if info.get("upgrade"):
         return f"older layout ({info['variant']}); the Prosper202 {info['upgrade']} upgrade brings {expected}"
     return f"older layout ({info['variant']}); the current installer schema has {expected}"
@@ -134,7 +133,7 @@ def indexes_match(ctx: CheckContext) -> Outcome:
             continue
         lt = live[name]
         pk = tuple(c.name for c in table.primary_key.columns)
-        expected: list[tuple[str, tuple[str, ...], bool, dict]] = []
+        expected: list[tuple[str, tuple[str, ...], bool, Mapping[str, object]]] = []
         if pk:
             expected.append(("PRIMARY", pk, True, {"required": True, "purpose": "primary key"}))
         for ix in sorted(table.indexes, key=lambda i: i.name or ""):
@@ -156,9 +155,10 @@ def indexes_match(ctx: CheckContext) -> Outcome:
         for fname, fcols, why in t.FORBIDDEN_UNIQUE:
             if fname != name:
                 continue
-            for ix in lt.indexes:
-                if ix.unique and ix.columns[: len(fcols)] == fcols:
-                    rows.append([f"{name}.{ix.name}", "no such UNIQUE", f"UNIQUE ({', '.join(ix.columns)})",
+            for live_ix in lt.indexes:
+                if live_ix.unique and live_ix.columns[: len(fcols)] == fcols:
+                    rows.append([f"{name}.{live_ix.name}", "no such UNIQUE",
+                                 f"UNIQUE ({', '.join(live_ix.columns)})",
                                  Status.FAIL, why])
     return _outcome(rows, "index", "indexes", len(live))
 

@@ -2,7 +2,7 @@
 
 A disabled scope is what purge-disabled-journeys.php acts on; prosper/settings.py says how much it
 deletes, and "all" (any type but campaign/advertiser, or a campaign row without an id) wipes
-every journey of the user (facts sections 3 and 6).
+every journey of the user (docs/prosper202.md, "Cron scripts" and "Multi-touch settings").
 """
 
 from __future__ import annotations
@@ -102,7 +102,8 @@ def settings_disabled(ctx: CheckContext) -> Outcome:
         return Outcome(Status.INFO, "No disabled multi-touch scope: every conversion gets a journey and "
                                "purge-disabled-journeys.php has nothing to do.")
     names = users(ctx, [int(r[1]) for r in disabled])
-    rows, wipes = [], []
+    rows: list[list[object]] = []
+    wipes = []
     for r in disabled:
         user_id, radius = int(r[1]), purge_blast_radius(str(r[2]), r[3])
         effect = {
@@ -115,7 +116,7 @@ def settings_disabled(ctx: CheckContext) -> Outcome:
             wipes.append(r)
         rows.append([int(r[0]), user_id, names.get(user_id, ("?", False))[0],
                      _scope(r[2], r[3]), clock.iso(int(r[6])) if r[6] else None, effect])
-    rows.sort(key=lambda row: "ALL" not in row[5])
+    rows.sort(key=lambda row: "ALL" not in str(row[5]))
     head = f"{len(disabled)} disabled multi-touch scope(s)."
     if not wipes:
         return Outcome(Status.INFO, f"{head} Conversions in them get no journey (single-touch credit).",

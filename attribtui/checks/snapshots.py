@@ -1,10 +1,10 @@
 """Snapshot integrity over the check window: duplicates, missing hours, agreement, freshness.
 
 An hour is expected to have a snapshot for a model only when a rebuild covered it after the model
-was created: the lookback windows of the user's snapshot_rebuild audit rows written at or after
-the model's created_at, for hours before hour(heartbeat) (facts section 3). So a new model, or
-conversions newer than the last rebuild, never count as missing. Snapshot reads go through KEY
-model_hour_scope (model_id, date_hour, ...) for the window's hours only.
+was created: the lookback windows of the user's snapshot_rebuild audit rows written at or after the
+model's created_at, for hours before hour(heartbeat) (docs/prosper202.md, "Cron scripts"). So a new
+model, or conversions newer than the last rebuild, never count as missing. Snapshot reads go through
+KEY model_hour_scope (model_id, date_hour, ...) for the window's hours only.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from attribtui.checks.recent import (
 )
 from attribtui.checks.remedies import rebuild_commands
 from attribtui.infra import clock
-from attribtui.infra.db import in_clause
+from attribtui.infra.db import RawRow, in_clause
 from attribtui.prosper import tables as pt
 from attribtui.prosper.hours import HOUR
 from attribtui.prosper.models import ModelRow
@@ -40,7 +40,7 @@ INSPECT = ("SELECT snapshot_id, model_id, scope_type, scope_id, date_hour, attri
            "WHERE model_id = {m} AND date_hour BETWEEN {h0} AND {h1} ORDER BY date_hour;")
 
 
-def snapshot_rows(ctx: CheckContext, model_ids: Sequence[int], h0: int, h1: int) -> list[Any]:
+def snapshot_rows(ctx: CheckContext, model_ids: Sequence[int], h0: int, h1: int) -> list[RawRow]:
     """(snapshot_id, model_id, scope_type, scope_id, date_hour, attributed_conversions) of the
     models for hours h0..h1, through KEY model_hour_scope; bounded by models x hours."""
     wanted = sorted(set(model_ids))
@@ -78,7 +78,7 @@ def duplicates(ctx: CheckContext) -> Outcome:
         return Outcome(Status.OK, f"No duplicated snapshot among {len(rows)} snapshot row(s) of "
                              f"{len(all_models)} model(s) in the window.")
     names = users(ctx, [m.user_id for m in all_models.values()])
-    snap_ids: dict[tuple, list[int]] = defaultdict(list)
+    snap_ids: dict[tuple[int, str, int | None, int], list[int]] = defaultdict(list)
     for r in rows:
         snap_ids[(int(r[1]), r[2], None if r[3] is None else int(r[3]), int(r[4]))].append(int(r[0]))
     ev = []
@@ -161,16 +161,18 @@ def agreement(ctx: CheckContext) -> Outcome:
     for r in snapshot_rows(ctx, list(active), h0, h1):
         if r[2] == "global" and r[3] is None:
             counts[(int(r[1]), int(r[4]))] += int(r[5])
-    rows = []
+    rows: list[list[object]] = []
+    first: tuple[int, int] | None = None  # (user, hour) of the first disagreement
     names = users(ctx, per_user)
     for user_id, ms in sorted(per_user.items()):
         hours = sorted({h for (mid, h) in counts if mid in {m.model_id for m in ms}})
         for h in hours:
             values = {m.model_id: counts[(m.model_id, h)] for m in ms if (m.model_id, h) in counts}
             if len(values) > 1 and len(set(values.values())) > 1:
+                first = first or (user_id, h)
                 rows.append([user_id, names.get(user_id, ("?", False))[0], clock.iso(h),
                              "; ".join(f"{active[mid].label}: {n}" for mid, n in values.items())])
-    if not rows:
+    if first is None:
         return Outcome(Status.OK, "Active models of each user attribute the same number of conversions "
                              "in every hour of the window.")
     return Outcome(Status.WARN,
@@ -180,10 +182,8 @@ def agreement(ctx: CheckContext) -> Outcome:
         "manual edit).",
         Evidence.of(["user_id", "user_name", "date_hour", "attributed_conversions by model"], rows),
         f"Compare: SELECT model_id, date_hour, attributed_conversions FROM 202_attribution_snapshots "
-        f"WHERE user_id = {rows[0][0]} AND date_hour = {clock.parse_instant(rows[0][2])}; then "
-        "rebuild that hour for the user: "
-        + rebuild_commands(ctx, rows[0][0], clock.parse_instant(rows[0][2]),
-                           clock.parse_instant(rows[0][2])),
+        f"WHERE user_id = {first[0]} AND date_hour = {first[1]}; then "
+        "rebuild that hour for the user: " + rebuild_commands(ctx, first[0], first[1], first[1]),
     )
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 from attribtui.infra import clock, paths
+from attribtui.vocab import JsonDict
 
 
 def runs_dir() -> Path:
@@ -22,7 +22,7 @@ def _safe(profile: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in profile)
 
 
-def save(report: dict[str, Any]) -> Path:
+def save(report: JsonDict) -> Path:
     """Write one run as JSON (0600) and return its path."""
     stem = f"{_stamp(report['generated_at'])}-{_safe(report['profile'])}-{os.getpid()}"
     with paths.new_private_file(runs_dir(), stem, ".json") as (path, fh):
@@ -31,7 +31,7 @@ def save(report: dict[str, Any]) -> Path:
 
 
 def load_runs(profile: str | None = None, *, since: int | None = None, until: int | None = None,
-              newest: int | None = None) -> list[dict[str, Any]]:
+              newest: int | None = None) -> list[JsonDict]:
     """Saved runs (oldest first) of a profile and time range; `newest` keeps only the last N.
 
     File names start with the run's UTC time and carry the profile, so only the files wanted
@@ -44,7 +44,7 @@ def load_runs(profile: str | None = None, *, since: int | None = None, until: in
         paths = [p for p in paths if p.name[:16] <= _stamp(until)]
     if profile is not None:
         paths = [p for p in paths if f"-{_safe(profile)}-" in p.name]
-    out: list[dict[str, Any]] = []
+    out: list[JsonDict] = []
     for path in reversed(paths):  # newest first, so `newest` stops early
         if newest is not None and len(out) >= newest:
             break

@@ -1,8 +1,7 @@
-"""Sub-commands added by feature modules: each module here has `register(sub, sandbox)`:
-the top-level sub-parsers and those of `attribtui sandbox` (for emulator or stand-in actions).
+"""The `attribtui` command, one module per command family (the top layer: docs/architecture.md).
 
-`attribtui.cli.build_parser` calls `register(sub, sandbox)` on every module of this package, so a new
-command does not edit cli.py. Modules import their heavy dependencies inside their handlers, to
-keep `attribtui --help` fast. Shared helpers live in `attribtui.cli`: `common_args`,
-`mutation_args`, `load_profile_or_none`, `err`, `UsageError`, the EXIT_* codes, `Parser`.
+Each family module has `register(sub)`, adding its sub-parsers; main.py lists the families and
+is the one place where an error becomes a message and an exit code. common.py holds the shared
+flags, confirmation and output helpers. A family imports its services inside its handlers, with a
+one-line reason, so `attribtui --help` and the console's first paint stay fast.
 """

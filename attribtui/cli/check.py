@@ -14,7 +14,7 @@ from typing import Any
 from attribtui.cli.common import EXIT_CODES_HELP, Sub, common_args, err, print_json, profile_of
 from attribtui.infra import clock
 from attribtui.infra.config import Profile
-from attribtui.vocab import ExitCode, Status, UsageError, label
+from attribtui.vocab import ExitCode, JsonDict, Status, UsageError, label
 
 
 def register(sub: Sub) -> None:
@@ -96,7 +96,7 @@ def _colour(status: str, text: str) -> str:
     return f"\033[{COLOURS[Status(status)]}m{text}\033[0m"
 
 
-def render_table(report: dict[str, Any], *, profile: Profile, db_label: str) -> str:
+def render_table(report: JsonDict, *, profile: Profile, db_label: str) -> str:
     width = 100
     lines = [f"attribtui check · profile {profile.name} ({profile.environment}) · {db_label} · "
              f"{report['generated_at_iso']}"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, NoReturn
+from typing import NoReturn, TypeAlias
 
 from attribtui.infra.config import Profile, load_profile
 from attribtui.services.actions import ActionPlan, typed_requirement, where
@@ -23,7 +23,8 @@ EXIT_CODES_HELP = """exit codes:
   3   could not tell: a backend unreachable, 401/403, a server error, an internal error
   64  the command line could not be parsed"""
 
-Sub = argparse._SubParsersAction  # what register() receives  # noqa: SLF001
+# What register() receives; argparse exposes no public name for it.
+Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 class Parser(argparse.ArgumentParser):
@@ -66,7 +67,7 @@ def err(msg: str) -> None:
     print(f"attribtui: {msg}", file=sys.stderr)
 
 
-def print_json(doc: Any) -> None:
+def print_json(doc: object) -> None:
     json.dump(doc, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
 

@@ -25,6 +25,7 @@ from attribtui.cli.common import (
 )
 from attribtui.infra import clock
 from attribtui.infra.config import ConfigError, Profile, load_profile
+from attribtui.prosper.credit import RUNNER_BATCH
 from attribtui.vocab import AttribtuiError, ExitCode, JobOutcome, Refused, UsageError
 
 RUN_EXIT_HELP = """exit codes:
@@ -96,10 +97,10 @@ def register(sub: Sub) -> None:
 
 def _request(args: argparse.Namespace) -> Any:
     from attribtui.infra import clock
+    from attribtui.prosper.hours import aligned
     from attribtui.services.jobs.command import (
         JobRequest,
         RequestError,
-        aligned,
         last_hours,
         parse_time,
     )
@@ -115,8 +116,8 @@ def _request(args: argparse.Namespace) -> Any:
     if args.align:
         start, end = aligned(start, end)
     if args.kind == "rebuild" and args.batch_size is not None:
-        raise UsageError("--batch-size is a backfill option; the rebuild always reads 5000 at a "
-                         "time")
+        raise UsageError("--batch-size is a backfill option; the rebuild always reads "
+                         f"{RUNNER_BATCH} at a time")
     return JobRequest(args.kind, start, end, args.user, args.batch_size, chunk)
 
 

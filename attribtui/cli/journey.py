@@ -1,14 +1,15 @@
 """`attribtui journey CONV_ID...`: the Journeys screen's findings without a screen.
 
-Exit codes (DESIGN): 0 every journey valid and matching its recomputation; 1 only differences
-(or notes: a soft-deleted or unknown conversion, a refused eviction); 2 any rule broken; 3 the
-lookup failed (database unreachable, timeout); 64 ids that cannot be parsed.
+Exit codes (docs/architecture.md, "Exit codes"): 0 every journey valid and matching its
+recomputation; 1 only differences (or notes: a soft-deleted or unknown conversion, a refused
+eviction); 2 any rule broken; 3 the lookup failed (database unreachable, timeout); 64 ids that
+cannot be parsed.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attribtui.cli.common import (
     Sub,
@@ -23,7 +24,11 @@ from attribtui.infra import clock
 from attribtui.infra.config import Profile
 from attribtui.infra.redact import redact_text
 from attribtui.services.actions import ActionPlan, refused_in_read_only
-from attribtui.vocab import ExitCode, Refused, Status, Unreachable, UsageError, label
+from attribtui.vocab import ExitCode, JsonDict, Refused, Status, Unreachable, UsageError, label
+
+if TYPE_CHECKING:  # loaded per command (see _open): `attribtui --help` and first paint stay fast
+    from attribtui.infra.db import Database
+    from attribtui.services.journeys import JourneyReport
 
 EXIT_HELP = """exit codes:
   0   every journey valid and matching its recomputation
@@ -75,7 +80,7 @@ def cmd_journey(args: argparse.Namespace) -> int:
         db.close()
 
 
-def _run(args: argparse.Namespace, profile: Profile, db: Any, ids: list[int],
+def _run(args: argparse.Namespace, profile: Profile, db: Database, ids: list[int],
          click_id: int | None, now: int) -> int:
     from attribtui.services import journeys  # per command: --help stays fast
     from attribtui.services.journeys import cache as journey_cache
@@ -98,7 +103,7 @@ def _run(args: argparse.Namespace, profile: Profile, db: Any, ids: list[int],
         refused = _evict(args, profile, [r for r in reports if r.found])
     statuses = [r.status for r in reports]
     if args.format == "json":
-        out: dict[str, Any] = {
+        out: JsonDict = {
             "profile": profile.name, "generated_at": now, "generated_at_iso": clock.iso(now),
             "summary": {str(s): statuses.count(s) for s in STATUSES},
             "conversions": [journeys.to_json(r) for r in reports],
@@ -127,7 +132,7 @@ def _list(ids: list[int]) -> str:
     return ", ".join(map(str, ids)) if ids else "none"
 
 
-def _evict(args: argparse.Namespace, profile: Any, reports: list[Any]) -> str | None:
+def _evict(args: argparse.Namespace, profile: Profile, reports: list[Any]) -> str | None:
     """Evict each conversion's keys; returns why it was refused, or None."""
     from attribtui.services.journeys import cache as journey_cache
 
@@ -158,7 +163,7 @@ def _evict(args: argparse.Namespace, profile: Any, reports: list[Any]) -> str | 
     return None
 
 
-def text_lines(report: Any, now: int) -> list[str]:
+def text_lines(report: JourneyReport, now: int) -> list[str]:
     """The plain-text block of one conversion (what the screen shows, without colour)."""
     conv = report.conversion
     lines = [f"{label(report.status):8} conv {report.conv_id}"]

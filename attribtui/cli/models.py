@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attribtui.cli.common import (
     EXIT_CODES_HELP,
@@ -27,7 +27,12 @@ from attribtui.cli.common import (
 from attribtui.infra import clock
 from attribtui.infra.config import Profile
 from attribtui.services.actions import refused_in_read_only
-from attribtui.vocab import ExitCode, Refused, UsageError
+from attribtui.vocab import ExitCode, JsonDict, Refused, UsageError
+
+if TYPE_CHECKING:  # loaded per command: `attribtui --help` and first paint stay fast
+    from attribtui.infra.api import V2Client
+    from attribtui.infra.db import Database
+    from attribtui.services.models import ModelAction, ModelList
 
 HELP = EXIT_CODES_HELP.replace("done / all checks ok or info", "done, or nothing to do").replace(
     "warnings or skipped checks; or the request", "the request").replace(
@@ -128,7 +133,7 @@ def _open(args: argparse.Namespace) -> tuple[Profile, Any, Any]:
     return profile, V2Client(profile), db
 
 
-def _listing(client: Any, db: Any, profile: Profile, primary: bool = False) -> Any:
+def _listing(client: V2Client, db: Database | None, profile: Profile, primary: bool = False) -> ModelList:
     from attribtui.services.models import load_models  # per command: --help stays fast
 
     return load_models(client, db, user_id=profile.api.user_id, primary=primary)
@@ -170,7 +175,8 @@ def _iso(t: int) -> str:
     return clock.iso(t) or ""
 
 
-def _plan(args: argparse.Namespace, client: Any, listing: Any, db: Any) -> Any:
+def _plan(args: argparse.Namespace, client: V2Client, listing: ModelList, db: Database | None
+          ) -> ModelAction | None:
     from attribtui.services import models as core  # per command: --help stays fast
 
     if args.action == "create":
@@ -219,10 +225,10 @@ def cmd_change(args: argparse.Namespace) -> int:
             msg = (f"model {args.model_id} is not a model of the API key's user "
                    f"{listing.user_id}; see `attribtui models list`")
             return _report(args, {"refused": msg}, msg, ExitCode.WARN)
-        doc: dict[str, Any] = {"action": args.action, "dry_run": args.dry_run,
+        doc: JsonDict = {"action": args.action, "dry_run": args.dry_run,
                                "plan": {"title": action.plan.title,
                                         "effects": action.plan.effects,
-                                        "requests": [s.shown for s in action.steps]}}
+                                        "requests": [r.shown for r in action.requests]}}
         if action.noop:
             return _report(args, {**doc, "noop": action.noop}, action.noop, ExitCode.OK)
         if action.refused:
@@ -233,7 +239,7 @@ def cmd_change(args: argparse.Namespace) -> int:
                 print(action.plan.title)
                 for e in action.plan.effects:
                     print(f"  - {e}")
-                for s in action.steps:
+                for s in action.requests:
                     print(s.shown)
                 if action.rebuild:
                     print("then rebuild:", *action.rebuild.commands(profile), sep="\n  ")
@@ -253,7 +259,7 @@ def cmd_change(args: argparse.Namespace) -> int:
                 print(out.message)
             else:
                 err(out.message)
-            if out.ok and out.rebuild_commands:
+            if out.ok and out.rebuild_commands and action.rebuild:
                 print(f"Rebuild the affected window ({action.rebuild.why}):")
                 for c in out.rebuild_commands:
                     print(f"  {c}")
@@ -267,7 +273,7 @@ def cmd_change(args: argparse.Namespace) -> int:
             db.close()
 
 
-def _report(args: argparse.Namespace, doc: dict[str, Any], message: str, code: int) -> int:
+def _report(args: argparse.Namespace, doc: JsonDict, message: str, code: int) -> int:
     """JSON on stdout with --json; messages on stderr (a plain "nothing to do" on stdout)."""
     if args.format == "json":
         print_json(doc)

@@ -6,7 +6,6 @@ import argparse
 
 from attribtui.cli.common import EXIT_CODES_HELP, Sub, common_args, err, print_json, profile_of
 from attribtui.infra import clock
-from attribtui.infra.db import Database, DbError
 from attribtui.vocab import ExitCode, UsageError
 
 
@@ -34,6 +33,7 @@ def _when(text: str, now: int) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     # Loaded per command: `attribtui --help` stays fast.
+    from attribtui.infra.db import Database, DbError
     from attribtui.services import report
     from attribtui.services.rollback import load_state
 
@@ -57,7 +57,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     except DbError as e:
         err(f"warning: no audit rows in the report: {e}")
     doc = report.build(profile, db, since, until, rollback=rollback)
-    md, js = report.write(doc)
+    md, js = report.write(doc, profile)
     if db is not None:
         db.close()
     if args.format == "json":

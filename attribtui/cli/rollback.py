@@ -14,7 +14,7 @@ from attribtui.vocab import ExitCode, Refused
 def register(sub: Sub) -> None:
     fmt = argparse.RawDescriptionHelpFormatter
     p = sub.add_parser(
-        "rollback", help="guided rollback walkthrough (runbook section 6), resumable",
+        "rollback", help="guided rollback walkthrough (mitigate, purge, backfill, rebuild, verify), resumable",
         description="Opens the console on the Rollback screen (5): mitigate the bad model, purge "
         "and backfill the polluted journeys, rebuild the affected hours, verify, review the audit "
         "trail and write the incident report. Every step is confirmed and recorded; the state is "

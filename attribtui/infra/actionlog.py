@@ -1,4 +1,5 @@
-"""Append-only JSONL of every console action (DESIGN promise 5); the incident report reads it.
+"""Append-only JSONL of every console action (docs/architecture.md, promise 5); the incident report
+reads it.
 
 Each line: ts, ts_iso, operator, host, profile, environment, action, target, params (redacted),
 result. Lines are appended with O_APPEND, so concurrent consoles never interleave a record.
@@ -11,10 +12,11 @@ import os
 import socket
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 from attribtui.infra import clock, paths
+from attribtui.infra.config import Profile
 from attribtui.infra.redact import redact_value
+from attribtui.vocab import JsonDict
 
 
 def log_path() -> Path:
@@ -26,18 +28,18 @@ def operator(configured: str | None = None) -> str:
     return os.environ.get("SUDO_USER") or os.environ.get("USER") or configured or "unknown"
 
 
-def record(action: str, *, profile: Any, target: str = "", params: Mapping[str, Any] | None = None,
-           result: Any = None) -> dict[str, Any]:
+def record(action: str, *, profile: Profile, target: str = "", params: Mapping[str, object] | None = None,
+           result: object = None) -> JsonDict:
     """Append one action; secrets of the profile and secret-looking keys are redacted."""
-    secrets = profile.secrets() if hasattr(profile, "secrets") else []
+    secrets = profile.secrets()
     now = clock.now()
     entry = {
         "ts": now,
         "ts_iso": clock.iso(now),
-        "operator": operator(getattr(profile, "operator", None)),
+        "operator": operator(profile.operator),
         "host": socket.gethostname(),
-        "profile": getattr(profile, "name", str(profile)),
-        "environment": getattr(profile, "environment", "unknown"),
+        "profile": profile.name,
+        "environment": profile.environment,
         "action": action,
         "target": redact_value(target, secrets),
         "params": redact_value(dict(params or {}), secrets),
@@ -47,7 +49,7 @@ def record(action: str, *, profile: Any, target: str = "", params: Mapping[str, 
     return entry
 
 
-def entries(since: int | None = None, until: int | None = None) -> Iterator[dict[str, Any]]:
+def entries(since: int | None = None, until: int | None = None) -> Iterator[JsonDict]:
     """Actions between since and until (inclusive), oldest first; unreadable lines are skipped."""
     path = log_path()
     if not path.exists():

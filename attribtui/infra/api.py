@@ -2,7 +2,7 @@
 
 The v2 API key travels in the URL (query string), so: httpx's own request logging is silenced,
 every URL we show is redacted, and status polling uses only `/api/v2/health`, which needs no key
-(DESIGN, production safety 4).
+(docs/architecture.md, promise 4).
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 
 from attribtui import vocab
+from attribtui.infra.config import Profile
 from attribtui.infra.redact import redact_text, redact_url
-from attribtui.vocab import AttribtuiError, Refused
+from attribtui.vocab import AttribtuiError, JsonDict, Refused
 
 HEALTH_PATH = "/api/v2/health"
 HEALTH_EXPECTED = {"error": False, "message": "Attribution API ready"}
@@ -103,7 +103,7 @@ class ApiError(AttribtuiError):
         self.status, self.server_message, self.request = status, server_message, request
 
 
-class NotConfigured(ApiError):
+class ApiNotConfigured(ApiError):
     """No api.base_url or no key in the profile."""
 
 
@@ -125,7 +125,7 @@ class ServerError(ApiError):
     """5xx, or an answer that is not the v2 envelope (HTML page, Slim error, wrong route)."""
 
 
-class Unreachable(ApiError, vocab.Unreachable):
+class ApiUnreachable(ApiError, vocab.Unreachable):
     """Connection refused, timeout, TLS failure: the request may not have arrived."""
 
 
@@ -154,20 +154,37 @@ class ApiResponse:
     """A successful call: the envelope's data (None for 204) and its pagination if any."""
 
     status: int
-    data: Any
-    pagination: dict[str, Any] | None = None
+    data: object
+    pagination: JsonDict | None = None
     ms: float = 0.0
+
+    def obj(self) -> JsonDict:
+        """data as one object; any other shape means the URL does not reach the v2 API."""
+        if isinstance(self.data, dict):
+            return self.data
+        raise ServerError(_shape_error("an object", self.data), status=self.status)
+
+    def objs(self) -> list[JsonDict]:
+        """data as a list of objects (GET /models, GET .../snapshots)."""
+        if isinstance(self.data, list) and all(isinstance(d, dict) for d in self.data):
+            return self.data
+        raise ServerError(_shape_error("a list of objects", self.data), status=self.status)
+
+
+def _shape_error(wanted: str, data: object) -> str:
+    return (f"the v2 API answered with {type(data).__name__} where {wanted} was expected; check "
+            "that api.base_url points at Prosper202's /api/v2/attribution")
 
 
 class V2Client:
     """httpx client for /api/v2/attribution with the profile's base URL, key and timeout.
 
-    The key goes in the query string only (facts section 2) and is redacted from everything we
-    log, raise or return. GETs retry briefly on connection errors; PATCH/POST/DELETE never retry.
-    A read-only profile refuses every non-GET request before anything is sent.
+    The key goes in the query string only (docs/prosper202.md, "V2 API") and is redacted from
+    everything we log, raise or return. GETs retry briefly on connection errors; PATCH/POST/DELETE
+    never retry. A read-only profile refuses every non-GET request before anything is sent.
     """
 
-    def __init__(self, profile: Any, *, timeout_s: float | None = None,
+    def __init__(self, profile: Profile, *, timeout_s: float | None = None,
                  transport: httpx.BaseTransport | None = None) -> None:
         self.profile = profile
         self.base_url = (profile.api.base_url or "").rstrip("/")
@@ -193,61 +210,61 @@ class V2Client:
         return health(self.base_url, self.timeout_s) if self.base_url else HealthResult(
             False, "api.base_url is not set")
 
-    def list_models(self, type: str | None = None) -> list[dict[str, Any]]:  # noqa: A002
-        """GET /models: the ACTIVE models of the key's user only (facts section 2)."""
-        return self.call("GET", "/models", params={"type": type} if type else None).data
+    def list_models(self, type: str | None = None) -> list[JsonDict]:  # noqa: A002
+        """GET /models: the ACTIVE models of the key's user only (docs/prosper202.md, "V2 API")."""
+        return self.call("GET", "/models", params={"type": type} if type else None).objs()
 
-    def create_model(self, body: dict[str, Any]) -> dict[str, Any]:
-        return self.call("POST", "/models", json_body=body).data
+    def create_model(self, body: JsonDict) -> JsonDict:
+        return self.call("POST", "/models", json_body=body).obj()
 
-    def update_model(self, model_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    def update_model(self, model_id: int, body: JsonDict) -> JsonDict:
         """PATCH /models/{id}: note the slug is recomputed on every PATCH."""
-        return self.call("PATCH", f"/models/{int(model_id)}", json_body=body).data
+        return self.call("PATCH", f"/models/{int(model_id)}", json_body=body).obj()
 
     def delete_model(self, model_id: int) -> None:
         self.call("DELETE", f"/models/{int(model_id)}")
 
     def snapshots(self, model_id: int, start_hour: int, end_hour: int, scope: str = "global",
                   limit: int = 500, offset: int = 0) -> ApiResponse:
-        """Both hours explicit: the server defaults them to now (facts section 2)."""
+        """Both hours explicit: the server defaults them to now (docs/prosper202.md, "V2 API")."""
         params = {"start_hour": start_hour, "end_hour": end_hour, "scope": scope,
                   "limit": limit, "offset": offset}
         return self.call("GET", f"/models/{int(model_id)}/snapshots", params=params)
 
     def metrics(self, model_id: int, start_hour: int, end_hour: int, scope: str = "global",
-                limit: int = 168) -> dict[str, Any]:
+                limit: int = 168) -> JsonDict:
         params = {"model_id": model_id, "start_hour": start_hour, "end_hour": end_hour,
                   "scope": scope, "limit": limit}
-        return self.call("GET", "/metrics", params=params).data
+        return self.call("GET", "/metrics", params=params).obj()
 
     # -- the machinery ---------------------------------------------------------------------------
 
-    def describe(self, method: str, path: str, params: dict[str, Any] | None = None,
-                 json_body: Any = None) -> str:
+    def describe(self, method: str, path: str, params: JsonDict | None = None,
+                 json_body: object = None) -> str:
         """The exact request as shown to an operator (--dry-run, confirmations): key redacted."""
         shown = redact_url(str(self._url(path, params)))
         body = f" {json.dumps(json_body, sort_keys=True)}" if json_body is not None else ""
         return f"{method} {shown}{body}"
 
-    def _url(self, path: str, params: dict[str, Any] | None) -> httpx.URL:
+    def _url(self, path: str, params: JsonDict | None) -> httpx.URL:
         query = {k: v for k, v in (params or {}).items() if v is not None}
         query["apikey"] = self.key or ""
         try:
             return httpx.URL(self.base_url + ATTRIBUTION_PATH + path, params=query)
         except (httpx.InvalidURL, ValueError, TypeError):
             # Never chained: the exception's locals hold the key.
-            raise NotConfigured(f"api.base_url {redact_url(self.base_url)!r} is not a valid URL; "
+            raise ApiNotConfigured(f"api.base_url {redact_url(self.base_url)!r} is not a valid URL; "
                                 "set it to the Prosper202 root, e.g. https://p202.example.com"
                                 ) from None
 
-    def call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-             json_body: Any = None) -> ApiResponse:
+    def call(self, method: str, path: str, *, params: JsonDict | None = None,
+             json_body: object = None) -> ApiResponse:
         shown = self.describe(method, path, params, json_body)
         if not self.base_url:
-            raise NotConfigured("api.base_url is not set for this profile; set it to the "
+            raise ApiNotConfigured("api.base_url is not set for this profile; set it to the "
                                 "Prosper202 root (e.g. https://p202.example.com)", request=shown)
         if not self.key:
-            raise NotConfigured("no v2 API key for this profile; set api.key_env to the name of a "
+            raise ApiNotConfigured("no v2 API key for this profile; set api.key_env to the name of a "
                                 "variable holding it (or api.key)", request=shown)
         if method != "GET" and self.read_only:
             raise ReadOnlyRefused(f"profile '{self.profile.name}' is read-only: {method} was not "
@@ -267,7 +284,7 @@ class V2Client:
             except httpx.HTTPError as e:
                 raise self._unreachable(e, shown) from None
             except (httpx.InvalidURL, ValueError) as e:  # e.g. a non-numeric port
-                raise NotConfigured(f"api.base_url {redact_url(self.base_url)!r} is not usable "
+                raise ApiNotConfigured(f"api.base_url {redact_url(self.base_url)!r} is not usable "
                                     f"({type(e).__name__}); fix the URL", request=shown) from None
         ms = (time.perf_counter() - t0) * 1000
         log.debug("%s -> HTTP %s (%.0f ms)", shown, resp.status_code, ms)
@@ -288,7 +305,7 @@ class V2Client:
         else:
             what = f"cannot reach the v2 API at {host} ({self._clean(str(e))[:100] or type(e).__name__})"
             fix = "check api.base_url and that Prosper202 is running"
-        return Unreachable(f"{what}; {fix}", request=shown)
+        return ApiUnreachable(f"{what}; {fix}", request=shown)
 
     def _parse(self, resp: httpx.Response, shown: str, ms: float) -> ApiResponse:
         code = resp.status_code

@@ -10,11 +10,14 @@ import os
 import re
 import time
 from datetime import UTC, datetime
+from typing import overload
+
+# Re-exported so time comes in one import; the hour arithmetic itself is Prosper202's.
+from attribtui.prosper.hours import DAY as DAY
+from attribtui.prosper.hours import HOUR as HOUR
+from attribtui.prosper.hours import hour as hour
 
 _frozen: int | None = None
-
-HOUR = 3600
-DAY = 86400
 
 
 def now() -> int:
@@ -31,10 +34,6 @@ def freeze(t: int | None) -> None:
     """Freeze now() at t (None unfreezes)."""
     global _frozen
     _frozen = t
-
-
-def hour(t: int) -> int:
-    return t - t % HOUR
 
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
@@ -81,8 +80,16 @@ def parse_when(text: str, now: int | None = None) -> int:
     return parse_instant(s)
 
 
+@overload
+def iso(t: int) -> str: ...
+@overload
+def iso(t: None) -> None: ...
+@overload
+def iso(t: int | None) -> str | None: ...
+
+
 def iso(t: int | None) -> str | None:
-    """Epoch seconds -> '2026-11-26T14:00:00Z' (UTC)."""
+    """Epoch seconds -> '2026-11-26T14:00:00Z' (UTC); None stays None."""
     if t is None:
         return None
     return datetime.fromtimestamp(int(t), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

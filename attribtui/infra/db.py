@@ -1,6 +1,6 @@
 """The safe data layer: bounded, cancellable, read-only-by-default access to a Prosper202 database.
 
-Production-safety promises 1, 3 and 4 (DESIGN) live here:
+Production-safety promises 1, 3 and 4 (docs/architecture.md) live here:
 - every read runs under a statement timeout (MariaDB `max_statement_time`, MySQL
   `max_execution_time`, SQLite a progress-handler deadline) in a read-only session, with PyMySQL
   socket timeouts above it so a half-open connection cannot hang a worker;
@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import text
@@ -27,16 +28,21 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 from sqlalchemy.sql import Executable
 
 from attribtui.infra import engines
+from attribtui.infra.config import Profile
 from attribtui.infra.redact import describe_db_url
 from attribtui.vocab import AttribtuiError, Refused, Unreachable
 
 T = TypeVar("T")
+RawRow = Row[*tuple[Any, ...]]
+V = TypeVar("V")
+Params = Mapping[str, object]  # named parameters, always bound (never formatted into the SQL)
+SqlValue = int | float | str | Decimal | None  # what a scalar read gives back  # a row of any shape, read by position or ._mapping
 
 
 class Read(Protocol):
     """One bounded read: SQL text with named parameters -> all rows (queries/ take one)."""
 
-    def __call__(self, sql: str, params: Mapping[str, Any] | None = None, /) -> Sequence[Row[Any]]:
+    def __call__(self, sql: str, params: Params | None = None, /) -> Sequence[RawRow]:
         ...
 
 # MySQL/MariaDB error numbers we translate into one clear sentence.
@@ -54,7 +60,7 @@ class DbError(AttribtuiError):
     """A database problem, as one line an operator can act on."""
 
 
-class NotConfigured(DbError):
+class DbNotConfigured(DbError):
     pass
 
 
@@ -101,7 +107,7 @@ class Database:
         profile: str = "",
     ) -> None:
         if not url:
-            raise NotConfigured(
+            raise DbNotConfigured(
                 f"no database configured for profile '{profile or 'env'}'; set db.url in the "
                 "profile or export ATTRIBTUI_DB_URL=mysql+pymysql://user@host:3306/prosper202"
             )
@@ -127,7 +133,7 @@ class Database:
         self._held = threading.local()
 
     @classmethod
-    def from_profile(cls, profile: Any) -> Database:
+    def from_profile(cls, profile: Profile) -> Database:
         return cls(
             profile.db.url,
             read_url=profile.db.read_url,
@@ -159,7 +165,7 @@ class Database:
         role = self._engine_role(role)
         with self._lock:
             if role not in self._engines:
-                url = self.read_url if role == "read" else self.url
+                url = self.read_url if role == "read" and self.read_url else self.url
                 self._engines[role] = self._make_engine(url, read_only=role != "write")
             return self._engines[role]
 
@@ -182,11 +188,11 @@ class Database:
     def read(
         self,
         sql: str | Executable,
-        params: Mapping[str, Any] | None = None,
+        params: Params | None = None,
         *,
         timeout_ms: int | None = None,
         primary: bool = False,
-    ) -> list[Row]:
+    ) -> list[RawRow]:
         """Run one bounded read and return all rows. The caller's SQL must carry a LIMIT/window."""
         stmt = text(sql) if isinstance(sql, str) else sql
         with self._connection("verify" if primary else "read", timeout_ms) as conn:
@@ -194,12 +200,12 @@ class Database:
 
     def reader(self, *, primary: bool = False) -> Read:
         """This database as a `Read` (on the primary when primary, else the replica if any)."""
-        def read(sql: str, params: Mapping[str, Any] | None = None, /) -> list[Row[Any]]:
+        def read(sql: str, params: Params | None = None, /) -> list[RawRow]:
             return self.read(sql, params, primary=primary)
 
         return read
 
-    def replica_status(self) -> list[dict[str, Any]]:
+    def replica_status(self) -> list[dict[str, object]]:
         """SHOW SLAVE STATUS on the read replica; [] without the privilege or not a replica."""
         try:
             with self.engine("read").connect() as conn:
@@ -207,9 +213,12 @@ class Database:
         except Exception:  # noqa: BLE001 - no privilege or not a replica: the caller falls back
             return []
 
-    def scalar(self, sql: str | Executable, params: Mapping[str, Any] | None = None, **kw: Any) -> Any:
-        rows = self.read(sql, params, **kw)
-        return rows[0][0] if rows else None
+    def scalar(self, sql: str | Executable, params: Params | None = None, *,
+               timeout_ms: int | None = None, primary: bool = False) -> SqlValue:
+        """The first column of the first row (None when no row): a COUNT, a MAX, one setting."""
+        rows = self.read(sql, params, timeout_ms=timeout_ms, primary=primary)
+        value: SqlValue = rows[0][0] if rows else None
+        return value
 
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:
@@ -251,7 +260,7 @@ class Database:
         token = threading.get_ident()
         try:
             with self._checkout(role) as conn:
-                raw = conn.connection.dbapi_connection
+                raw = _raw(conn)
                 if self.is_sqlite:
                     self._arm_sqlite_deadline(raw, timeout_ms or self.statement_timeout_ms)
                     running = _Running("sqlite", raw)
@@ -282,11 +291,11 @@ class Database:
                 self._cancelled.discard(token)
 
     def _set_timeout(self, conn: Connection, timeout_ms: int) -> None:
-        raw = conn.connection.dbapi_connection
+        raw = _raw(conn)
         conn.exec_driver_sql(engines.statement_timeout_sql(
             getattr(raw, "attribtui_mariadb", True), timeout_ms))
 
-    def _arm_sqlite_deadline(self, raw: sqlite3.Connection, timeout_ms: int) -> None:
+    def _arm_sqlite_deadline(self, raw: Any, timeout_ms: int) -> None:
         deadline = time.monotonic() + timeout_ms / 1000
         raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
 
@@ -302,7 +311,7 @@ class Database:
         token = threading.get_ident()
         try:
             with self.engine("write").begin() as conn:
-                raw = conn.connection.dbapi_connection
+                raw = _raw(conn)
                 with self._lock:
                     self._running[token] = (
                         _Running("sqlite", raw) if self.is_sqlite else _Running("mysql", raw.thread_id())
@@ -404,17 +413,17 @@ class Database:
     def server_clock(self) -> tuple[float, float]:
         """(server epoch seconds, local wall-clock epoch at the midpoint of the round trip).
 
-        DESIGN's one exception to the clock rule: this compares the server with the real wall
-        clock, never with clock.now().
+        The one exception to the clock rule (docs/architecture.md, "Time"): this compares the
+        server with the real wall clock, never with clock.now().
         """
         sql = "SELECT strftime('%s','now')" if self.is_sqlite else "SELECT UNIX_TIMESTAMP(NOW(6))"
         t0 = time.time()
-        server = float(self.scalar(sql, primary=True))
+        server = float(self.scalar(sql, primary=True) or 0)
         t1 = time.time()
         return server, (t0 + t1) / 2
 
 
-def in_clause(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+def in_clause(name: str, values: Sequence[V]) -> tuple[str, dict[str, V]]:
     """':name_0, :name_1, ...' plus its bound parameters, for an IN list that stays parameterised."""
     keys = [f"{name}_{i}" for i in range(len(values))]
     return ", ".join(f":{k}" for k in keys), dict(zip(keys, values, strict=True))
@@ -422,7 +431,12 @@ def in_clause(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
 
 def connection_reader(conn: Connection) -> Read:
     """An open SQLAlchemy connection as a `Read` (the sandbox's stand-ins, inside a transaction)."""
-    def read(sql: str, params: Mapping[str, Any] | None = None, /) -> list[Row[Any]]:
+    def read(sql: str, params: Params | None = None, /) -> list[RawRow]:
         return list(conn.execute(text(sql), dict(params or {})))
 
     return read
+
+
+def _raw(conn: Connection) -> Any:
+    """The driver's own connection (pymysql or sqlite3) under conn: thread id, progress handler."""
+    return conn.connection.dbapi_connection

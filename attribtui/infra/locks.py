@@ -1,4 +1,5 @@
-"""One operator at a time (DESIGN promise 8): a named lock held by the process doing the work.
+"""One operator at a time (docs/architecture.md, promise 8): a named lock held by the process doing
+the work.
 
 MariaDB/MySQL: GET_LOCK('attribtui:<db>', 0) on a connection of its own, held by the process that
 does the work (the detached job wrapper, the purge), so it lives exactly as long as the work:
@@ -17,13 +18,17 @@ import json
 import os
 import re
 import socket
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import pymysql
+from pymysql.cursors import Cursor
 from sqlalchemy.engine import make_url
 
 from attribtui.infra import clock, paths
+from attribtui.infra.actionlog import operator as who
 from attribtui.vocab import Refused, Unreachable
 
 
@@ -75,17 +80,14 @@ def _sqlite_lock_path(db_url: str) -> Path:
 HOLD_WAIT_TIMEOUT_S = 31536000
 
 
-def _mysql_connect(db_url: str, *, holding: bool = False) -> Any:
+def _mysql_connect(db_url: str, *, holding: bool = False) -> pymysql.Connection[Cursor]:
     """A connection of its own; LockError (one line, no URL) when it cannot be had."""
-    import pymysql
-
     u = make_url(db_url)
     try:
         conn = pymysql.connect(
             host=u.host or "localhost", port=u.port or 3306, user=u.username,
             password=u.password or "", database=u.database, connect_timeout=5, read_timeout=15,
-            write_timeout=15, autocommit=True,
-            **({"unix_socket": u.query["unix_socket"]} if "unix_socket" in u.query else {}))
+            write_timeout=15, autocommit=True, unix_socket=_query_value(u.query, "unix_socket"))
         if holding:
             with conn.cursor() as cur:
                 cur.execute(f"SET SESSION wait_timeout = {HOLD_WAIT_TIMEOUT_S}")
@@ -95,10 +97,17 @@ def _mysql_connect(db_url: str, *, holding: bool = False) -> Any:
                         f"({type(e).__name__} {e.args[0] if e.args else ''}); check db.url") from None
 
 
+def _query_value(query: Mapping[str, str | tuple[str, ...]], name: str) -> str | None:
+    """One value of a URL query parameter (SQLAlchemy gives a tuple when it repeats)."""
+    value = query.get(name)
+    return value[-1] if isinstance(value, tuple) else value
+
+
 class Lock:
     """A held lock; release() (or process exit) frees it."""
 
-    def __init__(self, name: str, holder: Holder, conn: Any = None, fd: int | None = None,
+    def __init__(self, name: str, holder: Holder, conn: pymysql.Connection[Cursor] | None = None,
+                 fd: int | None = None,
                  info: Path | None = None) -> None:
         self.name, self.holder, self._conn, self._fd, self._info = name, holder, conn, fd, info
 
@@ -130,8 +139,6 @@ class Lock:
 def acquire(db_url: str, action: str, *, operator: str | None = None, job_id: str | None = None
             ) -> Lock:
     """Take the lock for `action` now (never waits); LockBusy names the holder."""
-    from attribtui.infra.actionlog import operator as who
-
     name = lock_name(db_url)
     holder = Holder(operator or who(), socket.gethostname(), action, clock.now(), os.getpid(),
                     None, job_id)
@@ -150,7 +157,7 @@ def acquire(db_url: str, action: str, *, operator: str | None = None, job_id: st
     conn = _mysql_connect(db_url, holding=True)
     with conn.cursor() as cur:
         cur.execute("SELECT GET_LOCK(%s, 0), CONNECTION_ID()", (name,))
-        got, conn_id = cur.fetchone()
+        got, conn_id = cur.fetchone() or (None, None)
     if got != 1:
         conn.close()
         current = holder_of(db_url)
@@ -186,8 +193,6 @@ def holder_of(db_url: str) -> Holder | None:
                 return Holder("unknown", "unknown", "unknown", clock.now())
         finally:
             os.close(fd)
-    import pymysql
-
     conn = _mysql_connect(db_url)
     try:
         return _mysql_holder(conn, name)

@@ -8,7 +8,10 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # first paint: pymemcache loads in the worker that uses it
+    from pymemcache.client.base import Client
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ def _split(server: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def client(server: str, timeout_s: float) -> Any:
+def client(server: str, timeout_s: float) -> Client:
     """A pymemcache client of one "host:port" server (connect and read bounded by timeout_s)."""
     from pymemcache.client.base import Client  # first paint: loaded in the worker that uses it
 

@@ -1,4 +1,4 @@
-"""The memcache key of a conversion journey (facts section 4, "Cache key").
+"""The memcache key of a conversion journey (docs/prosper202.md, "Cache key").
 
 Prosper202 only ever deletes this key, so the console needs it to probe and evict, and to show
 that CLI runs (empty HTTP_HOST/SERVER_ADDR) and the web server compute different keys.

@@ -1,4 +1,4 @@
-"""The five credit strategies of the attribution runner (facts section 4, "Strategies").
+"""The five credit strategies of the attribution runner (docs/prosper202.md, "Credit strategies").
 
 Pure, so the sandbox runner, the credit verifier and the credit checks compute the same numbers.
 Floats on purpose: Prosper202 computes in PHP floats and rounds only when MariaDB stores them.
@@ -20,12 +20,16 @@ __all__ = [
     "Credit",
     "assign_credits",
     "contribution",
+    "money",
     "round_credit",
 ]
 
 DEFAULT_HALF_LIFE_HOURS = 48
 DEFAULT_FIRST_TOUCH_WEIGHT = 0.4
 DEFAULT_LAST_TOUCH_WEIGHT = 0.4
+# MysqlConversionRepository::fetchForUser reads a user's conversions this many at a time.
+RUNNER_BATCH = 5000
+_CENT4 = Decimal("0.0001")
 _TOLERANCE = 1e-4
 _CREDIT_STEP = Decimal("0.00001")
 
@@ -48,7 +52,7 @@ class Contribution:
     cost: Decimal
 
 
-def _config(weighting_config: Mapping | None) -> Mapping:
+def _config(weighting_config: object) -> Mapping[str, object]:
     # A decoded JSON list has no string keys in PHP either, so it behaves like an empty config.
     return weighting_config if isinstance(weighting_config, Mapping) else {}
 
@@ -67,14 +71,14 @@ def _normalise(weights: list[float]) -> list[float]:
     return shares
 
 
-def _half_life(config: Mapping) -> int:
+def _half_life(config: Mapping[str, object]) -> int:
     value = config.get("half_life_hours")
     if value is not None and php_is_numeric(value):
         return max(1, php_int(value))
     return DEFAULT_HALF_LIFE_HOURS
 
 
-def _time_decay(config: Mapping, journey: Sequence[Touch], conv_time: int) -> list[float]:
+def _time_decay(config: Mapping[str, object], journey: Sequence[Touch], conv_time: int) -> list[float]:
     decay = math.log(2) / _half_life(config)
     weights = [math.exp(-decay * max(0.0, (conv_time - t.click_time) / 3600)) for t in journey]
     if sum(weights) <= 0.0:  # every weight underflowed: equal split
@@ -82,7 +86,7 @@ def _time_decay(config: Mapping, journey: Sequence[Touch], conv_time: int) -> li
     return _normalise(weights)
 
 
-def _position_weights(config: Mapping) -> tuple[float, float, float]:
+def _position_weights(config: Mapping[str, object]) -> tuple[float, float, float]:
     first = config.get("first_touch_weight")
     last = config.get("last_touch_weight")
     # PHP: isset() then a (float) cast, so a non-numeric string counts as 0.0.
@@ -94,7 +98,7 @@ def _position_weights(config: Mapping) -> tuple[float, float, float]:
     return f, max(0.0, 1.0 - (f + l)), l
 
 
-def _position_based(config: Mapping, journey: Sequence[Touch]) -> list[float]:
+def _position_based(config: Mapping[str, object], journey: Sequence[Touch]) -> list[float]:
     n = len(journey)
     first, middle, last = _position_weights(config)
     if n == 1:
@@ -118,7 +122,7 @@ def _assisted(journey: Sequence[Touch]) -> list[float]:
 
 def assign_credits(
     model_type: str,
-    weighting_config: Mapping | None,
+    weighting_config: object,
     journey: Sequence[Touch],
     converting: Touch,
     conv_time: int,
@@ -173,3 +177,8 @@ def contribution(
         revenue=sum((payout * Decimal(c.credit) for c in items), Decimal(0)),
         cost=sum((converting_cpc * Decimal(c.credit) for c in items), Decimal(0)),
     )
+
+
+def money(v: Decimal) -> Decimal:
+    """A revenue or cost as decimal(12,4) stores it."""
+    return v.quantize(_CENT4, rounding=ROUND_HALF_UP)

@@ -1,4 +1,4 @@
-"""The journey rule of Prosper202 (facts section 4: persistJourney and getJourney) and a validator.
+"""The journey rule of Prosper202 (docs/prosper202.md, "Journeys") and a validator.
 
 Pure: the sandbox uses it to write journeys, the verifier to recompute and diff them, and the
 journey checks to validate stored rows, so all three agree on one definition.

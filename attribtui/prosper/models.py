@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 
 from attribtui.prosper.validation import MODEL_TYPES, parse_weighting_json, validate_weighting
@@ -70,4 +71,6 @@ class ModelRow:
 
 
 def _int(value: object) -> int:
-    return int(value)  # type: ignore[call-overload]
+    if isinstance(value, int | float | str | Decimal):
+        return int(value)
+    raise TypeError(f"not a number: {value!r}")

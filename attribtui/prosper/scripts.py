@@ -18,6 +18,9 @@ EXPORT = "attribution-export.php"
 PURGE_DISABLED = "purge-disabled-journeys.php"
 SCRIPTS = {"rebuild": REBUILD, "backfill": BACKFILL}
 KINDS = tuple(SCRIPTS)
+# The documented schedule: every script runs hourly at :15 (docs/prosper202.md, "Cron scripts").
+CRON_MINUTE = 15
+CRON_SCHEDULE = f"{CRON_MINUTE} * * * *"
 # Shown in remediation text when the profile does not say where Prosper202 lives.
 PLACEHOLDER_ROOT = "/path/to/prosper202"
 

@@ -1,4 +1,4 @@
-"""Multi-touch settings resolution (facts section 6, AttributionSettingsService).
+"""Multi-touch settings resolution (docs/prosper202.md, "Multi-touch settings").
 
 Pure, so the settings checks and the rollback screen can say which row decides a conversion and
 how much a disabled row makes purge-disabled-journeys.php delete.
@@ -44,7 +44,7 @@ def is_multi_touch_enabled(
     last one given wins, as the PHP lookup map is filled in row order; pass rows by setting_id.
     """
     advertiser_id, campaign_id = _positive(advertiser_id), _positive(campaign_id)
-    wanted = {("global", None): "global"}
+    wanted: dict[tuple[str, int | None], str] = {("global", None): "global"}
     if advertiser_id is not None:
         wanted[("advertiser", advertiser_id)] = f"advertiser:{advertiser_id}"
     if campaign_id is not None:

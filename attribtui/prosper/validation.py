@@ -1,4 +1,5 @@
-"""v2 model validation (facts section 2: POST /models, in order, and the PATCH rules).
+"""v2 model validation (docs/prosper202.md, "Models: object, list, validation" and "PATCH and
+DELETE").
 
 One copy of the rules and their exact messages, shared by the model lint check, the model editor
 and the v2 API emulator. The small PHP helpers copy the casts the PHP relies on, because
@@ -110,7 +111,7 @@ def _php_string(value: object) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def _as_config(weighting_config: object) -> tuple[Mapping | None, bool]:
+def _as_config(weighting_config: object) -> tuple[Mapping[str, object] | None, bool]:
     """(config as a mapping, ok). PHP json_decode(..., true) turns `{}` and `[]` alike into an
     empty array, so an empty list is an empty object. A non-empty list is an array in PHP too
     (is_array() would pass it), but it is not the object the contract asks for, so we refuse it.

@@ -12,7 +12,7 @@ _SELECT = f"SELECT {', '.join(COLUMNS)} FROM `{pt.attribution_models.name}`"
 def all_models(read: Read, limit: int) -> list[ModelRow]:
     """Every user's models, by model_id."""
     rows = read(f"{_SELECT} ORDER BY model_id LIMIT :n", {"n": limit})
-    return [ModelRow.from_mapping(r._mapping) for r in rows]
+    return [ModelRow.from_mapping(dict(r._mapping)) for r in rows]
 
 
 def user_models(read: Read, user_id: int, limit: int, *, active_only: bool = False,
@@ -22,4 +22,4 @@ def user_models(read: Read, user_id: int, limit: int, *, active_only: bool = Fal
     order = "created_at DESC, model_id DESC" if newest_first else "model_id"
     rows = read(f"{_SELECT} WHERE user_id = :u{active} ORDER BY {order} LIMIT :n",
                 {"u": user_id, "n": limit})
-    return [ModelRow.from_mapping(r._mapping) for r in rows]
+    return [ModelRow.from_mapping(dict(r._mapping)) for r in rows]

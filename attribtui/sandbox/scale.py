@@ -16,24 +16,28 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from sqlalchemy import Engine, text
 from sqlalchemy.schema import CreateIndex
 
-from attribtui.infra import clock, engines
+from attribtui.infra import clock
 from attribtui.prosper import tables as pt
-from attribtui.sandbox.defects import last_cron_run
+from attribtui.prosper.hours import DAY, HOUR
+from attribtui.sandbox.defects import CRON_MINUTE_OFFSET, last_cron_run
 from attribtui.sandbox.schema import create_schema
-from attribtui.sandbox.seed import (
+from attribtui.sandbox.seed.marker import read_marker, write_marker
+from attribtui.sandbox.seed.replay import cron_rows
+from attribtui.sandbox.seed.target import (
     SeedRefused,
-    _check_contents,
-    _check_target,
-    _engine,
-    _parse,
-    read_marker,
+    check_contents,
+    check_target,
+    open_target,
+    parse_url,
+    redact,
 )
+from attribtui.vocab import JsonDict
 
-DAY = 86400
 SPAN = 30 * DAY
 TOUCHES = 10
 CAMPAIGNS = 1000
@@ -41,7 +45,8 @@ CHUNK = 100_000  # conversions per INSERT ... SELECT of touchpoints (1M rows)
 BIG_TABLES = ("202_clicks", "202_conversion_logs", "202_conversion_touchpoints",
               "202_attribution_touchpoints")
 
-Progress = Callable[[str], None]
+Progress: TypeAlias = Callable[[str], None]
+_Step: TypeAlias = Callable[[Engine, "ScaleSpec", int, int, Progress | None], None]
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ class ScaleSpec:
 
 
 def ensure(url: str, spec: ScaleSpec = ScaleSpec(), *, now: int | None = None,
-           progress: Progress | None = None) -> dict:
+           progress: Progress | None = None) -> JsonDict:
     """The marker of a scale sandbox at url with this shape, seeding it only when needed."""
     try:
         marker = read_marker(url)
@@ -72,23 +77,23 @@ def _say(progress: Progress | None, msg: str) -> None:
 
 
 def seed_scale(url: str, spec: ScaleSpec = ScaleSpec(), *, now: int | None = None,
-               progress: Progress | None = None, reset: bool = False) -> dict:
-    u = _parse(url)
+               progress: Progress | None = None, reset: bool = False) -> JsonDict:
+    u = parse_url(url)
     if u.get_backend_name() == "sqlite":
         raise SeedRefused("the scale sandbox needs MariaDB (sequence tables); use mysql+pymysql://")
-    _check_target(u, False, ())
-    engine = _engine(u)
+    check_target(u, False, ())
+    engine = open_target(u)
     started = time.perf_counter()
     now = clock.now() if now is None else now
     hb = last_cron_run(now)
     try:
-        _check_contents(engine, u.render_as_string(hide_password=True), reset)
+        check_contents(engine, redact(u), reset)
         create_schema(engine)
         with engine.begin() as conn:
             for table in BIG_TABLES:
                 for index in pt.metadata.tables[table].indexes:
                     conn.execute(text(f"ALTER TABLE `{table}` DROP INDEX `{index.name}`"))
-        steps = [("users, campaigns, models", _small), ("clicks", _clicks),
+        steps: list[tuple[str, _Step]] = [("users, campaigns, models", _small), ("clicks", _clicks),
                  ("conversions", _conversions), ("journeys", _journeys),
                  ("snapshots and audit", _snapshots), ("credits", _credits),
                  ("indexes", _indexes)]
@@ -97,12 +102,10 @@ def seed_scale(url: str, spec: ScaleSpec = ScaleSpec(), *, now: int | None = Non
             _say(progress, f"{name} ...")
             fn(engine, spec, now, hb, progress)
             _say(progress, f"{name}: {time.perf_counter() - t0:.1f} s")
-        marker = {"seeded_at": int(time.time()), "now": now, "hb": hb,
-                  "conversions": spec.conversions, "defects": [], "scale": spec.key(),
-                  "seconds": round(time.perf_counter() - started, 1)}
-        with engine.begin() as conn:
-            conn.execute(text("INSERT INTO attribtui_sandbox (name, value) VALUES (:n, :v)"),
-                         [{"n": k, "v": json.dumps(v)} for k, v in marker.items()])
+        marker: JsonDict = {"seeded_at": int(time.time()), "now": now, "hb": hb,
+                          "conversions": spec.conversions, "defects": [], "scale": spec.key(),
+                          "seconds": round(time.perf_counter() - started, 1)}
+        write_marker(engine, marker)
         return marker
     finally:
         engine.dispose()
@@ -138,10 +141,9 @@ def _small(engine: Engine, spec: ScaleSpec, now: int, hb: int, progress: Progres
         conn.execute(pt.attribution_settings.insert(), {
             "user_id": 1, "scope_type": "global", "scope_id": None, "model_id": 1,
             "multi_touch_enabled": 1, "effective_at": at, "created_at": at, "updated_at": at})
-        conn.execute(pt.cronjob_logs.insert(), [{"id": 1, "last_execution_time": now - 180},
-                                                {"id": 2, "last_execution_time": hb},
-                                                {"id": 3, "last_execution_time": hb + 4}])
-        conn.execute(pt.cronjobs.insert(), {"cronjob_type": "attr", "cronjob_time": clock.hour(hb)})
+        heartbeats, guards = cron_rows(now=now, hb=hb)
+        conn.execute(pt.cronjob_logs.insert(), heartbeats)
+        conn.execute(pt.cronjobs.insert(), guards)
 
 
 def _click_time(expr: str, spec: ScaleSpec, now: int) -> str:
@@ -196,23 +198,30 @@ def _journeys(engine: Engine, spec: ScaleSpec, now: int, hb: int, progress: Prog
         _say(progress, f"journeys: {hi:,} of {spec.conversions:,} conversions")
 
 
+# The hour of a conversion, and the rebuild run that last covered it (:15 of the next day, or hb).
+_CONV_HOUR = f"l.conv_time - l.conv_time % {HOUR}"
+_LAST_RUN = f"LEAST(:hb, {_CONV_HOUR} + {DAY} + {CRON_MINUTE_OFFSET})"
+
+
 def _snapshots(engine: Engine, spec: ScaleSpec, now: int, hb: int, progress: Progress | None) -> None:
+    """One snapshot per model and hour, created by the :15 run after the hour, and a week of
+    hourly snapshot_rebuild audit rows per model."""
     _run(engine,
          "INSERT INTO `202_attribution_snapshots` (model_id, user_id, scope_type, scope_id, "
          "date_hour, lookback_start, lookback_end, attributed_clicks, attributed_conversions, "
          "attributed_revenue, attributed_cost, created_at) SELECT m.model_id, l.user_id, 'global', "
-         "NULL, l.conv_time - l.conv_time % 3600 AS h, LEAST(:hb, l.conv_time - l.conv_time % 3600 "
-         "+ 86400 + 900) - 86400, LEAST(:hb, l.conv_time - l.conv_time % 3600 + 86400 + 900), "
+         f"NULL, {_CONV_HOUR} AS h, {_LAST_RUN} - {DAY}, {_LAST_RUN}, "
          "COUNT(*), COUNT(*), SUM(l.click_payout), COUNT(*) * 0.5, "
-         "l.conv_time - l.conv_time % 3600 + 4500 FROM `202_conversion_logs` l "
+         f"{_CONV_HOUR} + {HOUR + CRON_MINUTE_OFFSET} FROM `202_conversion_logs` l "
          "JOIN `202_attribution_models` m ON m.user_id = l.user_id "
          "WHERE l.deleted = 0 AND l.conv_time <= :hb GROUP BY m.model_id, l.user_id, h "
          "ORDER BY h, m.model_id", hb=hb)
+    run = f":hb - s.seq * {HOUR}"
     _run(engine,
          "INSERT INTO `202_attribution_audit` (user_id, model_id, action, metadata, created_at) "
          "SELECT m.user_id, m.model_id, 'snapshot_rebuild', CONCAT('{\"lookback_start\": ', "
-         ":hb - s.seq * 3600 - 86400, ', \"lookback_end\": ', :hb - s.seq * 3600, "
-         "', \"batches\": 1}'), :hb - s.seq * 3600 FROM seq_0_to_167 s "
+         f"{run} - {DAY}, ', \"lookback_end\": ', {run}, "
+         f"', \"batches\": 1}}'), {run} FROM seq_0_to_{7 * 24 - 1} s "
          "JOIN `202_attribution_models` m ORDER BY s.seq DESC, m.model_id", hb=hb)
 
 
@@ -225,7 +234,7 @@ def _credits(engine: Engine, spec: ScaleSpec, now: int, hb: int, progress: Progr
              "INSERT INTO `202_attribution_touchpoints` (snapshot_id, conv_id, click_id, position, "
              "credit, weight, created_at) SELECT s.snapshot_id, l.conv_id, l.click_id, 0, 1, 1, "
              "s.lookback_end FROM `202_conversion_logs` l JOIN `202_attribution_snapshots` s "
-             "ON s.user_id = l.user_id AND s.date_hour = l.conv_time - l.conv_time % 3600 "
+             f"ON s.user_id = l.user_id AND s.date_hour = {_CONV_HOUR} "
              "WHERE l.conv_id BETWEEN :lo AND :hi AND l.deleted = 0 AND l.conv_time <= :hb "
              "ORDER BY l.conv_id, s.model_id", lo=lo, hi=hi, hb=hb)
 
@@ -243,6 +252,3 @@ def _indexes(engine: Engine, spec: ScaleSpec, now: int, hb: int, progress: Progr
             conn.execute(text(f"ALTER TABLE `{table}` " + ", ".join(adds)))
             conn.execute(text(f"ANALYZE TABLE `{table}`"))
 
-
-def engine_for(url: str) -> Engine:
-    return engines.create(url)

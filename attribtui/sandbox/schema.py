@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.schema import CreateTable
 
 from attribtui.prosper.tables import metadata
+from attribtui.sandbox.sql import quote
 
 MARKER_TABLE = "attribtui_sandbox"
 
@@ -31,19 +32,15 @@ def sqlite_index_name(table: str, index: str) -> str:
     return f"{table}__{index}"
 
 
-def _quote(conn: Connection, name: str) -> str:
-    return conn.dialect.identifier_preparer.quote(name)
-
-
 def _create_sqlite(conn: Connection) -> None:
     for table in metadata.sorted_tables:
         conn.execute(CreateTable(table))
         for index in table.indexes:
-            cols = ", ".join(_quote(conn, c.name) for c in index.columns)
+            cols = ", ".join(quote(conn, c.name) for c in index.columns)
             unique = "UNIQUE " if index.unique else ""
             name = sqlite_index_name(table.name, str(index.name))
             conn.exec_driver_sql(
-                f"CREATE {unique}INDEX {_quote(conn, name)} ON {_quote(conn, table.name)} ({cols})"
+                f"CREATE {unique}INDEX {quote(conn, name)} ON {quote(conn, table.name)} ({cols})"
             )
 
 

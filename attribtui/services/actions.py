@@ -2,7 +2,7 @@
 
 A mutating feature builds an `ActionPlan` (what it will do, its side effects, the exact request,
 SQL or command, redacted) and asks for it to be confirmed: the console shows it in a modal
-(screens/confirm.py), a headless command checks --yes / --confirm (cli/common.py).
+(screens/components/confirm.py), a headless command checks --yes / --confirm (cli/common.py).
 Confirmations name the profile, environment, DB host and API host and any environment override;
 on production (and the implicit `unknown` profile) the operator types the profile name
 (docs/architecture.md, "Safety").

@@ -12,12 +12,12 @@ import os
 import socket
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from attribtui.infra import clock, paths
 from attribtui.infra.config import ApiConfig, DbConfig, JobsConfig, Profile
 from attribtui.services.jobs import store
 from attribtui.services.rollback import latest_active
+from attribtui.vocab import JsonDict
 
 MAX_AGE_S = 6 * 3600
 CONVERSIONS = 2000
@@ -40,7 +40,8 @@ def free_port() -> int:
     """A free loopback port for the emulator, chosen before the console paints."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def profile(path: Path | None = None, api_port: int | None = None) -> Profile:
@@ -70,7 +71,7 @@ def api_port(profile: Profile) -> int:
 # console's prepare step, so the profile resolves the key lazily through this mapping (key_env).
 
 _api_env: dict[str, str] = {}
-_api_server: dict[str, Any] = {}
+_api_server: JsonDict = {}
 
 
 def start_api(path: Path, port: int = 0) -> str:

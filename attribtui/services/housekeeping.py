@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from attribtui.infra.paths import data_dir, path_size
+from attribtui.services.jobs import store as job_store
 
 
 def prunable(older_than_s: int, *, include_backups: bool = False,
@@ -46,11 +47,9 @@ def _job_time(entry: Path) -> float:
 
 def _is_live_job(entry: Path) -> bool:
     """A job that is still running (job.json, no exit.json, its wrapper alive): never pruned."""
-    from attribtui.services.jobs import store
-
     if not (entry / "job.json").exists() or (entry / "exit.json").exists():
         return False
-    rec = store.load(entry)
+    rec = job_store.load(entry)
     return rec is None or rec.running or rec.meta.get("pid") is None and not rec.meta.get(
         "spawn_error")
 

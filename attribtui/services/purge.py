@@ -1,6 +1,6 @@
-"""Surgical purge of polluted journeys, with a replayable backup first (runbook 4.1 and 6.2).
+"""Surgical purge of polluted journeys, with a replayable backup first.
 
-The runbook's `DELETE FROM 202_conversion_touchpoints WHERE conv_id IN (...)`, made safe:
+The hand-typed `DELETE FROM 202_conversion_touchpoints WHERE conv_id IN (...)`, made safe:
 - the selection is bounded (a list of conv_ids, or a user/campaign and a conv_time window found
   as a conv_id range on the primary key) and refused when empty or unbounded;
 - a dry run says how many conversions and touchpoint rows, with a sample;
@@ -9,8 +9,8 @@ The runbook's `DELETE FROM 202_conversion_touchpoints WHERE conv_id IN (...)`, m
 - rows are deleted in one transaction per batch, the conv_ids and touchpoint_ids bound as
   parameters, only those in the backup; a lost connection stops cleanly and says what was and
   was not deleted;
-- the work runs under the named lock (DESIGN promise 8), the journeys' cache keys are evicted,
-  the action is recorded, and the backfill for exactly the affected users and window is offered.
+- the work runs under the named lock (docs/architecture.md, promise 8), the journeys' cache keys
+  are evicted, the action is recorded, and the backfill for exactly the affected users and window is offered.
 """
 
 from __future__ import annotations
@@ -22,13 +22,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from attribtui.infra import actionlog, clock, paths
+from sqlalchemy import Connection, text
+
+from attribtui.infra import actionlog, clock, locks, paths
+from attribtui.infra.config import Profile
 from attribtui.infra.db import Database, DbError, in_clause
 from attribtui.prosper import tables as pt
 from attribtui.queries import idrange
 from attribtui.services.actions import ActionPlan
 from attribtui.services.journeys import cache
-from attribtui.vocab import Refused
+from attribtui.vocab import JsonDict, Refused
 
 TOUCHPOINTS = "202_conversion_touchpoints"
 COLUMNS = ("touchpoint_id", "conv_id", "click_id", "click_time", "position", "created_at")
@@ -107,7 +110,7 @@ class PurgePlan:
     sample: list[dict[str, int]]
     affected: list[Affected]
 
-    def action(self, profile: Any) -> ActionPlan:
+    def action(self, profile: Profile) -> ActionPlan:
         typed = f"purge {len(self.conv_ids)}" if len(self.conv_ids) > HANDFUL else None
         return ActionPlan(
             title=f"Purge the journeys of {len(self.conv_ids)} conversion(s)",
@@ -153,7 +156,7 @@ def _conversions(db: Database, sel: Selection) -> list[Any]:
         rows: list[Any] = []
         for chunk in _chunks(sorted(set(sel.conv_ids)), 500):
             sql, params = in_clause("c", chunk)
-            rows += db.read(f"SELECT {cols} FROM `202_conversion_logs` WHERE conv_id IN ({sql}) "
+            rows += db.read(f"SELECT {cols} FROM `{pt.conversion_logs.name}` WHERE conv_id IN ({sql}) "
                             f"LIMIT {len(chunk)}", params, primary=True)
         return rows
     assert sel.start is not None and sel.end is not None  # Selection.check() made sure
@@ -170,7 +173,7 @@ def _conversions(db: Database, sel: Selection) -> list[Any]:
     if sel.campaign_id is not None:
         where.append("campaign_id = :cmp")
         params["cmp"] = sel.campaign_id
-    rows = db.read(f"SELECT {cols} FROM `202_conversion_logs` WHERE {' AND '.join(where)} "
+    rows = db.read(f"SELECT {cols} FROM `{pt.conversion_logs.name}` WHERE {' AND '.join(where)} "
                    f"ORDER BY conv_id LIMIT {MAX_CONVERSIONS + 1}", params, primary=True)
     if len(rows) > MAX_CONVERSIONS:
         raise PurgeRefused(f"more than {MAX_CONVERSIONS} conversions in this window; narrow it")
@@ -210,7 +213,7 @@ def backups_dir() -> Path:
     return paths.folder("backups")
 
 
-def _new_backup(kind: str, profile: Any) -> Any:
+def _new_backup(kind: str, profile: Profile) -> Any:
     stem = f"{kind}-{paths.stamp(clock.iso(clock.now()) or '')}-{profile.name}"
     return paths.new_private_file(backups_dir(), stem, ".jsonl")
 
@@ -231,7 +234,7 @@ def _write_rows(db: Database, conv_ids: Sequence[int], fh: Any) -> dict[int, lis
     return written
 
 
-def _header(kind: str, profile: Any, db: Database, conv_ids: Sequence[int], **extra: Any) -> str:
+def _header(kind: str, profile: Profile, db: Database, conv_ids: Sequence[int], **extra: Any) -> str:
     return json.dumps({
         "kind": kind, "version": 1, "created_at": clock.now(), "created_at_iso": clock.iso(clock.now()),
         "operator": actionlog.operator(getattr(profile, "operator", None)), "profile": profile.name,
@@ -240,7 +243,7 @@ def _header(kind: str, profile: Any, db: Database, conv_ids: Sequence[int], **ex
     }) + "\n"
 
 
-def read_backup(path: Path) -> tuple[dict[str, Any], list[dict[str, int]]]:
+def read_backup(path: Path) -> tuple[JsonDict, list[dict[str, int]]]:
     """(header, rows) of a backup file; PurgeRefused if it is not one."""
     try:
         lines = Path(path).read_text().splitlines()
@@ -257,11 +260,9 @@ def read_backup(path: Path) -> tuple[dict[str, Any], list[dict[str, int]]]:
 # -- purge -----------------------------------------------------------------------------------------
 
 
-def execute(db: Database, profile: Any, the_plan: PurgePlan, *, batch_size: int = DEFAULT_BATCH,
+def execute(db: Database, profile: Profile, the_plan: PurgePlan, *, batch_size: int = DEFAULT_BATCH,
             progress: Progress | None = None) -> PurgeResult:
     """Back up, then delete in batches, under the named lock; never raises for a lost connection."""
-    from attribtui.infra import locks
-
     if profile.read_only:
         raise PurgeRefused(f"profile '{profile.name}' is read-only: purge is not available")
     if not 1 <= batch_size <= MAX_BATCH:
@@ -300,8 +301,6 @@ def execute(db: Database, profile: Any, the_plan: PurgePlan, *, batch_size: int 
 
 def _delete(db: Database, conv_ids: Sequence[int], touchpoint_ids: Sequence[int]) -> int:
     """One transaction: only rows that are in the backup are deleted."""
-    from sqlalchemy import text
-
     c_sql, c_params = in_clause("c", conv_ids)
     t_sql, t_params = in_clause("t", touchpoint_ids)
     stmt = text(f"DELETE FROM `{TOUCHPOINTS}` WHERE conv_id IN ({c_sql}) AND touchpoint_id IN ({t_sql})")
@@ -322,15 +321,13 @@ class RestoreResult:
     error: str | None = None
 
 
-def restore(db: Database, profile: Any, path: Path, *, dry_run: bool = False,
+def restore(db: Database, profile: Profile, path: Path, *, dry_run: bool = False,
             batch_size: int = DEFAULT_BATCH, other_database: bool = False) -> RestoreResult:
     """Put a backup's rows back exactly, replacing the conversions' current rows (backed up first).
 
     A backup replays only onto the database it was taken from, unless other_database is set
     (a staging backup must not land on production by a slip of --profile).
     """
-    from sqlalchemy import text
-
     header, rows = read_backup(path)
     if header.get("database") != db.label and not other_database:
         raise PurgeRefused(f"{path} was taken from {header.get('database')} (profile "
@@ -349,23 +346,21 @@ def restore(db: Database, profile: Any, path: Path, *, dry_run: bool = False,
         return RestoreResult(str(path), None, len(rows), current, conv_ids)
     if profile.read_only:
         raise PurgeRefused(f"profile '{profile.name}' is read-only: restore is not available")
-    from attribtui.infra import locks
-
     restored = replaced = 0
     error = None
     with locks.acquire(db.url, "purge restore"):
         with _new_backup("pre-restore", profile) as (pre, fh):
             fh.write(_header(BACKUP_KIND, profile, db, conv_ids, restoring=str(path)))
-            current = _write_rows(db, conv_ids, fh)
+            replaced_rows = _write_rows(db, conv_ids, fh)
         insert = text(f"INSERT INTO `{TOUCHPOINTS}` ({', '.join(COLUMNS)}) VALUES "
                       f"({', '.join(':' + c for c in COLUMNS)})")
         for chunk in _chunks(conv_ids, batch_size):
             sql, params = in_clause("c", chunk)
             batch_rows = [r for c in chunk for r in by_conv.get(c, [])]
 
-            def replace(conn: Any, sql: str = sql, params: dict = params,
-                        batch_rows: list = batch_rows) -> int:
-                n = conn.execute(text(f"DELETE FROM `{TOUCHPOINTS}` WHERE conv_id IN ({sql})"),
+            def replace(conn: Connection, sql: str = sql, params: dict[str, object] = params,
+                        batch_rows: list[dict[str, int]] = batch_rows) -> int:
+                n: int = conn.execute(text(f"DELETE FROM `{TOUCHPOINTS}` WHERE conv_id IN ({sql})"),
                                  params).rowcount
                 if batch_rows:
                     conn.execute(insert, batch_rows)
@@ -381,7 +376,7 @@ def restore(db: Database, profile: Any, path: Path, *, dry_run: bool = False,
     actionlog.record("purge.restore", profile=profile, target=str(path),
                      params={"conversions": len(conv_ids), "pre_restore_backup": str(pre)},
                      result={"restored_rows": restored, "replaced_rows": replaced, "error": error,
-                             "had_rows": sum(len(v) for v in current.values())})
+                             "had_rows": sum(len(v) for v in replaced_rows.values())})
     return RestoreResult(str(path), str(pre), restored, replaced, conv_ids, error)
 
 

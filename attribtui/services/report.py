@@ -17,36 +17,29 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from attribtui.checks import store as check_store
 from attribtui.infra import actionlog, clock, paths
-from attribtui.infra.db import DbError
+from attribtui.infra.config import Profile
+from attribtui.infra.db import Database, DbError
 from attribtui.infra.redact import redact_url, redact_value
 from attribtui.prosper import tables as pt
 from attribtui.queries import idrange
+from attribtui.services.jobs import store as job_store
+from attribtui.services.jobs.runner import log_tail
+from attribtui.vocab import JsonDict
 
 AUDIT_CAP = 500
 LOG_TAIL = 20
 
 
-def _redactor(profile: Any) -> Any:
-    secrets = profile.secrets() if profile is not None else []
-    return lambda value: redact_value(value, secrets)
-
-
-def _check_runs(profile_name: str, since: int, until: int) -> list[dict[str, Any]]:
-    from attribtui.checks import store
-
-    return [r for r in store.load_runs(profile_name, since=since, until=until)
+def _check_runs(profile_name: str, since: int, until: int) -> list[JsonDict]:
+    return [r for r in check_store.load_runs(profile_name, since=since, until=until)
             if since <= r.get("generated_at", 0) <= until]
 
 
-def _jobs(profile_name: str, since: int, until: int) -> list[dict[str, Any]]:
-    try:
-        from attribtui.services.jobs import store
-        from attribtui.services.jobs.runner import log_tail
-    except ImportError:  # the job runner is optional for a report
-        return []
+def _jobs(profile_name: str, since: int, until: int) -> list[JsonDict]:
     out = []
-    for rec in store.history(limit=500, profile=profile_name):
+    for rec in job_store.history(limit=500, profile=profile_name):
         started = rec.started_at or 0
         if not since <= started <= until:
             continue
@@ -57,7 +50,7 @@ def _jobs(profile_name: str, since: int, until: int) -> list[dict[str, Any]]:
     return sorted(out, key=lambda j: j.get("started_at") or 0)
 
 
-def _audit(db: Any, since: int, until: int) -> tuple[list[dict[str, Any]], str | None]:
+def _audit(db: Database | None, since: int, until: int) -> tuple[list[JsonDict], str | None]:
     """Audit rows created in the range, by an audit_id range found on the primary key."""
     if db is None:
         return [], "no database configured"
@@ -68,7 +61,7 @@ def _audit(db: Any, since: int, until: int) -> tuple[list[dict[str, Any]], str |
             return [], None
         rows = db.read(
             "SELECT audit_id, user_id, model_id, action, metadata, created_at "
-            "FROM `202_attribution_audit` WHERE audit_id >= :lo ORDER BY audit_id "
+            f"FROM `{pt.attribution_audit.name}` WHERE audit_id >= :lo ORDER BY audit_id "
             f"LIMIT {AUDIT_CAP + 1}", {"lo": lo}, primary=True)
     except DbError as e:
         return [], str(e)
@@ -86,7 +79,7 @@ def _audit(db: Any, since: int, until: int) -> tuple[list[dict[str, Any]], str |
     return out, note
 
 
-def _check_diff(runs: list[dict[str, Any]]) -> list[dict[str, str]]:
+def _check_diff(runs: list[JsonDict]) -> list[dict[str, str]]:
     if not runs:
         return []
     before = {c["id"]: c["status"] for c in runs[0]["checks"]}
@@ -95,8 +88,8 @@ def _check_diff(runs: list[dict[str, Any]]) -> list[dict[str, str]]:
             for cid in sorted(set(before) | set(after))]
 
 
-def build(profile: Any, db: Any, since: int, until: int, *,
-          rollback: dict[str, Any] | None = None) -> dict[str, Any]:
+def build(profile: Profile, db: Database | None, since: int, until: int, *,
+          rollback: JsonDict | None = None) -> JsonDict:
     """The report document (JSON-ready, redacted)."""
     name = profile.name if profile is not None else None
     actions = [e for e in actionlog.entries(since, until) if name is None or e.get("profile") == name]
@@ -125,10 +118,12 @@ def build(profile: Any, db: Any, since: int, until: int, *,
         "jobs": _jobs(name, since, until) if name else [],
         "audit": audit, "audit_note": audit_note,
     }
-    return _redactor(profile)(doc)
+    redacted = redact_value(doc, profile.secrets())
+    assert isinstance(redacted, dict)  # redaction keeps the document's shape
+    return redacted
 
 
-def _run_summary(run: dict[str, Any]) -> dict[str, Any]:
+def _run_summary(run: JsonDict) -> JsonDict:
     return {"generated_at_iso": run.get("generated_at_iso"), "summary": run.get("summary"),
             "path": run.get("_path"),
             "not_ok": [f"{c['id']} {c['status']}: {c['details']}" for c in run["checks"]
@@ -146,7 +141,7 @@ def _md_table(columns: list[str], rows: Iterable[list[Any]]) -> list[str]:
             *[f"| {' | '.join(cell(v) for v in r)} |" for r in rows]]
 
 
-def to_markdown(doc: dict[str, Any]) -> str:
+def to_markdown(doc: JsonDict) -> str:
     lines = [f"# Incident report: {doc['profile']} ({doc['environment']})", "",
              f"- Window: {doc['since_iso']} to {doc['until_iso']}",
              f"- Written {doc['generated_at_iso']} by {doc['operator']} on {doc['host']}",
@@ -201,19 +196,11 @@ def to_markdown(doc: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(doc: dict[str, Any]) -> tuple[Path, Path]:
+def write(doc: JsonDict, profile: Profile) -> tuple[Path, Path]:
     """Write report-<stamp>-<profile>.md and .json (0600) under the data dir's reports/."""
     stem = f"report-{paths.stamp(doc['generated_at_iso'])}-{doc['profile'] or 'none'}"
     with paths.new_private_file(paths.folder("reports"), stem, ".md") as (md, fh):
         fh.write(to_markdown(doc))
     js = paths.write_private(md.with_suffix(".json"), json.dumps(doc, indent=2, default=str))
-    actionlog.record("report.write", profile=_Named(doc), target=str(md))
+    actionlog.record("report.write", profile=profile, target=str(md))
     return md, js
-
-
-class _Named:
-    """Just enough of a profile for the action log when only the document is at hand."""
-
-    def __init__(self, doc: dict[str, Any]) -> None:
-        self.name = doc["profile"] or "none"
-        self.environment = doc["environment"] or "unknown"

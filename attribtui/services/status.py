@@ -1,7 +1,7 @@
 """The console header's live status: DB, replica lag, clock skew, API health, memcached.
 
 `StatusProber(profile)()` probes everything (blocking; call it from a thread worker) and returns
-a plain `Status`. Screens only render it; tests inject a fixed `Status` instead of probing.
+a plain `HeaderStatus`. Screens only render it; tests inject a fixed `HeaderStatus` instead of probing.
 """
 
 from __future__ import annotations
@@ -10,9 +10,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
+from attribtui.infra.config import Profile
 from attribtui.vocab import LAG_WARN_S, SKEW_WARN_S
+
+if TYPE_CHECKING:  # the header is on the first paint: the backends load in the probe's thread
+    from attribtui.infra.db import Database
 
 STATES = ("ok", "warn", "fail", "off")  # off: not configured
 API_TIMEOUT_S = 3.0
@@ -30,7 +34,7 @@ class Component:
 
 
 @dataclass(frozen=True)
-class Status:
+class HeaderStatus:
     db: Component
     api: Component
     cache: Component
@@ -44,16 +48,16 @@ class Status:
         return (self.db, self.api, self.cache)
 
 
-def pending() -> Status:
+def pending() -> HeaderStatus:
     """What the header shows before the first probe has answered."""
-    return Status(
+    return HeaderStatus(
         Component("DB", "off", "checking…"),
         Component("API", "off", "checking…"),
         Component("memcached", "off", "checking…"),
     )
 
 
-StatusProvider = Callable[[], Status]
+StatusProvider = Callable[[], HeaderStatus]
 
 
 def skew_warning(skew_s: float) -> str | None:
@@ -76,9 +80,9 @@ def lag_warning(lag_s: float | None, has_replica: bool, why: str = "") -> str | 
 class StatusProber:
     """Callable probing a profile's backends; holds its own Database (never the checks' one)."""
 
-    def __init__(self, profile: Any) -> None:
+    def __init__(self, profile: Profile) -> None:
         self.profile = profile
-        self._db: Any = None
+        self._db: Database | None = None
         self._db_error: str | None = None
         self._opened = False
 
@@ -86,12 +90,12 @@ class StatusProber:
         """Create the Database on first use (in a worker thread: it imports SQLAlchemy)."""
         if self._opened:
             return
-        from attribtui.infra.db import Database, DbError, NotConfigured
+        from attribtui.infra.db import Database, DbError, DbNotConfigured
 
         self._opened = True
         try:
             self._db = Database.from_profile(self.profile)
-        except NotConfigured:
+        except DbNotConfigured:
             self._db_error = "not configured"
         except DbError as e:
             self._db_error = str(e)
@@ -100,7 +104,7 @@ class StatusProber:
         if self._db is not None:
             self._db.close()
 
-    def __call__(self) -> Status:
+    def __call__(self) -> HeaderStatus:
         self._open()
         with ThreadPoolExecutor(max_workers=3, thread_name_prefix="status") as pool:
             db_f = pool.submit(self._probe_db)
@@ -113,7 +117,7 @@ class StatusProber:
             lag_warning(lag, has_replica, why) if db_c.state != "fail" else None,
             skew_warning(skew) if skew is not None else None,
         ) if w]
-        return Status(db_c, api_c, cache_c, lag, skew, tuple(warnings), time.time())
+        return HeaderStatus(db_c, api_c, cache_c, lag, skew, tuple(warnings), time.time())
 
     def _probe_db(self) -> tuple[Component, float | None, float | None, str]:
         from attribtui.infra.db import DbError

@@ -91,7 +91,7 @@ def test_unauthorized_forbidden_not_configured(sandbox: dict[str, Any]) -> None:
     with api.V2Client(profile(sandbox["base"], key=KEY2)) as c, pytest.raises(api.Forbidden) as e:
         c.create_model({"name": "x", "type": "last_touch"})
     assert "manage_attribution_models" in str(e.value) and e.value.exit_code == 3
-    with api.V2Client(profile(sandbox["base"], key=None)) as c, pytest.raises(api.NotConfigured):
+    with api.V2Client(profile(sandbox["base"], key=None)) as c, pytest.raises(api.ApiNotConfigured):
         c.list_models()
 
 
@@ -160,12 +160,12 @@ def test_connection_refused_get_retries_post_does_not() -> None:
     s.close()
     c = api.V2Client(profile(f"http://127.0.0.1:{port}"))
     t0 = time.perf_counter()
-    with pytest.raises(api.Unreachable) as e:
+    with pytest.raises(api.ApiUnreachable) as e:
         c.list_models()
     get_s = time.perf_counter() - t0
     assert "cannot reach" in str(e.value) and "api.base_url" in str(e.value)
     t0 = time.perf_counter()
-    with pytest.raises(api.Unreachable):
+    with pytest.raises(api.ApiUnreachable):
         c.create_model({"name": "x", "type": "last_touch"})
     post_s = time.perf_counter() - t0
     c.close()
@@ -179,7 +179,7 @@ def test_timeout_on_a_socket_that_never_answers() -> None:
     s.listen(8)  # accepts into the backlog, never reads or answers
     try:
         base = f"http://127.0.0.1:{s.getsockname()[1]}"
-        with api.V2Client(profile(base, timeout_s=0.3)) as c, pytest.raises(api.Unreachable) as e:
+        with api.V2Client(profile(base, timeout_s=0.3)) as c, pytest.raises(api.ApiUnreachable) as e:
             c.update_model(1, {"is_active": False})
         assert "no answer" in str(e.value) and "api.timeout_s" in str(e.value)
     finally:
@@ -188,7 +188,7 @@ def test_timeout_on_a_socket_that_never_answers() -> None:
 
 def test_tls_failure(sandbox: dict[str, Any]) -> None:
     base = sandbox["base"].replace("http://", "https://")
-    with api.V2Client(profile(base)) as c, pytest.raises(api.Unreachable) as e:
+    with api.V2Client(profile(base)) as c, pytest.raises(api.ApiUnreachable) as e:
         c.list_models()
     assert "TLS" in str(e.value)
 
@@ -231,7 +231,7 @@ def test_default_deactivation_trap(sandbox: dict[str, Any]) -> None:
         core.execute(trap, c, p)
     # pick the new default first: two PATCHes, both slugs stated
     plan = core.plan_deactivate(c, listing, default, new_default=2)
-    assert [s.body for s in plan.steps] == [{"is_default": True}, {"is_active": False}]
+    assert [s.body for s in plan.requests] == [{"is_default": True}, {"is_active": False}]
     assert any("last-touch-attribution" in e for e in plan.plan.effects)
     out = core.execute(plan, c, p)
     assert out.ok and out.model_after["is_active"] is False
@@ -240,7 +240,7 @@ def test_default_deactivation_trap(sandbox: dict[str, Any]) -> None:
     assert after.get(1).slug == "last-touch-attribution"
     # or clear it explicitly: the user is left with no default
     plan = core.plan_deactivate(c, after, after.default, no_default=True)
-    assert plan.steps[0].body == {"is_active": False, "is_default": False}
+    assert plan.requests[0].body == {"is_active": False, "is_default": False}
     assert any("NO default" in e for e in plan.plan.effects)
     assert core.execute(plan, c, p).ok
     assert core.load_models(c, db).default is None

@@ -11,9 +11,9 @@ import pytest
 from attribtui.infra.db import (
     Database,
     DbError,
+    DbNotConfigured,
     DbUnreachable,
     MissingTable,
-    NotConfigured,
     QueryCancelled,
     QueryTimeout,
     ReadOnlyError,
@@ -129,7 +129,7 @@ def test_errors_never_carry_bound_parameters(db: Database) -> None:
 
 
 def test_not_configured_explains_the_fix() -> None:
-    with pytest.raises(NotConfigured, match="ATTRIBTUI_DB_URL"):
+    with pytest.raises(DbNotConfigured, match="ATTRIBTUI_DB_URL"):
         Database(None)
 
 

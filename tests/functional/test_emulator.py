@@ -1,4 +1,4 @@
-"""v2 emulator conformance: one test per documented behaviour of facts section 2 (and 7.6, 8).
+"""v2 emulator conformance: one test per documented behaviour (docs/prosper202.md, "V2 API").
 
 The emulator is served over real HTTP on loopback against a MariaDB seeded once for the module;
 tests that change models create their own, so they do not depend on each other's order.
@@ -37,7 +37,7 @@ def sandbox() -> Iterator[dict[str, Any]]:
     name, url = create_database()
     seed(url, conversions=200, now=NOW, defects="none")
     engine = create_engine(url)
-    with engine.begin() as conn:  # user 4: a row written through v3 (facts section 7, item 7)
+    with engine.begin() as conn:  # user 4: a row written through v3 (docs/prosper202.md, "Operator gotchas")
         conn.execute(text("INSERT INTO 202_api_keys (user_id, api_key, scope, created_at) VALUES "
                           "(4, :k, :s, 0)"),
                      {"k": KEY4, "s": json.dumps([emulator.VIEW, emulator.MANAGE])})

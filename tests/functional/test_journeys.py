@@ -25,7 +25,16 @@ from attribtui.infra.db import Database
 from attribtui.prosper.cachekey import CLI_SYSTEM_HASH, journey_cache_key, system_hash
 from attribtui.services import journeys
 from attribtui.services.journeys import cache as journey_cache
-from tests.support import MARIADB_HOST, MARIADB_PORT, NOW, create_database, drop_database
+from tests.support import (
+    MARIADB_HOST,
+    MARIADB_PORT,
+    MEMCACHE_HTTP_HOST,
+    MEMCACHE_SERVER_ADDR,
+    NOW,
+    create_database,
+    drop_database,
+    memcache_config,
+)
 
 pytestmark = pytest.mark.mariadb
 
@@ -243,10 +252,8 @@ def test_unreachable_database_is_one_line(frozen_clock) -> None:
 def test_cache_key_found_then_evicted(planted_db, frozen_clock) -> None:
     url, planted = planted_db
     conv_id = planted["clean"]
-    host = f"journeys-test-{os.getpid()}.invalid"
-    profile = _profile(url, memcache=MemcacheConfig(servers=["127.0.0.1:11211"],
-                                                    http_host=host, server_addr="10.0.0.5"))
-    web_key = journey_cache_key(conv_id, system_hash(host, "10.0.0.5"))
+    profile = _profile(url, memcache=memcache_config())
+    web_key = journey_cache_key(conv_id, system_hash(MEMCACHE_HTTP_HOST, MEMCACHE_SERVER_ADDR))
     client = Client(("127.0.0.1", 11211))
     client.set(web_key, b'{"journey": []}', expire=600, noreply=False)
     try:
@@ -273,7 +280,7 @@ def test_cache_key_found_then_evicted(planted_db, frozen_clock) -> None:
 def test_cache_refused_read_only_and_down(planted_db, frozen_clock) -> None:
     url, planted = planted_db
     read_only = _profile(url, read_only=True,
-                         memcache=MemcacheConfig(servers=["127.0.0.1:11211"]))
+                         memcache=memcache_config())
     with pytest.raises(journey_cache.CacheRefused, match="read-only"):
         journey_cache.evict(read_only, planted["clean"])
     down = replace(read_only, read_only=False, memcache=MemcacheConfig(servers=["127.0.0.1:9"]))

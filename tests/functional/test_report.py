@@ -42,7 +42,7 @@ def test_report_contains_every_action_and_no_secret(env_profile) -> None:
     conv = db.read("SELECT conv_id FROM `202_conversion_touchpoints` ORDER BY conv_id LIMIT 1")[0][0]
     result = purge.execute(db, profile, purge.plan(db, purge.Selection(conv_ids=[conv])))
     doc = report.build(profile, db, NOW - 86400, NOW)
-    md, js = report.write(doc)
+    md, js = report.write(doc, profile)
     text, raw = md.read_text(), js.read_text()
     assert SECRET not in text and SECRET not in raw
     assert [e["action"] for e in doc["timeline"]] == ["model.deactivate", "purge"]

@@ -17,12 +17,12 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from attribtui.infra import actionlog, api, clock
-from attribtui.infra.config import ApiConfig, DbConfig, JobsConfig, MemcacheConfig, Profile
+from attribtui.infra.config import ApiConfig, DbConfig, JobsConfig, Profile
 from attribtui.infra.db import Database
 from attribtui.sandbox import emulator
 from attribtui.services import rollback
 from attribtui.vocab import StepStatus
-from tests.support import NOW
+from tests.support import NOW, memcache_config
 
 pytestmark = pytest.mark.mariadb
 
@@ -42,7 +42,7 @@ def incident(fresh_db, monkeypatch):
     server, _ = emulator.serve(url)
     prof = Profile(name="incident", environment="staging", db=DbConfig(url=url),
                    api=ApiConfig(base_url=emulator.base_url(server), key=KEY1, user_id=1),
-                   memcache=MemcacheConfig(servers=["127.0.0.1:11211"]),
+                   memcache=memcache_config(),
                    jobs=JobsConfig(runner="sandbox"))
     with api.V2Client(prof) as c:
         bad = c.create_model({"name": "Decay 1h (bad)", "type": "time_decay",
@@ -110,7 +110,7 @@ def test_walkthrough_end_to_end_resumed_from_disk(incident) -> None:
     # 1. mitigate: the bad model is the default, so the planner promotes the safe one first
     p = rollback.plan(prof, state, "mitigate", db=db, client=client)
     assert p.action is not None and not p.refused
-    assert [s.body for s in p.change.steps] == [{"is_default": True}, {"is_active": False}]
+    assert [s.body for s in p.change.requests] == [{"is_default": True}, {"is_active": False}]
     with pytest.raises(rollback.RollbackError, match="mitigate comes first"):
         rollback.run(prof, state, rollback.plan(prof, state, "verify", db=db), db=db)
     step = rollback.run(prof, state, p, db=db, client=client)

@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from textual.widgets import Button
+from textual.worker import WorkerCancelled
 
 from attribtui import checks
 from attribtui.checks import CheckSpec, Evidence, Outcome
 from attribtui.infra import clock
 from attribtui.infra.config import DbConfig, MemcacheConfig, Profile
-from attribtui.services.status import Component, Status
+from attribtui.services.status import Component, HeaderStatus
 from screens.app import ConsoleApp
 from tests.support import NOW
 
-FIXED_STATUS = Status(
+FIXED_STATUS = HeaderStatus(
     Component("DB", "ok", "2 ms", "mysql 127.0.0.1:3306/prosper202 answered in 2.0 ms"),
     Component("API", "off", "not configured", "api.base_url is not set"),
     Component("memcached", "ok", "", "memcached 1.6.18 (0.3 ms)"),
 )
 
 
-def fixed_status() -> Status:
+def fixed_status() -> HeaderStatus:
     return FIXED_STATUS
 
 
@@ -43,10 +45,18 @@ def make_app(profile: Profile, **kw: Any) -> ConsoleApp:
 
 
 async def settle(pilot: Any) -> None:
-    """Let every worker finish and the screen catch up."""
-    for _ in range(3):
+    """Let every worker finish and the screen handle what they reported.
+
+    A worker's result arrives as a message, whose handler may start the next worker: wait until
+    no worker runs (a worker cancelled by a newer one of its group is not an error).
+    """
+    for i in range(20):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        running = [w for w in pilot.app.workers if w.is_running]
+        if i >= 3 and not running:
+            break
+        with contextlib.suppress(WorkerCancelled):
+            await pilot.app.workers.wait_for_complete(running)
     await pilot.pause()
 
 

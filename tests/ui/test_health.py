@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,10 @@ from textual.widgets import DataTable, OptionList, Static
 
 from attribtui import checks
 from attribtui.checks import CheckSpec, Outcome, store
-from screens.confirm import ConfirmScreen
+from screens.components.confirm import ConfirmScreen
+from screens.components.help import HelpScreen
 from screens.health import HealthScreen
-from screens.help import HelpScreen
+from screens.health.messages import CheckStep
 from tests.ui.conftest import make_app, make_profile, settle
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.anyio]
@@ -37,7 +39,7 @@ async def test_runs_checks_groups_and_selects_worst(seeded_url: str) -> None:
         assert screen.report is not None and not screen.running
         ids = [r.id for r in screen.results]
         assert ids == [s.id for s in checks.select(None)]
-        # grouped: headings are disabled options, in the DESIGN group order
+        # grouped: headings are disabled options, in the catalog's group order
         ol = screen.query_one("#check-list", OptionList)
         headings = [ol.get_option_at_index(i).id for i in range(ol.option_count)
                     if ol.get_option_at_index(i).disabled]
@@ -48,7 +50,7 @@ async def test_runs_checks_groups_and_selects_worst(seeded_url: str) -> None:
         coverage = text_of(app, "#coverage")
         assert coverage.startswith("Window 48h · ") and " conversions · " in coverage
         # the first run opens on the first failure, with its evidence and remediation
-        current = screen._current()
+        current = screen.current()
         assert current is not None and current.status == "fail"
         assert current.id in text_of(app, "#detail-head")
         table = screen.query_one("#evidence", DataTable)
@@ -68,15 +70,15 @@ async def test_select_another_check_by_keys(seeded_url: str) -> None:
         screen = app.screen
         await pilot.press("home")
         await pilot.pause()
-        assert screen._selected == "schema.tables"  # headings are skipped
+        assert screen.selected == "schema.tables"  # headings are skipped
         await pilot.press("down", "down")
         await pilot.pause()
-        assert screen._selected == "schema.indexes"
+        assert screen.selected == "schema.indexes"
         assert "schema.indexes" in text_of(app, "#detail-head")
         table = screen.query_one("#evidence", DataTable)
         assert table.display and table.row_count >= 1
         labels = [str(c.label) for c in table.columns.values()]
-        assert labels == screen._current().evidence["columns"]
+        assert labels == screen.current().evidence["columns"]
 
 
 async def test_rerun_keeps_selection_and_saves_again(seeded_url: str) -> None:
@@ -86,13 +88,13 @@ async def test_rerun_keeps_selection_and_saves_again(seeded_url: str) -> None:
         screen = app.screen
         await pilot.press("home", "down")
         await pilot.pause()
-        chosen = screen._selected
+        chosen = screen.selected
         first = screen.report
         await pilot.press("r")
         await pilot.pause()
         await settle(pilot)
         assert screen.report is not first and screen.report is not None
-        assert screen._selected == chosen
+        assert screen.selected == chosen
         # saved again (same frozen second and pid, so the same file name)
         assert store.load_runs("staging")[-1]["checks"] == screen.report["checks"]
 
@@ -123,7 +125,7 @@ async def test_copy_remediation_to_clipboard_and_file(seeded_url: str) -> None:
     app = make_app(make_profile(seeded_url))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        current = app.screen._current()
+        current = app.screen.current()
         assert current.remediation
         await pilot.press("c")
         await pilot.pause()
@@ -175,26 +177,35 @@ async def test_help_lists_bindings(seeded_url: str) -> None:
         assert isinstance(app.screen, HelpScreen)
 
 
+@dataclass
+class SlowCheck:
+    started: threading.Event = field(default_factory=threading.Event)
+    ended: threading.Event = field(default_factory=threading.Event)  # the query returned
+
+
 @pytest.fixture
-def slow_check(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+def slow_check(monkeypatch: pytest.MonkeyPatch) -> SlowCheck:
     """The first check runs SLEEP(30) on the server until cancelled (KILL QUERY)."""
-    started = threading.Event()
+    slow_check = SlowCheck()
 
     def slow(ctx):
-        started.set()
-        ctx.db.read("SELECT SLEEP(30)", timeout_ms=60_000)
+        slow_check.started.set()
+        try:
+            ctx.db.read("SELECT SLEEP(30)", timeout_ms=60_000)
+        finally:
+            slow_check.ended.set()
         return Outcome("ok", "slept")
 
     registry = checks.load_checks()
     first = next(iter(registry))
     monkeypatch.setitem(registry, first, CheckSpec(first, registry[first].title, slow))
-    return started
+    return slow_check
 
 
-async def test_cancel_stops_the_running_query(seeded_url: str, slow_check: threading.Event) -> None:
+async def test_cancel_stops_the_running_query(seeded_url: str, slow_check: SlowCheck) -> None:
     app = make_app(make_profile(seeded_url))
     async with app.run_test(size=(80, 24)) as pilot:
-        assert await asyncio.to_thread(slow_check.wait, 10)  # without blocking the loop
+        assert await asyncio.to_thread(slow_check.started.wait, 10)  # without blocking the loop
         await pilot.pause()
         screen = app.screen
         assert screen.running and screen.query_one("#runbar").display
@@ -208,10 +219,10 @@ async def test_cancel_stops_the_running_query(seeded_url: str, slow_check: threa
         assert "Cancelled." in text_of(app, "#summary")
 
 
-async def test_quit_asks_while_checks_run(seeded_url: str, slow_check: threading.Event) -> None:
+async def test_quit_asks_while_checks_run(seeded_url: str, slow_check: SlowCheck) -> None:
     app = make_app(make_profile(seeded_url))
     async with app.run_test(size=(80, 24)) as pilot:
-        assert await asyncio.to_thread(slow_check.wait, 10)  # without blocking the loop
+        assert await asyncio.to_thread(slow_check.started.wait, 10)  # without blocking the loop
         await pilot.press("q")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
@@ -224,7 +235,9 @@ async def test_quit_asks_while_checks_run(seeded_url: str, slow_check: threading
         await pilot.press("y")
         await settle(pilot)
         assert app.return_code == 0
-    assert app.screen_stack == [] or not app.is_running
+        assert app.return_value == 0  # quit asked for, not a crash
+    # Quitting killed the running query: it returned long before its SLEEP(30) would have.
+    assert await asyncio.to_thread(slow_check.ended.wait, 10)
 
 
 async def test_quit_without_work_does_not_ask(seeded_url: str) -> None:
@@ -276,7 +289,7 @@ async def test_prepare_runs_first_with_progress(clean_url: str) -> None:
 
     app = make_app(make_profile(clean_url), prepare=prepare)
     async with app.run_test(size=(80, 24)) as pilot:
-        from screens.prepare import PrepareScreen
+        from screens.components.prepare import PrepareScreen
 
         # screens are discovered in a worker: wait for it (and the prepare step) to show up
         for _ in range(200):
@@ -285,13 +298,14 @@ async def test_prepare_runs_first_with_progress(clean_url: str) -> None:
             await pilot.pause(0.05)
         assert isinstance(app.screen, PrepareScreen)
         assert "seeding clicks" in screen_text(app)
-        health = app.get_screen_stack("health")[0] if hasattr(app, "get_screen_stack") else None
+        health = app.get_screen_stack("health")[0]  # under the prepare screen, waiting
+        assert isinstance(health, HealthScreen) and health.report is None
         assert app.ready is False
         gate.set()
         await settle(pilot)
         assert app.ready and isinstance(app.screen, HealthScreen)
         assert app.screen.report is not None
-        assert health is None or health is app.screen
+        assert health is app.screen
 
 
 async def test_window_key_reruns_the_integrity_checks_over_another_window(seeded_url: str) -> None:
@@ -317,7 +331,7 @@ async def test_long_checks_report_progress_in_the_run_bar(seeded_url: str) -> No
         await settle(pilot)
         screen = app.screen
         screen.running = True  # what the worker's progress callback shows while a check runs
-        screen._show_step("journeys: 100 of 200 conversions")
+        screen.post_message(CheckStep("journeys: 100 of 200 conversions"))
         await pilot.pause()
         assert "journeys: 100 of 200 conversions" in str(screen.query_one("#run-label").render())
         screen.running = False

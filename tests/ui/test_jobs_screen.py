@@ -12,7 +12,7 @@ from textual.widgets import Button, DataTable, RichLog, Select, Static
 from attribtui.infra.config import DbConfig, JobsConfig, Profile
 from attribtui.services.jobs import runner, store
 from attribtui.services.jobs.command import Command, JobRequest, build_commands, last_hours
-from screens.confirm import ActionConfirmScreen
+from screens.components.confirm import ActionConfirmScreen
 from screens.jobs import SCREEN, JobsScreen
 from tests.support import NOW
 from tests.ui.conftest import make_app, settle
@@ -102,7 +102,7 @@ async def test_launch_watch_and_the_second_run_is_flagged(seeded: str) -> None:
         await pilot.pause()
         kept = [line.text.strip() for line in log.lines if line.text.strip()]
         assert len(kept) == 1 and "[attribution_job] model_id=2" in kept[0]
-        # the same window again: flagged before it is wasted, with the facts' choices
+        # the same window again: flagged before it is wasted, with upstream's ways past the guard
         await pilot.press("n", "p")
         await settle(pilot)
         pre = text(app, "#preflight")

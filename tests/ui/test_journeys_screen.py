@@ -13,7 +13,7 @@ from textual.widgets import Input, OptionList, Static
 
 from attribtui.infra import actionlog
 from attribtui.prosper.cachekey import journey_cache_key, system_hash
-from screens.confirm import ActionConfirmScreen
+from screens.components.confirm import ActionConfirmScreen
 from screens.journeys import SCREEN, JourneysScreen
 from tests.functional.test_journeys import plant_journey_defects
 from tests.support import NOW, create_database, drop_database
@@ -179,7 +179,7 @@ async def test_a_pasted_column_is_inserted_once() -> None:
     from textual import events
     from textual.app import App
 
-    from screens.journeys import IdsInput
+    from screens.components.ids_input import IdsInput
 
     class One(App):
         def compose(self):

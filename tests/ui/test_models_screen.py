@@ -18,8 +18,9 @@ from attribtui.infra.config import ApiConfig, DbConfig, Profile
 from attribtui.prosper.validation import MSG_HALF_LIFE
 from attribtui.sandbox import emulator
 from screens.app import ConsoleApp
-from screens.confirm import ActionConfirmScreen
-from screens.models import SCREEN, DefaultChoiceScreen, ModelFormScreen, ModelsScreen
+from screens.components.confirm import ActionConfirmScreen
+from screens.models import SCREEN, ModelsScreen
+from screens.models.dialogs import DefaultChoiceScreen, ModelFormScreen
 from tests.support import NOW, create_database, drop_database
 from tests.ui.conftest import fixed_status, settle
 

@@ -11,9 +11,9 @@ import pytest
 from textual.widgets import Button, Input, Static
 
 from attribtui.infra.db import Database
-from screens.confirm import ActionConfirmScreen
-from screens.purge_dialog import PurgeScreen
+from screens.components.confirm import ActionConfirmScreen
 from screens.rollback import RollbackScreen
+from screens.rollback.purge import PurgeScreen
 from tests.support import NOW
 from tests.ui.conftest import make_app, make_profile, settle
 

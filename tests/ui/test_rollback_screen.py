@@ -16,8 +16,9 @@ from attribtui.infra.config import ApiConfig, DbConfig, JobsConfig, Profile
 from attribtui.sandbox import emulator
 from attribtui.services import rollback as rb
 from screens.app import ConsoleApp
-from screens.confirm import ActionConfirmScreen
-from screens.rollback import SCREEN, NewWalkthroughScreen, RollbackScreen, SkipScreen
+from screens.components.confirm import ActionConfirmScreen
+from screens.rollback import SCREEN, RollbackScreen
+from screens.rollback.dialogs import NewWalkthroughScreen, SkipScreen
 from tests.support import NOW, create_database, drop_database
 from tests.ui.conftest import fixed_status, settle
 

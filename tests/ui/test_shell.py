@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Label, Static
 
-from attribtui.services.status import Component, Status
+from attribtui.services.status import Component, HeaderStatus
+from screens.components.toosmall import TooSmallScreen
 from screens.health import HealthScreen
 from screens.noconfig import config_error_app, no_config_app
 from screens.registry import ScreenSpec, discover
-from screens.toosmall import TooSmallScreen
 from tests.ui.conftest import FIXED_STATUS, make_app, make_profile, settle
 
 pytestmark = pytest.mark.anyio
@@ -54,7 +54,7 @@ async def test_unknown_environment_is_loud_and_staging_is_quiet() -> None:
 
 
 async def test_status_symbols_words_warnings_and_overrides() -> None:
-    status = Status(
+    status = HeaderStatus(
         Component("DB", "warn", "4 ms"),
         Component("API", "fail", "down", "cannot reach http://x/api/v2/health"),
         Component("memcached", "off", "not configured"),
@@ -79,9 +79,9 @@ async def test_status_symbols_words_warnings_and_overrides() -> None:
 async def test_status_is_polled_and_updates_the_header() -> None:
     states = iter(["ok", "fail"])
 
-    def provider() -> Status:
+    def provider() -> HeaderStatus:
         st = next(states, "fail")
-        return Status(Component("DB", st, ""), FIXED_STATUS.api, FIXED_STATUS.cache)
+        return HeaderStatus(Component("DB", st, ""), FIXED_STATUS.api, FIXED_STATUS.cache)
 
     app = make_app(make_profile(NO_DB), status_provider=provider, status_interval=0.2)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from attribtui.services.status import Component, Status
+from attribtui.services.status import Component, HeaderStatus
 from screens.noconfig import no_config_app
 from tests.ui.conftest import FIXED_STATUS, make_app, make_profile, settle
 
 pytestmark = pytest.mark.mariadb
 
-WARNED = Status(
+WARNED = HeaderStatus(
     Component("DB", "warn", "2 ms"),
     Component("API", "fail", "down", "cannot reach http://127.0.0.1:9/api/v2/health"),
     Component("memcached", "ok", ""),
@@ -50,7 +50,7 @@ def test_health_120x40_journey_evidence(snap_compare, seeded_url, deterministic_
 
     async def select_journeys(pilot) -> None:
         await settle(pilot)
-        pilot.app.screen._highlight("journeys.sample")
+        pilot.app.screen.highlight("journeys.sample")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=select_journeys)

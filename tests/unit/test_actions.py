@@ -1,4 +1,4 @@
-"""Confirmation rules (DESIGN promise 2) and redaction of URLs that carry secrets."""
+"""Confirmation rules (docs/architecture.md, promise 2) and redaction of URLs that carry secrets."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Journey cache key and the pure RIPEMD-160 fallback (facts section 4)."""
+"""Journey cache key and the pure RIPEMD-160 fallback (docs/prosper202.md, "Journeys")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The five credit strategies (facts section 4, "Strategies")."""
+"""The five credit strategies (docs/prosper202.md, "Credit strategies")."""
 
 from __future__ import annotations
 

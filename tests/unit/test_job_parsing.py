@@ -1,12 +1,14 @@
-"""Reading cron-script output (facts section 3), job windows and the stand-ins' getopt."""
+"""Reading cron-script output (docs/prosper202.md, "Cron scripts"), job windows and the stand-ins'
+getopt."""
 
 from __future__ import annotations
 
 import pytest
 
+from attribtui.prosper.hours import aligned
 from attribtui.sandbox.cron import getopt
 from attribtui.services.jobs import parse
-from attribtui.services.jobs.command import JobRequest, aligned, last_hours, parse_time
+from attribtui.services.jobs.command import JobRequest, last_hours, parse_time
 from attribtui.services.jobs.preflight import check_window
 
 H = 3600

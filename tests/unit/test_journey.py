@@ -1,4 +1,4 @@
-"""The journey rule and its validator (facts section 4)."""
+"""The journey rule and its validator (docs/prosper202.md, "Journeys")."""
 
 from __future__ import annotations
 

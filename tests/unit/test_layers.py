@@ -1,4 +1,5 @@
-"""The core never imports Textual (DESIGN): headless commands must stay light and scriptable."""
+"""The core never imports Textual (docs/architecture.md, "Layers"): headless commands must stay
+light and scriptable."""
 
 import ast
 import subprocess

@@ -1,4 +1,5 @@
-"""Multi-touch setting precedence and purge blast radius (facts section 6)."""
+"""Multi-touch setting precedence and purge blast radius (docs/prosper202.md, "Multi-touch
+settings")."""
 
 from __future__ import annotations
 

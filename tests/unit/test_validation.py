@@ -1,4 +1,4 @@
-"""v2 model validation, PHP casts, slugs and stored JSON (facts section 2)."""
+"""v2 model validation, PHP casts, slugs and stored JSON (docs/prosper202.md, "V2 API")."""
 
 from __future__ import annotations
 

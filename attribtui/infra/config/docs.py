@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from attribtui.infra.config.keys import KEYS, SECTIONS, Key
+from attribtui.vocab import JsonDict
 
 BEGIN, END = "<!-- config-table -->", "<!-- /config-table -->"
 
@@ -45,7 +46,7 @@ default_profile = "staging"
 """
 
 # Smaller profiles after the fully documented one: dotted key -> value.
-MORE_PROFILES: dict[str, dict[str, Any]] = {
+MORE_PROFILES: dict[str, JsonDict] = {
     "staging": {
         "environment": "staging",
         "db.url": "mysql+pymysql://attribtui@db-staging.internal:3306/prosper202",
@@ -69,7 +70,7 @@ MORE_PROFILES: dict[str, dict[str, Any]] = {
 RULE = "# " + "-" * 93
 
 
-def toml_value(value: Any) -> str:
+def toml_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
@@ -122,15 +123,15 @@ def example_toml() -> str:
         out += [*_comment(key), _assign(key.name, key.example, key.commented)]
     for section in SECTIONS:
         out += ["", f"[profiles.production.{section}]"]
-        tables = []
+        tables: list[tuple[Key, dict[str, object]]] = []
         for key in [k for k in KEYS if k.section == section]:
             if isinstance(key.example, dict):
-                tables.append(key)
+                tables.append((key, key.example))
                 continue
             out += [*_comment(key), _assign(key.name, key.example, key.commented)]
-        for key in tables:
+        for key, example in tables:
             out += ["", f"[profiles.production.{section}.{key.name}]", *_comment(key)]
-            out += [_assign(k, v) for k, v in key.example.items()]
+            out += [_assign(k, v) for k, v in example.items()]
     for name, values in MORE_PROFILES.items():
         out += ["", "", RULE, f"[profiles.{name}]"]
         out += [_assign(d, v) for d, v in values.items() if "." not in d]

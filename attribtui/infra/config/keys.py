@@ -18,6 +18,8 @@ from typing import Any
 from attribtui.infra.config.schema import Profile
 
 ENV_PREFIX = "ATTRIBTUI_"
+# A setting's value once checked: what the Profile dataclasses hold.
+Value = str | int | float | bool | Path | list[str] | dict[str, str] | None
 
 # A field's annotation -> how its values are parsed, unless the setting names a kind.
 _KINDS = {"str": "str", "str | None": "optstr", "Path | None": "optpath", "bool": "bool",
@@ -40,11 +42,11 @@ class Key:
 
     dotted: str
     kind: str
-    default: Any
+    default: object
     doc: str
     choices: tuple[str, ...] = ()
     secret: bool = False
-    example: Any = None
+    example: object = None
     commented: bool = False
     shown_default: str | None = None
     top_level: bool = False
@@ -69,7 +71,7 @@ class Key:
     def summary(self) -> str:
         return self.doc.split("\n", 1)[0]
 
-    def fresh_default(self) -> Any:
+    def fresh_default(self) -> object:
         """The default, never shared between profiles (lists and dicts are copied)."""
         return type(self.default)(self.default) if isinstance(self.default, list | dict) \
             else self.default
@@ -99,7 +101,7 @@ def _keys() -> tuple[Key, ...]:
         if f.metadata.get("setting"):
             out.append(_key(f.name, f))
         elif f.metadata.get("section"):
-            section_cls = f.default_factory  # type: ignore[misc]
+            section_cls: type = f.metadata["cls"]
             out += [_key(f"{f.name}.{sf.name}", sf) for sf in dataclasses.fields(section_cls)
                     if sf.metadata.get("setting")]
     return tuple(out)
@@ -115,7 +117,7 @@ PROFILE_KEYS = (*(k.dotted for k in KEYS if k.section is None and not k.top_leve
 TOP_KEYS = ("default_profile", *(k.dotted for k in KEYS if k.top_level), "profiles")
 
 
-class Invalid(ValueError):
+class BadValue(ValueError):
     """A value of the wrong type or range; the caller adds where it came from."""
 
 
@@ -132,45 +134,45 @@ def _is_hostport(value: str) -> bool:
     return bool(sep and host and port.isdigit() and 0 < int(port) < 65536)
 
 
-def check(key: Key, value: object) -> Any:
+def check(key: Key, value: object) -> Value:
     """Validate a typed value (from TOML or a typed flag) and return it in canonical form."""
     kind = key.kind
     if kind == "optpath" and isinstance(value, os.PathLike):
         return Path(value).expanduser()
     if kind in ("str", "optstr", "optpath", "choice"):
         if not isinstance(value, str) or (kind == "choice" and value not in key.choices):
-            raise Invalid
+            raise BadValue
         return Path(value).expanduser() if kind == "optpath" else value
     if kind == "bool":
         if not isinstance(value, bool):
-            raise Invalid
+            raise BadValue
         return value
     if kind in ("posint", "optint"):
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise Invalid
+            raise BadValue
         return value
     if kind == "posfloat":
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise Invalid
+            raise BadValue
         if not math.isfinite(value) or value <= 0:
-            raise Invalid
+            raise BadValue
         return float(value)
     if kind in ("strlist", "hostports"):
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise Invalid
+            raise BadValue
         if kind == "hostports" and not all(_is_hostport(v) for v in value):
-            raise Invalid
+            raise BadValue
         return list(value)
     if kind == "strmap":
         if not isinstance(value, dict) or not all(
                 isinstance(k, str) and _ENV_NAME.match(k) and isinstance(v, str)
                 for k, v in value.items()):
-            raise Invalid
+            raise BadValue
         return dict(value)
     raise AssertionError(f"unhandled kind {kind}")
 
 
-def parse_text(key: Key, text: str) -> Any:
+def parse_text(key: Key, text: str) -> Value:
     """Parse an environment variable (or string flag) into the key's type."""
     kind = key.kind
     stripped = text.strip()
@@ -182,20 +184,20 @@ def parse_text(key: Key, text: str) -> Any:
             return True
         if lowered in _FALSE:
             return False
-        raise Invalid
+        raise BadValue
     if kind in ("posint", "optint"):
         try:
             return check(key, int(stripped))
         except ValueError:
-            raise Invalid from None
+            raise BadValue from None
     if kind == "posfloat":
         try:
             return check(key, float(stripped))
         except ValueError:
-            raise Invalid from None
+            raise BadValue from None
     if kind in ("strlist", "hostports", "strmap"):
         try:
             return check(key, json.loads(text))
         except json.JSONDecodeError:
-            raise Invalid from None
+            raise BadValue from None
     return check(key, text)

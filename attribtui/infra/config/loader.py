@@ -26,7 +26,7 @@ from attribtui.infra.config.keys import (
     PROFILE_KEYS,
     SECTIONS,
     TOP_KEYS,
-    Invalid,
+    BadValue,
     Key,
     check,
     got,
@@ -41,7 +41,7 @@ from attribtui.infra.config.schema import (
     Profile,
 )
 from attribtui.infra.redact import REDACTED, redact_env, redact_url, url_password
-from attribtui.vocab import AttribtuiError
+from attribtui.vocab import AttribtuiError, JsonDict
 
 IMPLICIT_PROFILE = "env"
 
@@ -90,7 +90,7 @@ def find_config(
     return path if path.is_file() else None
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path) -> JsonDict:
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -114,13 +114,13 @@ def _unknown_key(path: Path, dotted: str, name: str, known: Iterable[str], hint:
     )
 
 
-def _parse_file(path: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+def _parse_file(path: Path) -> tuple[JsonDict, dict[str, JsonDict]]:
     """Validate the whole file (every profile, so a typo anywhere shows up at once).
 
     Returns (top-level values, {profile name: {dotted key: value}}).
     """
     data = _read_toml(path)
-    top: dict[str, Any] = {}
+    top: JsonDict = {}
     for name, value in data.items():
         if name not in TOP_KEYS:
             hint = ""
@@ -135,12 +135,12 @@ def _parse_file(path: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
             )
         top[name] = value
 
-    profiles: dict[str, dict[str, Any]] = {}
+    profiles: dict[str, JsonDict] = {}
     for pname, table in top.get("profiles", {}).items():
         prefix = f"profiles.{pname}"
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: {prefix} must be a table ([{prefix}]); fix the value")
-        values: dict[str, Any] = {}
+        values: JsonDict = {}
         for name, value in table.items():
             if name not in PROFILE_KEYS:
                 hint = "; operator is a top-level key" if name == "operator" else ""
@@ -161,7 +161,7 @@ def _parse_file(path: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
             key = BY_DOTTED[dotted]
             try:
                 values[dotted] = check(key, value)
-            except Invalid:
+            except BadValue:
                 raise ConfigError(
                     f"{path}: {prefix}.{dotted} must be {key.describe()} "
                     f"(got {got(key, value)}); fix the value"
@@ -175,7 +175,7 @@ def _parse_file(path: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     return top, profiles
 
 
-def _file_has_secret(profiles: Mapping[str, Mapping[str, Any]]) -> bool:
+def _file_has_secret(profiles: Mapping[str, JsonDict]) -> bool:
     for values in profiles.values():
         if values.get("api.key"):
             return True
@@ -215,8 +215,8 @@ def _check_env_names(env: Mapping[str, str]) -> None:
 def _select_name(
     name: str | None,
     env: Mapping[str, str],
-    top: Mapping[str, Any],
-    profiles: Mapping[str, Any],
+    top: JsonDict,
+    profiles: JsonDict,
 ) -> tuple[str | None, str]:
     """Which profile to load and why (for the error message when it does not exist)."""
     if name:
@@ -259,8 +259,8 @@ def load_profile(
     path = find_config(config_path, env)
     looked_at = path or paths.config_file()
 
-    top: dict[str, Any] = {}
-    file_profiles: dict[str, dict[str, Any]] = {}
+    top: JsonDict = {}
+    file_profiles: dict[str, JsonDict] = {}
     if path is not None:
         top, file_profiles = _parse_file(path)
         if not file_profiles:
@@ -271,7 +271,7 @@ def load_profile(
 
     chosen, why = _select_name(name, env, top, file_profiles)
     warnings: list[str] = []
-    values: dict[str, Any] = {k.dotted: k.fresh_default() for k in KEYS}
+    values: JsonDict = {k.dotted: k.fresh_default() for k in KEYS}
     sources: dict[str, str] = {k.dotted: "default" for k in KEYS}
 
     if path is None:
@@ -320,7 +320,7 @@ def load_profile(
         raw = env[var]
         try:
             value = parse_text(key, raw)
-        except Invalid:
+        except BadValue:
             shown = "a hidden value" if key.secret else got(key, raw)
             raise ConfigError(
                 f"environment variable {var}: {key.dotted} must be {key.describe()}"
@@ -342,20 +342,20 @@ def load_profile(
     for dotted, value in (flags or {}).items():
         if value is None:
             continue
-        key = BY_DOTTED.get(dotted)
-        if key is None:
+        flag_key = BY_DOTTED.get(dotted)
+        if flag_key is None:
             raise ConfigError(
                 f"flag {dotted!r} is not a config key{_suggest(dotted, BY_DOTTED)}; "
                 "fix the flag mapping"
             )
         try:
-            parsed = parse_text(key, value) if isinstance(value, str) else check(key, value)
-        except Invalid:
+            parsed = parse_text(flag_key, value) if isinstance(value, str) else check(flag_key, value)
+        except BadValue:
             raise ConfigError(
-                f"{key.flag}: {key.dotted} must be {key.describe()} "
-                f"(got {got(key, value)}); fix the flag value"
+                f"{flag_key.flag}: {flag_key.dotted} must be {flag_key.describe()} "
+                f"(got {got(flag_key, value)}); fix the flag value"
             ) from None
-        values[dotted], sources[dotted] = parsed, f"flag:{key.flag}"
+        values[dotted], sources[dotted] = parsed, f"flag:{flag_key.flag}"
 
     if values["api.key"] and values["api.key_env"]:
         warnings.append(
@@ -367,7 +367,7 @@ def load_profile(
             f"called without a key (export {values['api.key_env']})"
         )
 
-    def section(sec: str) -> dict[str, Any]:
+    def section(sec: str) -> JsonDict:
         return {k.name: values[k.dotted] for k in KEYS if k.section == sec}
 
     return Profile(

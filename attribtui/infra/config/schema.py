@@ -24,8 +24,8 @@ RUNNERS = ("php", "sandbox")
 REQUIRED = dataclasses.MISSING
 
 
-def setting(default: Any, doc: str, *, kind: str | None = None, choices: tuple[str, ...] = (),
-            secret: bool = False, example: Any = None, commented: bool = False,
+def setting(default: object, doc: str, *, kind: str | None = None, choices: tuple[str, ...] = (),
+            secret: bool = False, example: object = None, commented: bool = False,
             shown_default: str | None = None, top_level: bool = False) -> Any:
     """A config key: its default, one line of doc (more lines after a newline go only to the
     example file), and what the example file shows (`commented` shows it as a comment)."""
@@ -41,7 +41,7 @@ def setting(default: Any, doc: str, *, kind: str | None = None, choices: tuple[s
 
 def section(cls: type, doc: str) -> Any:
     """A [profiles.NAME.<section>] table of settings."""
-    return field(default_factory=cls, metadata={"section": True, "doc": doc})
+    return field(default_factory=cls, metadata={"section": True, "doc": doc, "cls": cls})
 
 
 def _shown(url: str | None) -> str:

@@ -1,6 +1,6 @@
 """Which command a job runs: the request, hour-aligned windows and chunks, and the command line.
 
-Always `--opt=value` (the scripts use getopt `::`, so `--start 123` silently means 0; facts s.3).
+The flags, script paths and windows are prosper/scripts.py's and prosper/hours.py's.
 Secrets stay out of argv: the sandbox gets the database as P202_SANDBOX_DB_URL and a remote run
 gets `jobs.env` on its stdin, never on the ssh command line (visible in `ps`).
 """
@@ -12,16 +12,15 @@ import shlex
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from attribtui.infra import clock
+from attribtui.infra.config import Profile
 from attribtui.infra.redact import redact_text, redact_url
-from attribtui.vocab import UsageError
+from attribtui.prosper import hours, scripts
+from attribtui.sandbox import DB_URL_ENV
+from attribtui.vocab import JsonDict, UsageError
 
-KINDS = ("rebuild", "backfill")
-SCRIPTS = {"rebuild": "attribution-rebuild.php", "backfill": "backfill-conversion-journeys.php"}
-MAX_CHUNK = 86400  # facts s.9: at most 24 h per run
-SHORTCUTS = {"1": 3600, "6": 6 * 3600, "24": 86400, "7d": 7 * 86400}
+MAX_CHUNK = hours.DAY  # upstream advises rebuild runs of at most 24 h
 
 
 class RequestError(UsageError):
@@ -39,28 +38,12 @@ class JobRequest:
 
     def windows(self) -> list[tuple[int, int]]:
         """The (start, end) of each run: hour-aligned chunks of at most `chunk` seconds."""
-        if not self.chunk or self.end - self.start < self.chunk:
-            return [(self.start, self.end)]
-        step = max(clock.HOUR, self.chunk - self.chunk % clock.HOUR)
-        out, s = [], self.start
-        while s <= self.end:
-            e = min(self.end, clock.hour(s) + step - 1)
-            out.append((s, e))
-            s = e + 1
-        if len(out) > 1 and out[-1][0] >= out[-1][1]:  # a 1-second tail: join it to the last run
-            out[-2:] = [(out[-2][0], out[-1][1])]
-        return out
+        return hours.chunks(self.start, self.end, self.chunk)
 
 
 def last_hours(seconds: int, now: int | None = None) -> tuple[int, int]:
-    """The hour-aligned window of the last complete hours: --start=H0 --end=H1-1 (DESIGN)."""
-    h1 = clock.hour(clock.now() if now is None else now)
-    return h1 - seconds, h1 - 1
-
-
-def aligned(start: int, end: int) -> tuple[int, int]:
-    """The hour-aligned window covering start..end: H0 = hour(start), H1-1 = end of hour(end)."""
-    return clock.hour(start), clock.hour(end) + clock.HOUR - 1
+    """The last complete hours before now: --start=H0 --end=H1-1."""
+    return hours.last_hours(seconds, clock.now() if now is None else now)
 
 
 def parse_time(text: str, field_name: str, now: int | None = None) -> int:
@@ -69,14 +52,6 @@ def parse_time(text: str, field_name: str, now: int | None = None) -> int:
         return clock.parse_when(text, now)
     except ValueError as e:
         raise RequestError(f"{field_name}: {e}") from None
-
-
-def script_args(req: JobRequest, start: int, end: int) -> list[str]:
-    args = [f"--user={req.user}"] if req.user is not None else []
-    args += [f"--start={start}", f"--end={end}"]
-    if req.kind == "backfill" and req.batch_size is not None:
-        args.append(f"--batch-size={req.batch_size}")
-    return args
 
 
 @dataclass
@@ -89,26 +64,26 @@ class Command:
     stdin: str | None = None
     display: str = ""  # redacted, for the screen, the history and --dry-run
 
-    def payload(self) -> dict[str, Any]:
+    def payload(self) -> JsonDict:
         return {"argv": self.argv, "env": self.env, "cwd": self.cwd, "stdin": self.stdin}
 
 
-def build_commands(profile: Any, req: JobRequest) -> list[Command]:
+def build_commands(profile: Profile, req: JobRequest) -> list[Command]:
     """The command of each chunk for this profile's runner (jobs.runner)."""
     jobs = profile.jobs
     out = []
     for start, end in req.windows():
-        args = script_args(req, start, end)
+        args = scripts.flags(req.kind, start=start, end=end, user=req.user,
+                             batch_size=req.batch_size)
         if jobs.runner == "sandbox":
             argv = [sys.executable, "-m", "attribtui.sandbox.cron", req.kind, *args]
-            env = {"P202_SANDBOX_DB_URL": profile.db.url or "", **jobs.env}
-            shown = (f"P202_SANDBOX_DB_URL={redact_url(profile.db.url)} "
+            env = {DB_URL_ENV: profile.db.url or "", **jobs.env}
+            shown = (f"{DB_URL_ENV}={redact_url(profile.db.url)} "
                      + shlex.join(argv))
             out.append(Command(argv, env, None, None, redact_text(shown, profile.secrets())))
             continue
         root = str(jobs.prosper_root or "")
-        script = f"{root.rstrip('/')}/202-cronjobs/{SCRIPTS[req.kind]}" if root else \
-            f"202-cronjobs/{SCRIPTS[req.kind]}"
+        script = scripts.script_path(scripts.SCRIPTS[req.kind], root or None)
         web = {}
         if profile.memcache.http_host:
             # The web server's values: silences connect.php's warnings and makes systemHash()
@@ -133,7 +108,7 @@ def build_commands(profile: Any, req: JobRequest) -> list[Command]:
     return out
 
 
-def local_problems(profile: Any) -> list[str]:
+def local_problems(profile: Profile) -> list[str]:
     """Why the php runner cannot start here (missing binary or checkout), checked before launch."""
     jobs = profile.jobs
     if jobs.runner != "php" or jobs.command_prefix:
@@ -156,7 +131,7 @@ def local_problems(profile: Any) -> list[str]:
     return problems
 
 
-def remote_note(profile: Any) -> str | None:
+def remote_note(profile: Profile) -> str | None:
     """What cancel and re-attach can and cannot reach when jobs run over a command prefix."""
     if not profile.jobs.command_prefix:
         return None

@@ -1,4 +1,5 @@
-"""What a cron script's output means: line kinds, progress, and the honest outcome (facts s.3).
+"""What a cron script's output means: line kinds, progress, and the honest outcome
+(docs/prosper202.md, "Cron scripts").
 
 Pure and fast (the tail runs every line through `kind_of`), so the runner, the headless command,
 the screen and the tests agree on one reading. The scripts' exit codes mislead: a skipped window

@@ -1,28 +1,32 @@
 """Checks before a job is launched, and the check after a rebuild that it took effect.
 
-Every read is bounded (DESIGN promise 1): the window's conversions are counted inside a conv_id
-range found on the primary key by binary search (202_conversion_logs has no conv_time index),
-the guard rows by (cronjob_type, cronjob_time), the snapshots per model on model_hour_scope.
+Every read is bounded (docs/architecture.md, promise 1): the window's conversions are counted inside
+a conv_id range found on the primary key by binary search (202_conversion_logs has no conv_time
+index), the guard rows by (cronjob_type, cronjob_time), the snapshots per model on model_hour_scope.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from attribtui.infra import actionlog, clock
+from sqlalchemy import text
+
+from attribtui.infra import actionlog, clock, locks
+from attribtui.infra.config import Profile
 from attribtui.infra.db import Database, DbError, in_clause
 from attribtui.prosper import tables as pt
+from attribtui.prosper.credit import RUNNER_BATCH
 from attribtui.queries import idrange
 from attribtui.services.actions import ActionPlan
 from attribtui.services.jobs import store
 from attribtui.services.jobs.command import MAX_CHUNK, JobRequest, local_problems, remote_note
+from attribtui.vocab import JsonDict
 
 ERROR, WARN, INFO = "error", "warn", "info"
 
 
 @dataclass
-class Finding:
+class PreflightNote:
     level: str  # error (blocks the launch) | warn | info
     code: str
     text: str
@@ -31,7 +35,7 @@ class Finding:
 @dataclass
 class Preflight:
     request: JobRequest
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[PreflightNote] = field(default_factory=list)
     conversions: int | None = None
     conv_ids: tuple[int, int] | None = None
     users_total: int | None = None
@@ -42,39 +46,39 @@ class Preflight:
         return not any(f.level == ERROR for f in self.findings)
 
     def add(self, level: str, code: str, text: str) -> None:
-        self.findings.append(Finding(level, code, text))
+        self.findings.append(PreflightNote(level, code, text))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonDict:
         return {"ok": self.ok, "conversions": self.conversions, "users_total": self.users_total,
                 "conv_id_range": list(self.conv_ids) if self.conv_ids else None,
                 "guard_hours": self.guard_hours,
                 "findings": [f.__dict__ for f in self.findings]}
 
 
-def check_window(req: JobRequest, now: int | None = None) -> list[Finding]:
+def check_window(req: JobRequest, now: int | None = None) -> list[PreflightNote]:
     """The pure part: window order, future times, alignment, size, batch size."""
     now = clock.now() if now is None else now
-    out: list[Finding] = []
-    # The rebuild refuses start >= end; the backfill only start > end (facts section 3), so a
-    # single second (one conversion's conv_time) is a valid backfill window.
+    out: list[PreflightNote] = []
+    # The rebuild refuses start >= end; the backfill only start > end (docs/prosper202.md, "Cron
+    # scripts"), so a single second (one conversion's conv_time) is a valid backfill window.
     if req.start > req.end or (req.start == req.end and req.kind != "backfill"):
-        out.append(Finding(ERROR, "window.order", f"start {clock.iso(req.start)} is not before "
+        out.append(PreflightNote(ERROR, "window.order", f"start {clock.iso(req.start)} is not before "
                            f"end {clock.iso(req.end)}; pick a start earlier than the end"))
     if req.end > now:
-        out.append(Finding(ERROR, "window.future", f"end {clock.iso(req.end)} is in the future "
+        out.append(PreflightNote(ERROR, "window.future", f"end {clock.iso(req.end)} is in the future "
                            f"(now {clock.iso(now)}); pick an end at or before now"))
     if req.start > now:
-        out.append(Finding(ERROR, "window.future", f"start {clock.iso(req.start)} is in the "
+        out.append(PreflightNote(ERROR, "window.future", f"start {clock.iso(req.start)} is in the "
                            "future; pick a start before now"))
     if req.batch_size is not None and req.batch_size < 1:
-        out.append(Finding(ERROR, "batch_size", f"batch size {req.batch_size} must be at least 1"
+        out.append(PreflightNote(ERROR, "batch_size", f"batch size {req.batch_size} must be at least 1"
                            " (the script would silently use 1); give a positive number"))
     if req.user is not None and req.user < 1:
-        out.append(Finding(ERROR, "user", f"user {req.user} is not a user id; give a positive id "
+        out.append(PreflightNote(ERROR, "user", f"user {req.user} is not a user id; give a positive id "
                            "or leave it empty for all users"))
     if req.kind == "rebuild":
         if req.start % clock.HOUR:
-            out.append(Finding(WARN, "window.start_unaligned", f"--start={req.start} is not a "
+            out.append(PreflightNote(WARN, "window.start_unaligned", f"--start={req.start} is not a "
                                f"whole hour: the hour {clock.iso(clock.hour(req.start))} is reset "
                                "and refilled only from --start, so it undercounts; use "
                                f"--start={clock.hour(req.start)} (a aligns the window)"))
@@ -83,17 +87,17 @@ def check_window(req: JobRequest, now: int | None = None) -> list[Finding]:
                     "to its first second" if req.end % clock.HOUR == 0 else
                     f"--end={req.end} is inside an hour: that hour is reset but refilled only "
                     "up to --end")
-            out.append(Finding(WARN, "window.end_unaligned", f"{tail}; use "
+            out.append(PreflightNote(WARN, "window.end_unaligned", f"{tail}; use "
                                f"--end={clock.hour(req.end) - 1} or "
                                f"{clock.hour(req.end) + clock.HOUR - 1} (H1-1)"))
         if clock.hour(req.end) == clock.hour(now):
-            out.append(Finding(WARN, "guard.current_hour", "--end falls in the current hour: "
+            out.append(PreflightNote(WARN, "guard.current_hour", "--end falls in the current hour: "
                                "this run writes the guard row for it, so this hour's scheduled "
                                "cron run (at :15) will skip; prefer an --end before "
                                f"{clock.iso(clock.hour(now))}"))
     if req.end - req.start > MAX_CHUNK and not req.chunk:
         n = len(JobRequest(req.kind, req.start, req.end, chunk=MAX_CHUNK).windows())
-        out.append(Finding(WARN, "window.large", f"the window is {clock.ago(req.end - req.start)}"
+        out.append(PreflightNote(WARN, "window.large", f"the window is {clock.ago(req.end - req.start)}"
                            f"; Prosper202 advises runs of at most 24 h: split it into {n} "
                            "hour-aligned chunks run one after another (--chunk=24h, or k)"))
     return out
@@ -110,7 +114,7 @@ def count_conversions(db: Database, req: JobRequest) -> tuple[int, tuple[int, in
     if ids is None:
         return 0, None
     user = " AND user_id = :u" if req.user is not None else ""
-    n = db.scalar("SELECT COUNT(*) FROM `202_conversion_logs` WHERE conv_id BETWEEN :lo AND :hi "
+    n = db.scalar(f"SELECT COUNT(*) FROM `{pt.conversion_logs.name}` WHERE conv_id BETWEEN :lo AND :hi "
                   f"AND conv_time BETWEEN :s AND :e AND deleted = 0{user}",
                   {"lo": ids[0], "hi": ids[1], "s": req.start, "e": req.end, "u": req.user})
     return int(n or 0), ids
@@ -118,7 +122,7 @@ def count_conversions(db: Database, req: JobRequest) -> tuple[int, tuple[int, in
 
 def users(db: Database) -> list[tuple[int, str]]:
     """Users a job may target: deleted users are not offered."""
-    rows = db.read("SELECT user_id, user_name FROM `202_users` WHERE user_deleted = 0 "
+    rows = db.read(f"SELECT user_id, user_name FROM `{pt.users.name}` WHERE user_deleted = 0 "
                    "ORDER BY user_id LIMIT 500")
     return [(int(u), str(n)) for u, n in rows]
 
@@ -127,12 +131,12 @@ def guard_rows(db: Database, hours: list[int]) -> list[int]:
     if not hours:
         return []
     part, params = in_clause("h", hours)
-    rows = db.read("SELECT cronjob_time FROM `202_cronjobs` WHERE cronjob_type = 'attr' AND "
+    rows = db.read(f"SELECT cronjob_time FROM `{pt.cronjobs.name}` WHERE cronjob_type = 'attr' AND "
                    f"cronjob_time IN ({part}) LIMIT 1000", params, primary=True)
     return sorted({int(r[0]) for r in rows})
 
 
-def run(profile: Any, req: JobRequest, db: Database | None = None,
+def run(profile: Profile, req: JobRequest, db: Database | None = None,
         now: int | None = None) -> Preflight:
     """Every check; DB problems become findings, never exceptions."""
     now = clock.now() if now is None else now
@@ -157,7 +161,7 @@ def run(profile: Any, req: JobRequest, db: Database | None = None,
     db = db or Database.from_profile(profile)
     try:
         if req.user is not None and req.user > 0:
-            row = db.read("SELECT user_id, user_deleted FROM `202_users` WHERE user_id = :u "
+            row = db.read(f"SELECT user_id, user_deleted FROM `{pt.users.name}` WHERE user_id = :u "
                           "LIMIT 1", {"u": req.user})
             if not row:
                 pf.add(ERROR, "user", f"user {req.user} does not exist; pick one of the users "
@@ -170,7 +174,7 @@ def run(profile: Any, req: JobRequest, db: Database | None = None,
         if req.start < req.end:
             pf.conversions, pf.conv_ids = count_conversions(db, req)
             what = "an upper bound: conversions of disabled multi-touch scopes are skipped" \
-                if req.kind == "backfill" else "the rebuild reads them in batches of 5000"
+                if req.kind == "backfill" else f"the rebuild reads them in batches of {RUNNER_BATCH}"
             pf.add(INFO, "count", f"{pf.conversions:,} conversions in the window"
                    + (f" for user {req.user}" if req.user is not None else "") + f" ({what})")
             if pf.conversions == 0 and req.kind == "rebuild":
@@ -184,8 +188,6 @@ def run(profile: Any, req: JobRequest, db: Database | None = None,
                        f"--end ({clock.iso(h)}): the run would print 'already processed this "
                        f"window; skipping.' and rebuild nothing. Pick an --end in another hour "
                        f"(e.g. {h - 1}), or delete that guard row (confirmed and logged: g in the console, --delete-guard headless)")
-        from attribtui.infra import locks
-
         try:
             held = locks.holder(profile.db.url)
         except Exception as e:  # noqa: BLE001 - a lock probe must not hide the other findings
@@ -212,15 +214,13 @@ def guard_delete_plan(hour: int) -> ActionPlan:
     )
 
 
-def delete_guard_row(profile: Any, hour: int, db: Database | None = None) -> int:
+def delete_guard_row(profile: Profile, hour: int, db: Database | None = None) -> int:
     """The facts' second choice: delete one guard row (confirmed by the caller); logged."""
-    from sqlalchemy import text
-
     own = db is None
     db = db or Database.from_profile(profile)
     try:
         n = db.write(lambda c: c.execute(text(
-            "DELETE FROM `202_cronjobs` WHERE cronjob_type = 'attr' AND cronjob_time = :h"),
+            f"DELETE FROM `{pt.cronjobs.name}` WHERE cronjob_type = 'attr' AND cronjob_time = :h"),
             {"h": hour}).rowcount, what="deleting the rebuild guard row")
     finally:
         if own:
@@ -246,16 +246,16 @@ class RebuildEffect:
         return out
 
 
-def rebuild_effect(profile: Any, rec: store.JobRecord, db: Database | None = None
+def rebuild_effect(profile: Profile, rec: store.JobRecord, db: Database | None = None
                    ) -> RebuildEffect:
     """Re-read the heartbeat and the newest snapshot hours on the primary (promise 6)."""
     own = db is None
     db = db or Database.from_profile(profile)
     try:
-        hb = db.scalar("SELECT last_execution_time FROM `202_cronjob_logs` WHERE id = 2 LIMIT 1",
+        hb = db.scalar(f"SELECT last_execution_time FROM `{pt.cronjob_logs.name}` WHERE id = 2 LIMIT 1",
                        primary=True)
-        q = "SELECT model_id FROM `202_attribution_models` WHERE is_active = 1"
-        params: dict[str, Any] = {}
+        q = f"SELECT model_id FROM `{pt.attribution_models.name}` WHERE is_active = 1"
+        params: JsonDict = {}
         if rec.meta.get("user") is not None:
             q += " AND user_id = :u"
             params["u"] = rec.meta["user"]
@@ -270,7 +270,7 @@ def rebuild_effect(profile: Any, rec: store.JobRecord, db: Database | None = Non
         for mid in model_ids:
             row = db.read(
                 "SELECT MAX(date_hour), SUM(CASE WHEN lookback_end IN (" + part + ") THEN 1 "
-                "ELSE 0 END) FROM `202_attribution_snapshots` WHERE model_id = :m AND "
+                f"ELSE 0 END) FROM `{pt.attribution_snapshots.name}` WHERE model_id = :m AND "
                 "date_hour BETWEEN :a AND :b AND scope_type = 'global'",
                 {"m": mid, "a": h0, "b": h1, **eparams}, primary=True)
             newest, rebuilt = row[0] if row else (None, 0)

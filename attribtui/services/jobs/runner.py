@@ -18,15 +18,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from attribtui.infra import actionlog, clock, paths
+from attribtui.infra.config import Profile
 from attribtui.infra.paths import touch_private
 from attribtui.services.jobs import parse, store
 from attribtui.services.jobs.command import Command, JobRequest, build_commands
+from attribtui.services.jobs.wrapper import finish
 from attribtui.vocab import AttribtuiError
 
 GRACE_S = 5.0
+KILL_WAIT_S = 5.0  # how long a SIGKILLed job may take to vanish before its end is recorded
 BATCH_S = 0.05
 READ_BYTES = 1 << 16
 MAX_BATCH_LINES = 20_000
@@ -36,7 +38,7 @@ class StartError(AttribtuiError):
     """The job could not be started; one line."""
 
 
-def start(profile: Any, req: JobRequest, *, total: int | None = None,
+def start(profile: Profile, req: JobRequest, *, total: int | None = None,
           users_total: int | None = None, commands: list[Command] | None = None,
           lock: bool | None = None) -> store.JobRecord:
     """Launch the job detached and return its record (job.json written, pid recorded).
@@ -82,6 +84,7 @@ def start(profile: Any, req: JobRequest, *, total: int | None = None,
         raise StartError(meta["spawn_error"]) from None
     meta["pid"], meta["pid_start"] = proc.pid, store.process_start(proc.pid)
     paths.write_json(folder / store.JOB_FILE, meta)
+    assert proc.stdin is not None  # opened with stdin=PIPE
     proc.stdin.write(json.dumps(payload).encode())
     proc.stdin.close()
     # Reap it when it ends, so a finished job never lingers as a zombie of this console.
@@ -94,7 +97,7 @@ def start(profile: Any, req: JobRequest, *, total: int | None = None,
     return store.load(folder)  # type: ignore[return-value]
 
 
-def cancel(rec: store.JobRecord, *, profile: Any = None, grace_s: float = GRACE_S,
+def cancel(rec: store.JobRecord, *, profile: Profile | None = None, grace_s: float = GRACE_S,
            by: str | None = None) -> str:
     """SIGTERM to the job's process group, SIGKILL after the grace period; returns what happened."""
     rec = store.load(rec.folder) or rec  # the caller's copy may predate the job's exit record
@@ -115,9 +118,11 @@ def cancel(rec: store.JobRecord, *, profile: Any = None, grace_s: float = GRACE_
             with _suppress_gone():
                 os.killpg(pid, signal.SIGKILL)
             how = f"killed (SIGKILL after {grace_s:g} s)"
+            # SIGKILL is delivered asynchronously: record the end only once the process is gone.
+            gone_by = time.monotonic() + KILL_WAIT_S
+            while store.pid_alive(pid, rec.meta.get("pid_start")) and time.monotonic() < gone_by:
+                time.sleep(0.01)
         if not (rec.folder / store.EXIT_FILE).exists():
-            from attribtui.services.jobs.wrapper import finish
-
             finish(rec.folder, rec.kind, [-signal.SIGKILL], len(rec.meta.get("chunks") or [1]),
                    cancelled=True)
     if profile is not None:

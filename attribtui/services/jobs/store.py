@@ -15,10 +15,11 @@ import os
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from attribtui.infra import clock, paths
+from attribtui.infra.actionlog import operator
 from attribtui.infra.paths import read_json
+from attribtui.vocab import JsonDict
 
 JOB_FILE, EXIT_FILE, CANCEL_FILE = "job.json", "exit.json", "cancel.json"
 STDOUT_LOG, STDERR_LOG = "stdout.log", "stderr.log"
@@ -39,8 +40,6 @@ def new_job_id(kind: str) -> str:
 
 
 def operator_and_host(configured: str | None = None) -> tuple[str, str]:
-    from attribtui.infra.actionlog import operator
-
     return operator(configured), socket.gethostname()
 
 
@@ -81,21 +80,22 @@ class JobRecord:
 
     id: str
     folder: Path
-    meta: dict[str, Any]
-    exit: dict[str, Any] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    meta: JsonDict
+    exit: JsonDict | None = None
+    extra: JsonDict = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
-        return self.meta.get("kind", "?")
+        return str(self.meta.get("kind", "?"))
 
     @property
     def profile(self) -> str:
-        return self.meta.get("profile", "?")
+        return str(self.meta.get("profile", "?"))
 
     @property
     def pid(self) -> int | None:
-        return self.meta.get("pid")
+        pid = self.meta.get("pid")
+        return int(pid) if pid is not None else None
 
     @property
     def stdout_log(self) -> Path:
@@ -117,7 +117,7 @@ class JobRecord:
     @property
     def outcome(self) -> str:
         if self.exit is not None:
-            return self.exit.get("outcome", "suspicious")
+            return str(self.exit.get("outcome", "suspicious"))
         if self.meta.get("pid") is None:
             return "not-started" if self.meta.get("spawn_error") else "running"
         return "running" if self.running else "suspicious"
@@ -125,9 +125,9 @@ class JobRecord:
     @property
     def reason(self) -> str:
         if self.exit is not None:
-            return self.exit.get("reason", "")
+            return str(self.exit.get("reason", ""))
         if self.meta.get("spawn_error"):
-            return self.meta["spawn_error"]
+            return str(self.meta["spawn_error"])
         if self.lost:
             return ("the job's wrapper is gone without recording an exit (killed, or the host "
                     "rebooted); read the log to see how far it got")
@@ -141,7 +141,7 @@ class JobRecord:
     def ended_at(self) -> int | None:
         return (self.exit or {}).get("ended_at")
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonDict:
         m = self.meta
         return {
             "id": self.id, "kind": self.kind, "profile": self.profile,

@@ -18,9 +18,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from attribtui.infra import clock, paths
+from attribtui.infra import clock, locks, paths
 from attribtui.services.jobs import parse, store
-from attribtui.vocab import JobOutcome
+from attribtui.vocab import JobOutcome, JsonDict
 
 _cancel = {"requested": False}
 
@@ -55,7 +55,7 @@ def progress_of(folder: Path, kind: str) -> parse.Progress:
 
 
 def finish(folder: Path, kind: str, codes: list[int | None], chunks: int, *,
-           cancelled: bool = False, not_started: str | None = None) -> dict[str, Any]:
+           cancelled: bool = False, not_started: str | None = None) -> JsonDict:
     """Write exit.json with the verdict; also used by a console that had to SIGKILL the job."""
     v = parse.verdict(kind, codes, progress_of(folder, kind), cancelled=cancelled,
                       not_started=not_started, chunks=chunks)
@@ -68,14 +68,12 @@ def finish(folder: Path, kind: str, codes: list[int | None], chunks: int, *,
     return data
 
 
-def run(folder: Path, payload: dict[str, Any]) -> int:
+def run(folder: Path, payload: JsonDict) -> int:
     kind = payload.get("kind", "script")
     commands = payload["commands"]
     fds = (_open_log(folder / store.STDOUT_LOG), _open_log(folder / store.STDERR_LOG))
     lock = None
     if payload.get("lock_url"):
-        from attribtui.infra import locks
-
         try:
             lock = locks.acquire(payload["lock_url"], kind, operator=payload.get("operator"),
                                  job_id=folder.name)
@@ -105,6 +103,7 @@ def run(folder: Path, payload: dict[str, Any]) -> int:
                 codes.append(127)
                 break
             if cmd.get("stdin") is not None:
+                assert child.stdin is not None  # opened with stdin=PIPE
                 try:
                     child.stdin.write(cmd["stdin"].encode())
                     child.stdin.close()

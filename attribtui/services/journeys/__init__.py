@@ -1,7 +1,6 @@
 """Look up, validate, recompute and credit-check conversion journeys.
 
-Runbook section 3 has QA spot-check journeys with hand-written SQL; this package does the same
-with bounded, indexed, parameterised reads and Prosper202's own rules (attribtui/prosper):
+QA used to spot-check journeys with hand-written SQL; this package does the same with bounded, indexed, parameterised reads and Prosper202's own rules (attribtui/prosper):
 ids.py        parse conv_ids / click_id (one-line errors)
 lookup.py     the stored journey, validated (two indexed reads), and the reverse lookup
 recompute.py  the journey a backfill would write today, the diff, the deciding scope
@@ -26,15 +25,13 @@ from attribtui.services.journeys.ids import (
 from attribtui.services.journeys.json import to_json
 from attribtui.services.journeys.lookup import (
     REVERSE_LIMIT,
-    Conversion,
-    Finding,
-    JourneyReport,
     ReverseResult,
     lookup,
     reverse_lookup,
     stored_findings,
 )
 from attribtui.services.journeys.recompute import Memo, recompute, recompute_findings
+from attribtui.services.journeys.report import Conversion, Finding, JourneyReport
 
 
 def enrich(db: Database, profile: Profile, report: JourneyReport, memo: Memo | None = None) -> None:

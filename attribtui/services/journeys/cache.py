@@ -1,4 +1,4 @@
-"""Probe and evict a conversion's journey cache key in memcached (facts section 4, "Cache key").
+"""Probe and evict a conversion's journey cache key in memcached (docs/prosper202.md, "Cache key").
 
 persistJourney deletes md5("attribution_journey_<conv_id>_<systemHash>") after writing a journey;
 systemHash mixes in HTTP_HOST and SERVER_ADDR, which are empty in CLI runs, so the web server and
@@ -21,7 +21,7 @@ from attribtui.infra import actionlog, memcache
 from attribtui.infra.config import Profile
 from attribtui.prosper.cachekey import CLI_SYSTEM_HASH, journey_cache_key, system_hash
 from attribtui.services.actions import ActionPlan
-from attribtui.vocab import Refused
+from attribtui.vocab import JsonDict, Refused
 
 NEVER_SET = ("Prosper202 never sets this key (it only deletes it), so a present key was written "
              "by something else and is itself a finding.")
@@ -65,7 +65,7 @@ class CacheState:
     def present(self) -> list[KeyState]:
         return [k for k in self.keys if k.present]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonDict:
         return {
             "available": self.available, "message": self.message,
             "seeds": [{"name": s.name, "label": s.label, "system_hash": s.system_hash}
@@ -77,7 +77,7 @@ class CacheState:
         }
 
 
-def seeds(profile: Any) -> list[Seed]:
+def seeds(profile: Profile) -> list[Seed]:
     """The web seed (from memcache.http_host/server_addr) and the CLI seed; one if they agree."""
     mc = profile.memcache
     web = system_hash(mc.http_host, mc.server_addr)
@@ -88,7 +88,7 @@ def seeds(profile: Any) -> list[Seed]:
     return [Seed("web", label, web), cli]
 
 
-def keys_for(profile: Any, conv_id: int) -> list[tuple[Seed, str]]:
+def keys_for(profile: Profile, conv_id: int) -> list[tuple[Seed, str]]:
     return [(s, journey_cache_key(conv_id, s.system_hash)) for s in seeds(profile)]
 
 
@@ -114,7 +114,7 @@ def _unavailable(servers: list[str], e: Exception) -> str:
     return f"cache unavailable: memcached {', '.join(servers)} did not answer ({reason})"
 
 
-def probe(profile: Any, conv_id: int, timeout_s: float = 1.0) -> CacheState:
+def probe(profile: Profile, conv_id: int, timeout_s: float = 1.0) -> CacheState:
     """Is the journey key of conv_id present, under each seed, on each configured server?"""
     servers = list(profile.memcache.servers)
     pairs = keys_for(profile, conv_id)
@@ -142,7 +142,7 @@ def probe(profile: Any, conv_id: int, timeout_s: float = 1.0) -> CacheState:
     return CacheState(True, message, found_seeds, states)
 
 
-def evict_plan(profile: Any, conv_id: int) -> ActionPlan:
+def evict_plan(profile: Profile, conv_id: int) -> ActionPlan:
     pairs = keys_for(profile, conv_id)
     servers = ", ".join(profile.memcache.servers) or "(no servers configured)"
     return ActionPlan(
@@ -157,7 +157,7 @@ def evict_plan(profile: Any, conv_id: int) -> ActionPlan:
     )
 
 
-def evict(profile: Any, conv_id: int, timeout_s: float = 1.0) -> CacheState:
+def evict(profile: Profile, conv_id: int, timeout_s: float = 1.0) -> CacheState:
     """Delete both keys on every server (after confirmation) and record it; read-only refuses."""
     if profile.read_only:
         raise CacheRefused(f"profile '{profile.name}' is read-only: cache eviction is not "

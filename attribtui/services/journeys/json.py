@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from attribtui.infra import clock
 from attribtui.prosper.journey import StoredTouch, Touch
 from attribtui.services.journeys.report import JourneyReport
+from attribtui.vocab import JsonDict
 
 
 def _touch_json(t: Touch | StoredTouch, conv_time: int | None, converting: int | None
-                ) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+                ) -> JsonDict:
+    out: JsonDict = {}
     if isinstance(t, StoredTouch):
         out["position"] = t.position
     out |= {"click_id": t.click_id, "click_time": t.click_time,
@@ -22,12 +21,12 @@ def _touch_json(t: Touch | StoredTouch, conv_time: int | None, converting: int |
     return out
 
 
-def to_json(report: JourneyReport) -> dict[str, Any]:
+def to_json(report: JourneyReport) -> JsonDict:
     """One object per conversion: status ok/warn/fail/error, violations, diff, credits, cache."""
     conv = report.conversion
     conv_time = conv.conv_time if conv else None
     converting = conv.click_id if conv else None
-    out: dict[str, Any] = {
+    out: JsonDict = {
         "conv_id": report.conv_id,
         "status": report.status,
         "found": report.found,

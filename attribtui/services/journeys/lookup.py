@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from attribtui.infra.db import Database, in_clause
+from attribtui.prosper import tables as pt
 from attribtui.prosper.journey import StoredTouch, validate_journey
 from attribtui.services.journeys.report import CREDIT_STEP, Conversion, Finding, JourneyReport
 from attribtui.vocab import Status
@@ -23,15 +23,15 @@ REVERSE_LIMIT = 100
 
 _CONV_SQL = (
     "SELECT conv_id, click_id, user_id, campaign_id, click_time, conv_time, click_payout, "
-    "deleted, transaction_id FROM `202_conversion_logs` WHERE conv_id IN ({ids}) LIMIT {limit}"
+    f"deleted, transaction_id FROM `{pt.conversion_logs.name}` WHERE conv_id IN ({{ids}}) LIMIT {{limit}}"
 )
 _TOUCH_SQL = (
-    "SELECT conv_id, position, click_id, click_time FROM `202_conversion_touchpoints` "
+    f"SELECT conv_id, position, click_id, click_time FROM `{pt.conversion_touchpoints.name}` "
     "WHERE conv_id IN ({ids}) ORDER BY conv_id, position, touchpoint_id LIMIT {limit}"
 )
 
 
-def decimal(value: Any, step: Decimal = CREDIT_STEP) -> Decimal:
+def decimal(value: object, step: Decimal = CREDIT_STEP) -> Decimal:
     """A DECIMAL column as MariaDB stores it (SQLite hands back floats): 5 places."""
     return (value if isinstance(value, Decimal) else Decimal(str(value))).quantize(step)
 
@@ -93,11 +93,11 @@ def stored_findings(report: JourneyReport) -> list[Finding]:
 
 
 _REVERSE_SQL = (
-    "SELECT DISTINCT conv_id FROM `202_conversion_touchpoints` WHERE click_id = :click "
+    f"SELECT DISTINCT conv_id FROM `{pt.conversion_touchpoints.name}` WHERE click_id = :click "
     "ORDER BY conv_id LIMIT :limit"
 )
 _CONVERTED_SQL = (
-    "SELECT conv_id FROM `202_conversion_logs` WHERE click_id = :click ORDER BY conv_id "
+    f"SELECT conv_id FROM `{pt.conversion_logs.name}` WHERE click_id = :click ORDER BY conv_id "
     "LIMIT :limit"
 )
 

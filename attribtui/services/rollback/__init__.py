@@ -1,8 +1,8 @@
-"""The guided rollback (runbook section 6) as a resumable state machine, with no Textual.
+"""The guided rollback of a bad model as a resumable state machine, with no Textual.
 
 A walkthrough is one incident: a user, the bad model, the mitigation chosen (deactivate it, or
 make a safe model the default), and the polluted conversions (conv_ids, or a conv_time window).
-Its steps follow the runbook, each planned (what it will do, an ActionPlan when it writes), run
+Its steps (state.STEPS: mitigate, purge, backfill, rebuild, verify, audit, report) are each planned (what it will do, an ActionPlan when it writes), run
 after confirmation by the caller, recorded, or skipped with a reason.
 
 state.py  the typed, persisted walkthrough and its bookkeeping (new, skip, abandon, resume)

@@ -12,20 +12,19 @@ import json
 import socket
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
 
 from attribtui.infra import actionlog, clock, paths
 from attribtui.infra.config import Profile
 from attribtui.prosper.hours import DAY
 from attribtui.services.jobs import store
-from attribtui.vocab import Refused, StepStatus
+from attribtui.vocab import JsonDict, Refused, StepStatus
 
 KIND = "attribtui-rollback"
 MITIGATIONS = ("deactivate", "set-default", "none")
 MAX_WINDOW_S = 31 * DAY
 ACTIVE, DONE, ABANDONED = "active", "done", "abandoned"
 
-# (id, runbook number, title, mutating)
+# (id, number shown to the operator, title, mutating)
 STEPS: tuple[tuple[str, str, str, bool], ...] = (
     ("mitigate", "1", "Mitigate: take the bad model out of use", True),
     ("purge", "2a", "Restore journeys: purge the polluted ones (with backup)", True),
@@ -94,7 +93,7 @@ class Incident:
 
 @dataclass
 class Step:
-    """One step of the runbook as it stands; `details` is what it recorded (shown, reported)."""
+    """One step of the walkthrough as it stands; `details` is what it recorded (shown, reported)."""
 
     id: str
     number: str
@@ -103,7 +102,7 @@ class Step:
     status: StepStatus = StepStatus.PENDING
     result: str | None = None
     reason: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+    details: JsonDict = field(default_factory=dict)
     started_at: int | None = None
     ended_at: int | None = None
     ended_at_iso: str | None = None
@@ -168,11 +167,11 @@ class Walkthrough:
         return (f"{self.id} · {self.status} · {self.incident.describe()} · "
                 f"{done}/{len(self.steps)} steps · {at}")
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonDict:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> Walkthrough:
+    def from_json(cls, doc: JsonDict) -> Walkthrough:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in doc.items() if k in known}
         values["incident"] = Incident(**doc["incident"])
@@ -265,7 +264,7 @@ def new(profile: Profile, incident: Incident) -> Walkthrough:
 
 def finish_step(profile: Profile, wt: Walkthrough, step: Step, status: StepStatus,
                 result: str | None = None, reason: str | None = None,
-                details: dict[str, Any] | None = None) -> Step:
+                details: JsonDict | None = None) -> Step:
     """Record how a step ended (saved, logged); the walkthrough is done after its last step."""
     now = clock.now()
     step.status, step.ended_at, step.ended_at_iso = status, now, clock.iso(now)

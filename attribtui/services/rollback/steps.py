@@ -66,7 +66,7 @@ def _run_mitigate(profile: Profile, wt: Walkthrough, step: Step, p: StepPlan, db
                   client: V2Client | None, progress: Progress | None) -> Step:
     assert p.change is not None and client is not None  # the planner set them
     out = models.execute(p.change, client, profile, db)
-    details = {"requests": [s.shown for s in p.change.steps], "model_after": out.model_after,
+    details = {"requests": [r.shown for r in p.change.requests], "model_after": out.model_after,
                "partial": out.partial}
     return finish_step(profile, wt, step, StepStatus.DONE if out.ok else StepStatus.FAILED,
                        result=out.message, details=details)
@@ -171,7 +171,7 @@ def _run_report(profile: Profile, wt: Walkthrough, step: Step, p: StepPlan, db: 
         StepStatus.DONE, "this report", now, clock.iso(now))
     wt.status, wt.ended_at = "done", now
     doc = report.build(profile, db, wt.started_at, now, rollback=wt.to_json())
-    md, js = report.write(doc)
+    md, js = report.write(doc, profile)
     return finish_step(profile, wt, step, StepStatus.DONE, result=f"written to {md}",
                        details={"markdown": str(md), "json": str(js)})
 

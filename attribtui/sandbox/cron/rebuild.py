@@ -1,0 +1,83 @@
+"""attribution-rebuild.php: the guard, every user (or one), the heartbeat, the summary line.
+
+Same flags, output lines and exit codes as upstream (docs/prosper202.md §attribution-rebuild.php);
+the work per user is runner.py's.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from attribtui.infra import clock
+from attribtui.prosper.hours import DAY, hour
+from attribtui.queries.cron import GUARD_TYPE, REBUILD_HEARTBEAT
+from attribtui.sandbox.cron.php import (
+    OUTAGE_HTML,
+    connect,
+    err,
+    getopt,
+    iso,
+    opt_int,
+    out,
+    php_warnings,
+)
+from attribtui.sandbox.cron.runner import run_for_user
+
+
+def rebuild(argv: list[str]) -> int:
+    opts = getopt(argv, ("user", "start", "end"))
+    now = clock.now()
+    end = opt_int(opts["end"]) if "end" in opts else now
+    start = opt_int(opts["start"]) if "start" in opts else end - DAY
+    php_warnings()
+    if start >= end:
+        err("Start timestamp must be earlier than end timestamp.")
+        return 1
+    eng = connect()
+    if eng is None:
+        out(OUTAGE_HTML)  # connect.php on a DB outage: HTML, exit 0
+        return 0
+    try:
+        if "user" in opts:
+            users = [opt_int(opts["user"])]
+        else:
+            with eng.connect() as conn:
+                users = [int(u) for (u,) in conn.execute(text(
+                    "SELECT user_id FROM `202_users` WHERE user_deleted = 0 ORDER BY user_id"))]
+        if not users:
+            out("No users found for attribution processing.")
+            return 0
+        bucket = hour(end)
+        with eng.begin() as conn:
+            seen = conn.execute(text(
+                "SELECT 1 FROM `202_cronjobs` WHERE cronjob_type = :t AND cronjob_time = :b "
+                "LIMIT 1"), {"t": GUARD_TYPE, "b": bucket}).first()
+            if seen:
+                out("Attribution cron already processed this window; skipping.")
+                return 0
+            conn.execute(text("INSERT INTO `202_cronjobs` (cronjob_type, cronjob_time) "
+                              "VALUES (:t, :b)"), {"t": GUARD_TYPE, "b": bucket})
+            conn.execute(text("DELETE FROM `202_cronjobs` WHERE cronjob_type = :t AND "
+                              "cronjob_time < :b"), {"t": GUARD_TYPE, "b": bucket})
+        errors = []
+        for user in users:
+            try:
+                run_for_user(eng, user, start, end, now)
+            except Exception as e:  # noqa: BLE001 - collected like the PHP does
+                msg = str(getattr(e, "orig", None) or e).splitlines()[0]
+                errors.append(f"User {user}: {msg}")
+        with eng.begin() as conn:
+            conn.execute(text("DELETE FROM `202_cronjob_logs` WHERE id = :id"),
+                         {"id": REBUILD_HEARTBEAT})
+            conn.execute(text("INSERT INTO `202_cronjob_logs` (id, last_execution_time) "
+                              "VALUES (:id, :t)"), {"id": REBUILD_HEARTBEAT, "t": clock.now()})
+        if errors:
+            err("Attribution recalculation completed with errors:")
+            for line in errors:
+                err(line)
+            return 1
+        out(f"Attribution recalculation complete for {len(users)} user(s) covering "
+            f"{iso(start)} to {iso(end)}.")
+        return 0
+    finally:
+        eng.dispose()

@@ -1,0 +1,69 @@
+"""What every console screen shares: the shell header and footer around its body, the profile,
+redaction with the profile's secrets, and stopping its work when the console quits.
+
+Workers report back by posting typed `Message`s to their screen (`post_message` is thread-safe);
+each screen package defines its messages next to the screen.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from attribtui.infra.config import Profile
+from attribtui.infra.db import Database
+from attribtui.infra.redact import redact_text
+from screens.app import ConsoleApp
+from screens.components.header import ShellHeader
+
+
+def describe_error(error: Exception, known: tuple[type[Exception], ...], profile: Profile, *,
+                   first_line: bool = False) -> str:
+    """One error for the operator, redacted: the message of an error we raise ourselves, with the
+    type otherwise (an unexpected error's message alone rarely says what failed)."""
+    text = str(error) if isinstance(error, known) else f"{type(error).__name__}: {error}"
+    if first_line and text:
+        text = text.splitlines()[0]
+    return redact_text(text, profile.secrets())
+
+
+class ConsoleScreen(Screen[None]):
+    """A screen of the console: `compose_body()` goes between the header and the footer."""
+
+    SCREEN_TITLE: ClassVar[str] = ""
+
+    @property
+    def console(self) -> ConsoleApp:
+        app = self.app
+        if not isinstance(app, ConsoleApp):
+            raise TypeError(f"{type(self).__name__} runs inside the console app only")
+        return app
+
+    @property
+    def profile(self) -> Profile:
+        return self.console.profile
+
+    def redact(self, text: str) -> str:
+        return redact_text(text, self.profile.secrets())
+
+    def compose(self) -> ComposeResult:
+        yield ShellHeader(self.profile, self.console.db_label)
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        """The screen's own widgets."""
+        yield from ()
+
+    # -- stopping work ---------------------------------------------------------------------------
+
+    def cancel_work(self) -> None:
+        """Stop what this screen runs; the shell calls it on every screen when it quits."""
+
+    def kill_query(self, db: Database) -> None:
+        """Kill db's running query from another thread (the query's own thread is blocked)."""
+        self.run_worker(db.cancel, thread=True, group="cancel", name="cancel query",
+                        exit_on_error=False)

@@ -1,0 +1,40 @@
+"""What the checks worker reports to the Schema Health screen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from attribtui.checks import CheckResult
+from attribtui.checks.runner import Run
+
+
+@dataclass
+class CoverageRead(Message, bubble=False):
+    """The coverage summary of the window (the first check), as one line."""
+
+    text: str
+
+
+@dataclass
+class CheckDone(Message, bubble=False):
+    result: CheckResult
+    next_id: str | None  # the check running now; None when this was the last
+
+
+@dataclass
+class CheckStep(Message, bubble=False):
+    """Progress inside a long check; a newer one supersedes one still queued."""
+
+    text: str
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, CheckStep)
+
+
+@dataclass
+class ChecksFinished(Message, bubble=False):
+    """The run is over (finished or cancelled), saved unless `run.save_error` says otherwise."""
+
+    run: Run

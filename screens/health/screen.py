@@ -1,0 +1,308 @@
+"""Schema Health (key 1): run the checks, browse them by group, inspect, copy a fix, export.
+
+The coverage summary of the window heads the screen; `w` cycles the window the integrity checks
+look at (6 h, 24 h, 48 h, 7 d); long checks report their progress in the run bar and stop at
+their next query when cancelled.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.reactive import var
+from textual.widgets import Label, OptionList, ProgressBar, Static
+from textual.widgets.option_list import OptionDoesNotExist
+
+from attribtui.checks import CheckContext, CheckResult, CheckSpec, select, summary
+from attribtui.checks.markdown import export_run, save_remediation, summary_text
+from attribtui.checks.runner import run_checks_and_save
+from attribtui.infra import clock
+from attribtui.infra.db import Database, DbError
+from attribtui.vocab import ExitCode, JsonDict
+from screens.base import ConsoleScreen
+from screens.health.messages import CheckDone, ChecksFinished, CheckStep, CoverageRead
+from screens.health.view import CheckDetail, list_options, pick_initial
+
+WINDOWS = ("6h", "24h", "48h", "7d")
+DEFAULT_WINDOW = "48h"
+STEP_INTERVAL_S = 0.05  # at most ~20 progress updates a second reach the UI
+
+
+class HealthScreen(ConsoleScreen):
+    SCREEN_TITLE = "Schema Health"
+    CSS_PATH = "../health.tcss"  # stylesheets live in screens/, which ships *.tcss
+    BINDINGS = [
+        Binding("r", "rerun", "Rerun"),
+        Binding("x", "cancel", "Cancel run"),
+        Binding("w", "cycle_window", "Window"),
+        Binding("c", "copy_fix", "Copy fix"),
+        Binding("e", "export('md')", "Export MD"),
+        Binding("j", "export('json')", "Export JSON"),
+    ]
+
+    running: var[bool] = var(False, bindings=True)
+    report: var[JsonDict | None] = var(None, bindings=True)
+    selected: var[str | None] = var(None, bindings=True)  # the check in the detail pane
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.results: list[CheckResult] = []
+        self.window = DEFAULT_WINDOW
+        self._cancel = threading.Event()
+        self._db: Database | None = None
+        self._total = 0
+        self._runs = 0
+        self._last_step = 0.0
+
+    # -- layout ----------------------------------------------------------------------------------
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="banner")
+        yield Static("", id="coverage")
+        with Horizontal(id="runbar"):
+            yield Label("", id="run-label")
+            yield ProgressBar(id="run-progress", show_eta=False)
+        yield Static("Waiting to start…", id="summary")
+        with Horizontal(id="body"):
+            yield OptionList(id="check-list")
+            yield CheckDetail(id="detail")
+
+    def on_mount(self) -> None:
+        self.query_one("#banner").display = False
+        self.query_one("#runbar").display = False
+        self.query_one(CheckDetail).show(None)
+        self.query_one("#check-list", OptionList).focus()
+        self.console.when_ready(self.start_run)
+
+    # -- running ---------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            return self.running  # hidden when nothing runs
+        if action in ("rerun", "cycle_window", "set_window"):
+            return None if self.running else True
+        if action == "export":
+            return None if self.running or self.report is None else True
+        if action == "copy_fix":
+            r = self.current()
+            return True if r is not None and r.remediation else None
+        return True
+
+    def action_rerun(self) -> None:
+        if self.running:
+            self.notify("A run is in progress: x cancels it.", severity="warning")
+            return
+        self.start_run()
+
+    def start_run(self) -> None:
+        if self.running:
+            return
+        self._set_banner(None)
+        try:
+            self._db = Database.from_profile(self.profile)  # parses the URL; connects in the worker
+        except DbError as e:
+            self._set_banner(f"‼ {e}")
+            self.query_one("#summary", Static).update("Checks not run: no usable database.")
+            return
+        self._cancel = threading.Event()
+        self.running = True
+        self.results = []
+        self.report = None
+        specs = select(None)
+        self._total = len(specs)
+        self._show_progress(0, specs[0].id if specs else None)
+        self.query_one("#runbar").display = True
+        self.query_one("#coverage", Static).update(
+            Text(f"Window {self.window}: reading coverage…"))
+        ctx = CheckContext(db=self._db, now=clock.now(), profile=self.profile,
+                           cancel_event=self._cancel, window_s=clock.parse_duration(self.window))
+        ctx.on_step = self._on_step
+        self._run_checks(self._db, ctx, specs)
+
+    @work(thread=True, exclusive=True, group="checks", name="schema health checks")
+    def _run_checks(self, db: Database, ctx: CheckContext, specs: list[CheckSpec]) -> None:
+        def progress(i: int, n: int, res: CheckResult) -> None:
+            if res.id == "coverage.summary":
+                line = ctx.cache.get("coverage.line")
+                self.post_message(CoverageRead(line.text() if line else f"Coverage: {res.details}"))
+            self.post_message(CheckDone(res, specs[i].id if i < n else None))
+
+        try:
+            run = run_checks_and_save(ctx, specs, progress=progress)
+        finally:
+            db.close()
+        self.post_message(ChecksFinished(run))
+
+    def _on_step(self, text: str) -> None:
+        """Progress inside a long check (worker thread): throttled to the UI."""
+        now = time.monotonic()
+        if now - self._last_step < STEP_INTERVAL_S:
+            return
+        self._last_step = now
+        self.post_message(CheckStep(text))
+
+    @on(CheckStep)
+    def _show_step(self, message: CheckStep) -> None:
+        if self.running and not self._cancel.is_set():
+            label = self.query_one("#run-label", Label)
+            current = str(label.render()).split(" · ", 1)[0]
+            label.update(f"{current} · {message.text}")
+
+    @on(CoverageRead)
+    def _show_coverage(self, message: CoverageRead) -> None:
+        self.query_one("#coverage", Static).update(Text(f"Window {self.window} · {message.text}"))
+
+    def action_cycle_window(self) -> None:
+        nxt = WINDOWS[(WINDOWS.index(self.window) + 1) % len(WINDOWS)] \
+            if self.window in WINDOWS else DEFAULT_WINDOW
+        self.action_set_window(nxt)
+
+    def action_set_window(self, value: str) -> None:
+        if self.running:
+            self.notify("A run is in progress: x cancels it, then change the window.",
+                        severity="warning")
+            return
+        try:
+            clock.parse_duration(value)
+        except ValueError as e:
+            self.notify(str(e), severity="error")
+            return
+        self.window = value
+        self.notify(f"Integrity checks now look at the last {value}; rerunning.")
+        self.start_run()
+
+    def action_cancel(self) -> None:
+        if not self.running or self._cancel.is_set():
+            return
+        self.cancel_work()
+        self.query_one("#run-label", Label).update("Cancelling: stopping the running query…")
+
+    def cancel_work(self) -> None:
+        """Stop between checks and kill the running query."""
+        if not self.running:
+            return
+        self._cancel.set()
+        if self._db is not None:
+            self.kill_query(self._db)
+
+    def _show_progress(self, done: int, current: str | None) -> None:
+        bar = self.query_one("#run-progress", ProgressBar)
+        bar.update(total=max(self._total, 1), progress=done)
+        if self._cancel.is_set():
+            return
+        text = f"Running {current} ({done + 1}/{self._total})" if current else "Finishing…"
+        self.query_one("#run-label", Label).update(text)
+        counts = summary(self.results)
+        self.query_one("#summary", Static).update(
+            Text(f"{done} of {self._total} done: {summary_text(counts)}" if done else "Starting…"))
+
+    @on(CheckDone)
+    def _on_result(self, message: CheckDone) -> None:
+        self.results.append(message.result)
+        self._fill_list()
+        self._show_progress(len(self.results), message.next_id)
+
+    @on(ChecksFinished)
+    def _on_finished(self, message: ChecksFinished) -> None:
+        run = message.run
+        report = run.report
+        self.running = False
+        self.report = report
+        self.results = run.results
+        self.query_one("#runbar").display = False
+        if run.unreachable:
+            self._set_banner(f"‼ Database unreachable: {run.unreachable}")
+        cancelled = self._cancel.is_set()
+        code = int(ExitCode.of(r.status for r in self.results))
+        when = clock.iso(report["generated_at"])
+        prefix = "Cancelled. " if cancelled else ""
+        self.query_one("#summary", Static).update(Text(
+            f"{prefix}{summary_text(report['summary'])}   exit {code}   {when}"))
+        if not any(r.id == "coverage.summary" and r.status == "info" for r in self.results):
+            self.query_one("#coverage", Static).update(
+                Text(f"Window {self.window} · coverage not available (see coverage.summary)"))
+        self._fill_list()
+        # The first run opens on the worst finding; a rerun keeps the operator's selection.
+        if self._runs == 0 or self.selected not in {r.id for r in self.results}:
+            self.highlight(pick_initial(self.results))
+        self._runs += 1
+        if cancelled:
+            skipped = report["summary"].get("skipped", 0)
+            self.notify(f"Run cancelled; {skipped} check(s) skipped. r reruns.", severity="warning")
+        if run.save_error:
+            self.notify(f"Could not save this run under the data dir: {run.save_error}",
+                        severity="warning")
+
+    def _set_banner(self, text: str | None) -> None:
+        banner = self.query_one("#banner", Static)
+        banner.update(Text(text or ""))
+        banner.display = bool(text)
+
+    # -- the list and the detail -----------------------------------------------------------------
+
+    def _fill_list(self) -> None:
+        ol = self.query_one("#check-list", OptionList)
+        keep = self.selected
+        ol.clear_options()
+        ol.add_options(list_options(self.results))
+        if keep is not None:
+            self.highlight(keep)
+
+    def highlight(self, check_id: str | None) -> None:
+        """Select a check in the list and show it."""
+        if check_id is None:
+            return
+        ol = self.query_one("#check-list", OptionList)
+        try:
+            ol.highlighted = ol.get_option_index(check_id)
+        except OptionDoesNotExist:  # the check is not in this run
+            return
+        self.selected = check_id
+        self.query_one(CheckDetail).show(self.current())
+
+    def current(self) -> CheckResult | None:
+        return next((r for r in self.results if r.id == self.selected), None)
+
+    @on(OptionList.OptionHighlighted, "#check-list")
+    def _on_highlight(self, event: OptionList.OptionHighlighted) -> None:
+        oid = event.option.id
+        if oid and not oid.startswith("group:"):
+            self.selected = oid
+            self.query_one(CheckDetail).show(self.current())
+
+    # -- copy and export -------------------------------------------------------------------------
+
+    def action_copy_fix(self) -> None:
+        r = self.current()
+        if r is None or not r.remediation:
+            self.notify("This check has no remediation to copy.", severity="warning")
+            return
+        self.app.copy_to_clipboard(r.remediation)
+        try:
+            path = save_remediation(r.id, r.remediation)
+        except OSError as e:
+            self.notify(f"Copied via OSC 52, but could not write the file: {e}", severity="warning")
+            return
+        self.notify(f"Copied the remediation of {r.id} (OSC 52; in tmux needs set-clipboard "
+                    f"on). Also saved to {path}", title="Copied", timeout=12)
+
+    def action_export(self, fmt: str) -> None:
+        if self.report is None:
+            self.notify("No finished run to export yet.", severity="warning")
+            return
+        try:
+            path, text = export_run(self.report, fmt, environment=self.profile.display_env,
+                                    db_label=self.console.db_label)
+        except OSError as e:
+            self.notify(f"Export failed: {e}", severity="error")
+            return
+        self.app.copy_to_clipboard(text)
+        kind = "Markdown" if fmt == "md" else "JSON"
+        self.notify(f"{kind} written to {path} and copied via OSC 52.", title="Exported",
+                    timeout=12)

@@ -1,0 +1,147 @@
+"""The Rollback screen's dialogs: a new walkthrough's incident, and a reason to skip a step."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from attribtui.infra import clock
+from attribtui.services import rollback as rb
+from attribtui.services.journeys import parse_conv_ids
+
+
+class NewWalkthroughScreen(ModalScreen[rb.Incident | None]):
+    """The incident: user, bad model, mitigation, and the conversions (ids or a window)."""
+
+    CSS_PATH = "../rollback.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, user_id: int | None, suggested: list[int]) -> None:
+        super().__init__()
+        self.user_id, self.suggested = user_id, suggested
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="new-box", classes="dialog"):
+            yield Label("New rollback walkthrough", classes="dialog-title")
+            for fid, label, value, hint in (
+                ("user", "User", str(self.user_id or ""), "user_id of the incident"),
+                ("model", "Bad model", "", "model_id to take out of use"),
+                ("safe", "Safe model", "", "the new default (needed if the bad one is default)"),
+                ("convs", "conv_ids", ", ".join(map(str, self.suggested)),
+                 "affected conv_ids, or leave empty and give a window"),
+                ("start", "From", "", "window start: ISO-8601 UTC or epoch"),
+                ("end", "To", "", "window end"),
+                ("note", "Note", "", "what happened (goes in the report)"),
+            ):
+                with Horizontal(classes="form-row"):
+                    yield Label(label, classes="lbl")
+                    yield Input(value, placeholder=hint, id=f"f-{fid}", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Mitigation", classes="lbl")
+                yield Select([("deactivate the bad model", "deactivate"),
+                              ("make the safe model the default", "set-default"),
+                              ("none (already mitigated)", "none")],
+                             value="deactivate", allow_blank=False, id="f-mitigation",
+                             compact=True)
+            if self.suggested:
+                yield Static(f"conv_ids prefilled from the latest check run's broken journeys "
+                             f"({len(self.suggested)}).", classes="hint")
+            yield Static("", id="new-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Start", id="start", variant="primary")
+                yield Button("Cancel [esc]", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#f-model" if self.user_id else "#f-user", Input).focus()
+
+    def _value(self, fid: str) -> str:
+        return self.query_one(f"#f-{fid}", Input).value.strip()
+
+    def _incident(self) -> rb.Incident:
+        def number(fid: str, what: str) -> int | None:
+            text = self._value(fid)
+            if not text:
+                return None
+            if not text.isdigit():
+                raise rb.RollbackError(f"{what}: '{text[:20]}' is not an id; give a number")
+            return int(text)
+
+        try:
+            ids = parse_conv_ids(self._value("convs")) if self._value("convs") else []
+            start = clock.parse_when(self._value("start")) if self._value("start") else None
+            end = clock.parse_when(self._value("end")) if self._value("end") else None
+        except ValueError as e:
+            raise rb.RollbackError(str(e)) from None
+        inc = rb.Incident(user_id=number("user", "user") or 0, model_id=number("model", "bad model"),
+                          mitigation=str(self.query_one("#f-mitigation", Select).value),
+                          safe_model_id=number("safe", "safe model"), conv_ids=ids, start=start,
+                          end=end, note=self._value("note"))
+        inc.check()
+        return inc
+
+    def _submit(self) -> None:
+        try:
+            self.dismiss(self._incident())
+        except rb.RollbackError as e:
+            self.query_one("#new-error", Static).update(Text(f"✘ {e}"))
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "start":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SkipScreen(ModalScreen[str | None]):
+    """Skip a step: the reason is required (it goes in the incident report)."""
+
+    CSS_PATH = "../rollback.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, step: rb.Step, title: str | None = None) -> None:
+        super().__init__()
+        self.step = step
+        self.title_text = title or f"Skip step {step.number} {step.id}"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="skip-box", classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Label("Why? (goes in the incident report)")
+            yield Input(placeholder="e.g. done by hand in the Prosper202 UI", id="skip-reason")
+            yield Static("", id="skip-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Skip", id="skip", variant="warning")
+                yield Button("Cancel [esc]", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#skip-reason", Input).focus()
+
+    def _submit(self) -> None:
+        reason = self.query_one("#skip-reason", Input).value.strip()
+        if not reason:
+            self.query_one("#skip-error", Static).update("✘ a reason is required")
+            return
+        self.dismiss(reason)
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "skip":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+

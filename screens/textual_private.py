@@ -1,0 +1,50 @@
+"""Every use of Textual's private API in the console, each with why no public API does it.
+
+Textual is pinned in pyproject.toml to the version these hooks were checked against; on an
+upgrade, check each one here first. Nothing else in `screens/` may touch a private Textual name.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+from rich.text import Text
+from textual.app import App
+from textual.worker import WorkerFailed
+
+
+class GuardedApp(App[int]):
+    """An App whose failed workers are reported instead of ending it, and whose crashes print a
+    traceback without local variables, redacted.
+
+    Subclasses implement the public side: `worker_failed(error)` and `redact_crash(text)`.
+    """
+
+    _crash: BaseException | None = None
+
+    def worker_failed(self, error: BaseException) -> None:
+        """A worker raised: say so; the app keeps running."""
+        raise NotImplementedError
+
+    def redact_crash(self, text: str) -> str:
+        """The crash's traceback as it may be printed."""
+        raise NotImplementedError
+
+    # Private: App._handle_exception. Every unhandled exception (a handler's, a worker's) ends up
+    # here and nowhere public; Textual then exits. A failed worker must not end the console.
+    def _handle_exception(self, error: Exception) -> None:
+        if isinstance(error, WorkerFailed):
+            self.worker_failed(error.error)
+            return
+        self._crash = error
+        super()._handle_exception(error)
+
+    # Private: App._fatal_error. Textual prints the traceback with its local values, which may
+    # hold a key or a password, and no setting turns that off. Replaced by a traceback without
+    # locals, redacted, shown through the public App.panic.
+    def _fatal_error(self) -> None:
+        error = self._crash
+        lines = traceback.format_exception(error) if error else [traceback.format_exc()]
+        self.bell()
+        self.panic(Text("attribtui stopped on an internal error (please report it):\n"
+                        + self.redact_crash("".join(lines))))
