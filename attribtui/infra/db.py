@@ -54,6 +54,13 @@ ER_INTERRUPTED = 1317
 ER_STATEMENT_TIMEOUT = {1969, 3024}
 ER_READ_ONLY = {1792}
 ER_NO_SUCH_TABLE = 1146
+ER_DENIED = {1142, 1143, 1227}  # table, column, or global privilege missing
+# A statement that needs the privilege but touches no row: MariaDB checks privileges first.
+PRIVILEGE_PROBES = {
+    "SELECT": "SELECT 1 FROM `{t}` WHERE 1 = 0",
+    "DELETE": "DELETE FROM `{t}` WHERE 1 = 0",
+    "INSERT": "INSERT INTO `{t}` SELECT * FROM `{t}` WHERE 1 = 0",
+}
 
 
 class DbError(AttribtuiError):
@@ -78,6 +85,10 @@ class QueryCancelled(DbError):
 
 class ReadOnlyError(DbError, Refused):
     pass
+
+
+class DbDenied(DbError, Unreachable):
+    """The database user lacks a privilege: like a 403, the console cannot tell or act (exit 3)."""
 
 
 class MissingTable(DbError):
@@ -395,6 +406,9 @@ class Database:
         if code == ER_NO_SUCH_TABLE or "no such table" in msg:
             name = msg.split("'")[1].split(".")[-1] if "'" in msg else msg.split(":")[-1].strip()
             return MissingTable(f"table {name} is missing on {where} (see schema.tables)")
+        if code in ER_DENIED:
+            return DbDenied(f"the database user lacks a privilege on {where}: {msg[:200]}; "
+                            "grant it or use a profile whose user has it")
         if code in ER_READ_ONLY or "readonly database" in msg:
             return ReadOnlyError(f"the session on {where} is read-only; this read tried to write")
         if isinstance(orig, sqlite3.OperationalError) and "unable to open" in msg:
@@ -403,6 +417,45 @@ class Database:
         return DbError(f"database error on {where}: {first[:300]}")
 
     # -- probes ----------------------------------------------------------------------------------
+
+    def missing_privileges(self, needs: Sequence[tuple[str, str]]) -> list[str]:
+        """Which of (privilege, table) the primary's user lacks, found by statements that need
+        the privilege and touch no row, in a transaction rolled back: nothing is written.
+
+        Asked before a mutation writes anything (a backup, a lock), so a SELECT-only user is
+        refused up front. SQLite has no privileges.
+        """
+        if self.is_sqlite or not needs:
+            return []
+        missing: list[str] = []
+        token = threading.get_ident()
+        try:
+            with self.engine("write").connect() as conn:
+                for privilege, table in needs:
+                    sql = PRIVILEGE_PROBES[privilege].format(t=table)
+                    try:
+                        with conn.begin_nested():
+                            conn.exec_driver_sql(sql)
+                    except DBAPIError as e:
+                        orig = e.orig
+                        code = orig.args[0] if orig is not None and orig.args else None
+                        if code not in ER_DENIED:
+                            raise
+                        missing.append(f"{privilege} on {table}")
+                conn.rollback()
+        except (DBAPIError, SQLAlchemyError, OSError) as e:
+            raise self._translate(e, self.statement_timeout_ms, token) from None
+        return missing
+
+    def require_privileges(self, needs: Sequence[tuple[str, str]], what: str) -> None:
+        """Raise DbDenied naming every missing privilege and the fix; nothing was written."""
+        missing = self.missing_privileges(needs)
+        if missing:
+            user = make_url(self.url).username or "the configured user"
+            raise DbDenied(
+                f"{what} needs {', '.join(missing)} for database user {user} on {self.label}; "
+                f"grant it (GRANT {missing[0].split()[0]} ON ...) or use a profile whose user has "
+                "it. Nothing was written")
 
     def ping(self, *, primary: bool = False) -> float:
         """Round-trip a trivial query; returns milliseconds."""
