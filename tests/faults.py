@@ -11,7 +11,9 @@ FaultProxy modes (set with the methods, any time):
   drop_commit_reply(n)  forward the n-th COMMIT, swallow the server's reply, drop the connection:
                         the server committed, the client never hears it
 FaultHttp modes: "pass" (forward to the emulator), an int status with an envelope, "html",
-"garbage", "hang", "refuse" (close without an answer).
+"garbage", "hang", "refuse" (close without an answer), "lose" (forward to the emulator, then never
+answer: the write happened, its reply is lost). `methods` limits the mode to those HTTP methods
+(e.g. {"PATCH"}: reads pass, writes fail); `requests` records what arrived.
 """
 
 from __future__ import annotations
@@ -201,6 +203,7 @@ class FaultHttp:
     def __init__(self, upstream_base: str) -> None:
         self.upstream = urlsplit(upstream_base)
         self.mode: str | int = "pass"
+        self.methods: set[str] | None = None  # the mode applies to these methods only
         self.requests: list[tuple[str, str]] = []  # (method, path with query) as received
         self._release = threading.Event()
         outer = self
@@ -213,6 +216,8 @@ class FaultHttp:
                 outer.requests.append((self.command, self.path))
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 mode = outer.mode
+                if outer.methods is not None and self.command not in outer.methods:
+                    mode = "pass"
                 if mode == "refuse":
                     self.close_connection = True
                     with contextlib.suppress(OSError):
@@ -221,15 +226,18 @@ class FaultHttp:
                 if mode == "hang":
                     outer._release.wait(60)
                     return
-                if mode == "pass":
+                if mode in ("pass", "lose"):
                     conn = http.client.HTTPConnection(outer.upstream.hostname, outer.upstream.port,
                                                       timeout=30)
                     headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
                     conn.request(self.command, self.path, body=body or None, headers=headers)
                     resp = conn.getresponse()
                     data = resp.read()
-                    self._answer(resp.status, data, resp.getheader("Content-Type") or "")
                     conn.close()
+                    if mode == "lose":
+                        outer._release.wait(60)
+                        return
+                    self._answer(resp.status, data, resp.getheader("Content-Type") or "")
                     return
                 if mode == "html":
                     self._answer(200, b"<html><body><h1>Maintenance</h1></body></html>",

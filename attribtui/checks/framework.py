@@ -8,6 +8,7 @@ A check is a function `fn(ctx) -> Outcome` registered with `@check(id, title)`; 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
@@ -76,6 +77,13 @@ class CheckResult:
                 "remediation": self.remediation, "duration_ms": self.duration_ms}
 
 
+class RunDeadline(QueryCancelled):
+    """The check run reached its deadline: this check stops, the ones left are skipped."""
+
+
+DEADLINE_HINT = "check --deadline, checks.deadline_s"
+
+
 @dataclass
 class CheckContext:
     """What every check may use: the database, the profile, and the frozen 'now'."""
@@ -90,6 +98,18 @@ class CheckContext:
     cache: JsonDict = field(default_factory=dict)
     # Progress inside a long check ("journeys: 120 of 200"), e.g. for the health screen.
     on_step: Callable[[str], None] | None = None
+    # Seconds the whole run may take (a database answering slowly must not hold a run for
+    # minutes); None: the profile's checks.deadline_s, or none without a profile.
+    deadline_s: float | None = None
+    deadline_at: float | None = None  # time.monotonic() when it is reached (set by the runner)
+
+    def run_deadline_s(self) -> float | None:
+        if self.deadline_s is not None:
+            return self.deadline_s
+        return self.profile.checks.deadline_s if self.profile is not None else None
+
+    def past_deadline(self) -> bool:
+        return self.deadline_at is not None and time.monotonic() >= self.deadline_at
 
     def memo(self, key: str, fn: Callable[[], T]) -> T:
         """Share one expensive read (e.g. schema introspection) between checks of a run."""
@@ -109,6 +129,9 @@ class CheckContext:
         """A cancellation point, with progress inside a long check (shown by the screen)."""
         if self.cancel_event.is_set():
             raise QueryCancelled("cancelled by the operator")
+        if self.past_deadline():
+            raise RunDeadline(f"stopped: the check run reached its deadline of "
+                              f"{self.run_deadline_s():g} s ({DEADLINE_HINT})")
         if text is not None and self.on_step is not None:
             self.on_step(text)
 

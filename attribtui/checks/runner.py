@@ -12,7 +12,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from attribtui.checks import store
-from attribtui.checks.framework import CheckContext, CheckResult, CheckSpec, Outcome
+from attribtui.checks.framework import (
+    DEADLINE_HINT,
+    CheckContext,
+    CheckResult,
+    CheckSpec,
+    Outcome,
+    RunDeadline,
+)
 from attribtui.infra import clock
 from attribtui.infra.db import DbError, DbUnreachable, MissingTable, QueryCancelled, QueryTimeout
 from attribtui.vocab import ExitCode, JsonDict, Status
@@ -30,6 +37,8 @@ def run_one(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     except DbUnreachable as e:
         ctx.cache["unreachable"] = str(e)
         out = Outcome(Status.ERROR, str(e))
+    except RunDeadline as e:
+        out = Outcome(Status.SKIPPED, str(e))
     except QueryTimeout as e:
         out = Outcome(Status.SKIPPED, f"not answered within its bound: {e}")
     except MissingTable as e:
@@ -48,13 +57,20 @@ def run_one(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
 
 def run_checks(ctx: CheckContext, specs: Sequence[CheckSpec],
                progress: Progress | None = None) -> list[CheckResult]:
-    """Run specs in order; stop early (remaining ones `skipped`) when ctx.cancel_event is set."""
+    """Run specs in order; stop early (remaining ones `skipped`, saying why) when
+    ctx.cancel_event is set or the run reaches its deadline (ctx.run_deadline_s())."""
     results: list[CheckResult] = []
+    limit = ctx.run_deadline_s()
+    ctx.deadline_at = time.monotonic() + limit if limit is not None else None
     with ctx.db.hold():  # one connection for the whole run, not one checkout per query
         for i, spec in enumerate(specs):
             if ctx.cancel_event.is_set():
                 res = CheckResult(spec.id, spec.group, spec.title, Status.SKIPPED,
                                   "cancelled by the operator before it ran", None, "", 0.0)
+            elif ctx.past_deadline():
+                res = CheckResult(spec.id, spec.group, spec.title, Status.SKIPPED,
+                                  f"not run: the check run reached its deadline of {limit:g} s "
+                                  f"({DEADLINE_HINT})", None, "", 0.0)
             else:
                 res = run_one(spec, ctx)
             results.append(res)
@@ -98,6 +114,7 @@ class Run:
     saved: Path | None
     save_error: str | None
     unreachable: str | None
+    deadline_s: float | None = None  # set when the run reached its deadline
 
     @property
     def exit_code(self) -> ExitCode:
@@ -118,4 +135,5 @@ def run_checks_and_save(ctx: CheckContext, specs: Sequence[CheckSpec], *, save: 
             saved = store.save(doc)
         except OSError as e:
             save_error = str(e)
-    return Run(results, doc, saved, save_error, ctx.cache.get("unreachable"))
+    return Run(results, doc, saved, save_error, ctx.cache.get("unreachable"),
+               ctx.run_deadline_s() if ctx.past_deadline() else None)

@@ -11,10 +11,21 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from attribtui.cli.common import EXIT_CODES_HELP, Sub, common_args, err, print_json, profile_of
+from attribtui.cli.common import (
+    EXIT_CODES_HELP,
+    Sub,
+    common_args,
+    duration_arg,
+    err,
+    print_json,
+    profile_of,
+)
 from attribtui.infra import clock
 from attribtui.infra.config import Profile
-from attribtui.vocab import ExitCode, JsonDict, Status, UsageError, label
+from attribtui.vocab import ExitCode, JsonDict, Status, label
+
+WINDOW_MAX_S = 90 * clock.DAY  # the integrity checks' look-back (id ranges, bounded reads)
+DEADLINE_MAX_S = clock.HOUR
 
 
 def register(sub: Sub) -> None:
@@ -30,7 +41,13 @@ def register(sub: Sub) -> None:
     p.add_argument("--json", dest="format", action="store_const", const="json",
                    help="alias of --format json (JSON on stdout, messages on stderr)")
     p.add_argument("--window", default="48h", metavar="DURATION",
-                   help="how far back the integrity checks look, e.g. 6h, 48h, 7d (default 48h)")
+                   type=duration_arg(WINDOW_MAX_S),
+                   help="how far back the integrity checks look, e.g. 6h, 48h, 7d (default 48h, "
+                   f"at most {clock.format_duration(WINDOW_MAX_S)})")
+    p.add_argument("--deadline", metavar="DURATION", type=duration_arg(DEADLINE_MAX_S),
+                   help="stop the run after this long and report the checks left as skipped, "
+                   "e.g. 20s, 2m (default: checks.deadline_s, 30 s; at most "
+                   f"{clock.format_duration(DEADLINE_MAX_S)})")
     p.add_argument("--only", action="append", metavar="IDS_OR_GROUPS",
                    help="comma-separated check ids or groups (repeatable), e.g. "
                    "schema,cron.rebuild_guard")
@@ -51,13 +68,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"{spec.id:32} {spec.title}")
         return ExitCode.OK
     specs = select(args.only)
-    try:
-        window_s = clock.parse_duration(args.window)
-    except ValueError as e:
-        raise UsageError(f"--window: {e}") from None
     profile = profile_of(args)
     db = Database.from_profile(profile)
-    ctx = CheckContext(db=db, now=clock.now(), profile=profile, window_s=window_s)
+    ctx = CheckContext(db=db, now=clock.now(), profile=profile, window_s=args.window,
+                       deadline_s=args.deadline)
     show = _progress_printer() if args.format == "table" and sys.stderr.isatty() else None
     try:
         run = run_checks_and_save(ctx, specs, save=not args.no_save, progress=show)
@@ -65,6 +79,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         db.close()
     if run.save_error:
         err(f"warning: could not save this run ({run.save_error})")
+    if run.deadline_s is not None:
+        err(f"warning: the run reached its deadline of {run.deadline_s:g} s; the checks it did "
+            "not finish are skipped (raise --deadline or checks.deadline_s)")
     if args.format == "json":
         print_json(run.report)
     elif args.format == "prometheus":

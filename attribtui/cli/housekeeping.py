@@ -10,13 +10,14 @@ from attribtui.cli.common import (
     Parser,
     Sub,
     common_args,
+    duration_arg,
     print_json,
     profile_of,
     usage,
 )
 from attribtui.infra import clock, paths
 from attribtui.infra.config import effective_config, find_config
-from attribtui.vocab import ExitCode, UsageError
+from attribtui.vocab import ExitCode
 
 
 def register(sub: Sub) -> None:
@@ -35,7 +36,9 @@ def register(sub: Sub) -> None:
     p = sub.add_parser("prune", help="remove old check runs and job logs",
                        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     common_args(p)
-    p.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 30d, 12h")
+    p.add_argument("--older-than", required=True, metavar="AGE",
+                   type=duration_arg(clock.MAX_DURATION_S),
+                   help=f"e.g. 30d, 12h (at most {clock.format_duration(clock.MAX_DURATION_S)})")
     p.add_argument("--include-backups", action="store_true",
                    help="also remove old purge/model backups")
     p.add_argument("--dry-run", action="store_true", help="list what would be removed")
@@ -83,11 +86,7 @@ def _size(n: float) -> str:
 def cmd_prune(args: argparse.Namespace) -> int:
     from attribtui.services.housekeeping import prunable, prune  # per command: --help stays fast
 
-    try:
-        age = clock.parse_duration(args.older_than)
-    except ValueError as e:
-        raise UsageError(f"--older-than: {e}") from None
-    found = prunable(age, include_backups=args.include_backups)
+    found = prunable(args.older_than, include_backups=args.include_backups)
     verb = "would remove" if args.dry_run else "removed"
     if args.format == "json":
         if not args.dry_run:

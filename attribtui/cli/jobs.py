@@ -10,6 +10,8 @@ guard or suspicious (or refused before starting), 2 failed or cancelled, 3 could
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 import time
 from typing import Any
@@ -23,27 +25,31 @@ from attribtui.cli.common import (
     print_json,
     profile_of,
 )
-from attribtui.infra import clock
+from attribtui.infra import actionlog, clock
 from attribtui.infra.config import ConfigError, Profile, load_profile
 from attribtui.prosper.credit import RUNNER_BATCH
 from attribtui.vocab import AttribtuiError, ExitCode, JobOutcome, Refused, UsageError
 
 RUN_EXIT_HELP = """exit codes:
   0   the job succeeded (output checked, not only the exit code)
-  1   skipped by the duplicate-window guard, or suspicious (e.g. exit 0 with an HTML outage page),
-      or refused by the pre-flight / not confirmed (nothing started)
-  2   the job failed or was cancelled
-  3   could not start: no database, runner missing, the lock held elsewhere
-  64  the command line could not be parsed"""
+  1   skipped by the duplicate-window guard, or suspicious (e.g. exit 0 with an HTML outage page,
+      or its lock was lost after its last chunk), or refused by the pre-flight, by the lock held
+      by another operator, or not confirmed (nothing started)
+  2   the job failed (its lock lost before its last chunk, too) or was cancelled
+  3   could not start: no database, runner missing, a missing privilege, the lock unreachable
+  64  the command line could not be parsed, or a size is out of bounds (the limit is named)"""
 
-# Pre-flight codes that mean "could not start" (3) rather than "refused as invalid" (1).
-_CANNOT_START = {"db", "runner", "lock"}
+# Sizes of `jobs` options, bounded when parsed (docs/architecture.md, "Exit codes": 64).
+MAX_LIMIT = 10_000  # jobs --limit
+MAX_LINES = 100_000  # jobs show --lines
+MAX_GRACE_S = 600.0  # jobs cancel --grace
 
 
 class CannotStart(AttribtuiError):
-    """The pre-flight found that the job cannot start here (no database, no runner, the lock)."""
+    """The pre-flight found that the job cannot start here (no database, no runner, a privilege,
+    the lock unreachable): exit 3."""
 
-    prefix = "refused: "
+    prefix = "could not start: "
 
 
 def register(sub: Sub) -> None:
@@ -56,7 +62,7 @@ def register(sub: Sub) -> None:
     p.add_argument("kind", choices=("rebuild", "backfill"))
     p.add_argument("--start", metavar="TIME",
                    help="epoch seconds, ISO-8601 UTC, or an age like 24h")
-    p.add_argument("--end", default="now", metavar="TIME", help="as --start (default: now)")
+    p.add_argument("--end", metavar="TIME", help="as --start (default: now)")
     p.add_argument("--last", metavar="DURATION",
                    help="instead of --start/--end: the last complete hours, e.g. 24h "
                    "(--start=H0 --end=H1-1)")
@@ -78,57 +84,68 @@ def register(sub: Sub) -> None:
                        "first, with their honest outcome.", epilog=RUN_EXIT_HELP,
                        formatter_class=fmt)
     common_args(p)
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=int, default=50, help=f"jobs to list (1..{MAX_LIMIT})")
     p.set_defaults(func=cmd_jobs)
     jsub = p.add_subparsers(dest="jobs_command", metavar="ACTION")
     show = jsub.add_parser("show", help="one job: record and the end of its logs")
     common_args(show)
     show.add_argument("id")
-    show.add_argument("--lines", type=int, default=40, help="log lines to print (default 40)")
+    show.add_argument("--lines", type=int, default=40,
+                      help=f"log lines to print (default 40, at most {MAX_LINES})")
     show.add_argument("--follow", action="store_true", help="follow it until it ends")
     show.set_defaults(func=cmd_show)
     cancel = jsub.add_parser("cancel", help="terminate a running job (SIGTERM, then SIGKILL)")
     common_args(cancel)
     cancel.add_argument("id")
-    cancel.add_argument("--grace", type=float, default=5.0, help="seconds before SIGKILL")
+    cancel.add_argument("--grace", type=float, default=5.0,
+                        help=f"seconds before SIGKILL (0..{MAX_GRACE_S:g})")
     mutation_args(cancel)
     cancel.set_defaults(func=cmd_cancel)
 
 
 def _request(args: argparse.Namespace) -> Any:
-    from attribtui.infra import clock
-    from attribtui.prosper.hours import aligned
-    from attribtui.services.jobs.command import (
-        JobRequest,
-        RequestError,
-        last_hours,
-        parse_time,
-    )
+    """The job request of the command line; UsageError (exit 64) names the flag and the limit."""
+    from attribtui.prosper.hours import aligned  # per command: --help stays fast
+    from attribtui.services.jobs.command import JobRequest, last_hours, parse_time
 
+    if args.last is not None and (args.start is not None or args.end is not None):
+        given = " and ".join(f for f, v in (("--start", args.start), ("--end", args.end)) if v)
+        raise UsageError(f"--last cannot be combined with {given}: --last sets both; give "
+                         "either --last or --start/--end")
+    if args.last is None and args.start is None:
+        raise UsageError("--start or --last is required")
     try:
-        if args.last:
-            start, end = last_hours(clock.parse_duration(args.last))
+        if args.last is not None:
+            start, end = last_hours(_duration("--last", args.last))
         else:
-            start, end = parse_time(args.start, "--start"), parse_time(args.end, "--end")
-        chunk = clock.parse_duration(args.chunk) if args.chunk else None
-    except (RequestError, ValueError) as e:
+            start = parse_time(args.start, "--start")
+            end = parse_time(args.end or "now", "--end")
+        chunk = _duration("--chunk", args.chunk) if args.chunk else None
+        if args.align:
+            start, end = aligned(start, end)
+        if args.kind == "rebuild" and args.batch_size is not None:
+            raise UsageError("--batch-size is a backfill option; the rebuild always reads "
+                             f"{RUNNER_BATCH} at a time")
+        return JobRequest(args.kind, start, end, args.user, args.batch_size, chunk)
+    except UsageError:
+        raise  # already one line naming the flag (a RequestError states the limit)
+    except (OverflowError, ValueError) as e:
         raise UsageError(str(e)) from None
-    if args.align:
-        start, end = aligned(start, end)
-    if args.kind == "rebuild" and args.batch_size is not None:
-        raise UsageError("--batch-size is a backfill option; the rebuild always reads "
-                         f"{RUNNER_BATCH} at a time")
-    return JobRequest(args.kind, start, end, args.user, args.batch_size, chunk)
+
+
+def _duration(flag: str, text: str) -> int:
+    try:
+        return clock.parse_duration(text)
+    except ValueError as e:
+        raise UsageError(f"{flag}: {e}") from None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     # Loaded per command: `attribtui --help` stays fast.
     from attribtui.services import actions
-    from attribtui.services.jobs import preflight, runner
+    from attribtui.services.jobs import guard, preflight, runner
     from attribtui.services.jobs.command import build_commands
 
-    if args.last is None and args.start is None:
-        raise UsageError("--start or --last is required")
     req = _request(args)
     profile = profile_of(args)
     pf = preflight.run(profile, req)
@@ -137,9 +154,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         # Only when nothing else stops the run: a deleted guard with no run after it would let
         # that hour's scheduled cron run on top of whatever the operator meant to do.
         for hour in pf.guard_hours:
-            confirm(profile, preflight.guard_delete_plan(hour), yes=args.yes, typed=args.confirm)
-            preflight.delete_guard_row(profile, hour)
-            err(f"deleted the guard row ('attr', {hour}) ({clock.iso(hour)})")
+            confirm(profile, guard.guard_delete_plan(hour), yes=args.yes, typed=args.confirm)
+            done = guard.delete_guard(profile, hour)
+            note = f": {done.note}" if done.note else ""
+            err(f"deleted the guard row ('attr', {hour}) ({clock.iso(hour)}){note}")
         pf = preflight.run(profile, req)
     for f in pf.findings:
         err(f"{f.level}: {f.text}")
@@ -155,9 +173,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(c.display)
         return ExitCode.OK if pf.ok else ExitCode.WARN
     if not pf.ok:
-        codes = {f.code for f in pf.findings if f.level == "error"}
-        error = CannotStart if codes & _CANNOT_START else Refused
-        raise error("the pre-flight found problems (above); nothing was started")
+        raise _refusal(pf.findings, preflight.CANNOT_START)
     confirm(profile, plan, yes=args.yes, typed=args.confirm)
     rec = runner.start(profile, req, total=pf.conversions, users_total=pf.users_total,
                        commands=commands)
@@ -167,6 +183,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             print_json(rec.to_json())
         return ExitCode.OK
     return _follow(rec, args.format == "json")
+
+
+def _refusal(findings: list[Any], cannot_start: frozenset[str]) -> AttribtuiError:
+    """One line naming the first blocking problem: could not start (exit 3), else refused (1)."""
+    errors = [f for f in findings if f.level == "error"]
+    hard = [f for f in errors if f.code in cannot_start]
+    first = (hard or errors)[0]
+    more = f" ({len(errors) - 1} more problem(s) above)" if len(errors) > 1 else ""
+    error = CannotStart if hard else Refused
+    return error(f"{first.text}; nothing was started{more}")
 
 
 def _effects(req: Any) -> list[str]:
@@ -213,15 +239,16 @@ def _follow(rec: Any, as_json: bool, from_start: bool = True) -> int:
         sys.stderr.write("\n")
     final = store.load(rec.folder) or rec
     outcome = JobOutcome(final.outcome)
-    err(f"{outcome.label}: {final.reason} (exit {int(outcome.exit_code)})")
+    err(f"{outcome.label}: {final.reason} (exit {int(final.exit_code)})")
     if as_json:
         print_json(final.to_json())
-    return outcome.exit_code
+    return final.exit_code
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
     from attribtui.services.jobs import store  # per command: --help stays fast
 
+    _bounded("--limit", args.limit, 1, MAX_LIMIT)
     recs = store.history(args.limit, getattr(args, "profile", None))
     if args.format == "json":
         print_json([r.to_json() for r in recs])
@@ -254,6 +281,7 @@ def _find(job_id: str) -> Any:
 def cmd_show(args: argparse.Namespace) -> int:
     from attribtui.services.jobs import runner  # per command: --help stays fast
 
+    _bounded("--lines", args.lines, 1, MAX_LINES)
     rec = _find(args.id)
     if args.follow and rec.running:
         return _follow(rec, args.format == "json", from_start=False)
@@ -268,17 +296,27 @@ def cmd_show(args: argparse.Namespace) -> int:
             print(f"--- {name} (last {len(tail)} lines of {path})")
             for line in tail:
                 print(line)
-    return ExitCode.OK if rec.running else JobOutcome(rec.outcome).exit_code
+    return ExitCode.OK if rec.running else rec.exit_code
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
+    """A confirmed action under the rules of the profile that started the job; a read-only
+    profile (the one selected, or the job's own) refuses."""
     from attribtui.services import actions  # per command: --help stays fast
     from attribtui.services.jobs import runner
 
+    _bounded("--grace", args.grace, 0, MAX_GRACE_S)
     rec = _find(args.id)
+    selected = getattr(args, "profile", None) or os.environ.get("ATTRIBTUI_PROFILE")
+    acting = profile_of(args) if selected else None
+    profile = _job_profile(args, rec, acting)
+    for p in (acting, profile):
+        if p is not None and p.read_only:
+            raise runner.CancelRefused(
+                f"profile '{p.name}' is read-only: job {rec.id} was not cancelled; use a profile "
+                f"without read_only = true (the job was started on '{rec.profile}')")
     if not rec.running:
         raise Refused(f"job {rec.id} is not running ({rec.outcome}); nothing to cancel")
-    profile = _job_profile(args, rec)
     plan = actions.ActionPlan(title=f"Cancel job {rec.id} ({rec.kind})",
                               effects=["SIGTERM to its process group, SIGKILL after "
                                        f"{args.grace:g} s; the work done so far stays"],
@@ -287,16 +325,29 @@ def cmd_cancel(args: argparse.Namespace) -> int:
         print(plan.request)
         return ExitCode.OK
     confirm(profile, plan, yes=args.yes, typed=args.confirm)
-    err(runner.cancel(rec, profile=profile, grace_s=args.grace))
+    by = actionlog.operator((acting or profile).operator)
+    err(runner.cancel(rec, profile=profile, grace_s=args.grace, by=by))
     return ExitCode.OK if rec.folder.joinpath("exit.json").exists() else ExitCode.FAIL
 
 
-def _job_profile(args: argparse.Namespace, rec: Any) -> Profile:
+def _bounded(flag: str, value: float, low: float, high: float) -> None:
+    """Sizes are bounded when parsed: exit 64 with the limit (docs/architecture.md)."""
+    if not (math.isfinite(value) and low <= value <= high):
+        raise UsageError(f"{flag}={_num(value)} is out of bounds; give a number from "
+                         f"{_num(low)} to {_num(high)}")
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if math.isfinite(value) and float(value).is_integer() else f"{value:g}"
+
+
+def _job_profile(args: argparse.Namespace, rec: Any, acting: Profile | None) -> Profile:
     """The profile that started the job (for its confirmation rules), else an env-only one
     with the job's environment, treated with its caution."""
+    if acting is not None and acting.name == rec.profile:
+        return acting
     try:
-        return load_profile(getattr(args, "profile", None) or rec.profile,
-                            config_path=getattr(args, "config", None))
+        return load_profile(rec.profile, config_path=getattr(args, "config", None))
     except ConfigError:
         env = rec.meta.get("environment") or "unknown"
         return Profile(name=rec.profile, environment=env)

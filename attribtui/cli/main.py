@@ -25,14 +25,21 @@ from attribtui.cli import (
     rollback,
     sandbox,
 )
-from attribtui.cli.common import EXIT_CODES_HELP, Parser, common_args, err
+from attribtui.cli.common import (
+    EXIT_CODES_HELP,
+    PARSER_ATTR,
+    Parser,
+    common_args,
+    driver_reason,
+    err,
+)
 from attribtui.infra.redact import redact_urls_in
 from attribtui.vocab import AttribtuiError, ExitCode, UsageError
 
 FAMILIES = (check, console, housekeeping, sandbox, jobs, journey, models, purge, report, rollback)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> Parser:
     parser = Parser(
         prog="attribtui",
         description="Operations console for Prosper202's multi-touch attribution. "
@@ -47,8 +54,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line as a namespace, or SystemExit(64) after one line on stderr: an unknown
+    flag is named with the nearest flag of the command that was given (common.Parser)."""
+    parser = build_parser()
+    args, extras = parser.parse_known_args(argv)
+    owner = vars(args).pop(PARSER_ATTR, parser)
+    if extras:
+        (owner if isinstance(owner, Parser) else parser).unknown(extras)
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = parse(argv)
+    except SystemExit as e:  # --help, --version, a usage error: argparse has printed it
+        return ExitCode.OK if e.code is None else e.code if isinstance(e.code, int) \
+            else ExitCode.USAGE
     try:
         return int(args.func(args) or 0)
     except UsageError as e:
@@ -63,6 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return ExitCode.OK
     except Exception as e:  # a bug: one redacted line (no traceback: it may hold a secret)
+        reason = driver_reason(e)
+        if reason is not None:  # an outage no layer translated, not a bug
+            err(f"the database could not be read or written ({reason}); check that it is "
+                "running and reachable, then try again")
+            return ExitCode.UNKNOWN
         first = str(e).splitlines()[0] if str(e) else ""
         err(f"internal error: {type(e).__name__}: {redact_urls_in(first)[:300]} "
             "(please report it; ATTRIBTUI_DEBUG=1 shows the traceback)")

@@ -18,6 +18,7 @@ from attribtui.cli.common import (
     Sub,
     common_args,
     confirm,
+    count_arg,
     err,
     mutation_args,
     print_json,
@@ -27,7 +28,7 @@ from attribtui.cli.common import (
 from attribtui.infra import clock
 from attribtui.infra.config import Profile
 from attribtui.services.actions import refused_in_read_only
-from attribtui.vocab import ExitCode, JsonDict, Refused, UsageError
+from attribtui.vocab import ExitCode, JsonDict, Refused, Unreachable, UsageError
 
 if TYPE_CHECKING:  # loaded per command: `attribtui --help` and first paint stay fast
     from attribtui.infra.api import V2Client
@@ -87,14 +88,20 @@ def register(sub: Sub) -> None:
     _weighting_args(u)
     u.add_argument("--clear-weighting", action="store_true", help="send weighting_config {}")
     x = action("delete", "delete the model and what goes with it (backed up first)")
-    x.add_argument("--backup-cap", type=int, default=None, metavar="ROWS",
-                   help="refuse when the backup would exceed ROWS rows (default 500000)")
+    x.add_argument("--backup-cap", type=count_arg(1, MAX_BACKUP_CAP), default=None,
+                   metavar="ROWS", help="refuse when the backup would exceed ROWS rows (default "
+                   f"500000, at most {MAX_BACKUP_CAP})")
+
+
+MAX_MODEL_ID = 2**63 - 1  # bigint, as PHP reads it
+MAX_BACKUP_CAP = 10_000_000  # rows one JSON backup file may hold
 
 
 def _model_id(text: str) -> int:
-    if not text.isdigit() or int(text) <= 0 or int(text) >= 2**63:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a model id; use a positive integer "
-                                         "from `attribtui models list`")
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_MODEL_ID:
+        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a model id; use a whole number "
+                                         f"from 1 to {MAX_MODEL_ID} (see `attribtui models "
+                                         "list`)")
     return int(text)
 
 
@@ -118,19 +125,22 @@ def _weighting(args: argparse.Namespace, model_type: str) -> Any:
                                  last=args.last_weight)
 
 
-def _open(args: argparse.Namespace) -> tuple[Profile, Any, Any]:
+def _open(args: argparse.Namespace) -> tuple[Profile, Any, Any, str | None]:
+    """The profile, the API client, the database (None when not configured or unusable) and
+    why it is unusable."""
     # Loaded per command: `attribtui --help` stays fast.
     from attribtui.infra.api import V2Client
     from attribtui.infra.db import Database, DbError
 
     profile = profile_of(args)
-    db = None
+    db, db_error = None, None
     if profile.db.url:
         try:
             db = Database.from_profile(profile)
         except DbError as e:
+            db_error = str(e)
             err(f"warning: {e}; inactive models are not shown")
-    return profile, V2Client(profile), db
+    return profile, V2Client(profile), db, db_error
 
 
 def _listing(client: V2Client, db: Database | None, profile: Profile, primary: bool = False) -> ModelList:
@@ -140,7 +150,7 @@ def _listing(client: V2Client, db: Database | None, profile: Profile, primary: b
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    profile, client, db = _open(args)
+    profile, client, db, _ = _open(args)
     try:
         listing = _listing(client, db, profile)
     finally:
@@ -210,9 +220,11 @@ def _cap(args: argparse.Namespace) -> int:
 
 
 def cmd_change(args: argparse.Namespace) -> int:
-    from attribtui.services.models import execute  # per command: --help stays fast
+    # Loaded per command: `attribtui --help` stays fast.
+    from attribtui.infra.db import DbError
+    from attribtui.services.models import execute
 
-    profile, client, db = _open(args)
+    profile, client, db, db_error = _open(args)
     try:
         if not args.dry_run and (why := refused_in_read_only(profile, f"models {args.action}")):
             return _report(args, {"refused": why}, why, ExitCode.WARN)
@@ -220,7 +232,20 @@ def cmd_change(args: argparse.Namespace) -> int:
         if listing.api_error and args.action != "create" and listing.get(args.model_id) is None:
             return _report(args, {"error": listing.api_error}, listing.api_error,
                            ExitCode.UNKNOWN)
-        action = _plan(args, client, listing, db)
+        try:
+            action = _plan(args, client, listing, db)
+        except DbError as why:
+            raise Unreachable(f"models {args.action}: the database could not be read to plan "
+                              f"it, nothing was sent: {why}") from None
+        unread = listing.db_error or db_error
+        if action is None and unread:
+            # GET /models lists active models only: without the database an inactive model and
+            # a model of another user look the same (docs/prosper202.md, "Models: object, list,
+            # validation").
+            msg = (f"cannot tell whether model {args.model_id} is a model of user "
+                   f"{listing.user_id}: the API lists only active models and the database could "
+                   f"not be read ({unread}); nothing was sent")
+            return _report(args, {"error": msg}, msg, ExitCode.UNKNOWN)
         if action is None:
             msg = (f"model {args.model_id} is not a model of the API key's user "
                    f"{listing.user_id}; see `attribtui models list`")

@@ -1,4 +1,9 @@
-"""`attribtui purge` and `attribtui purge restore FILE`: headless surgical purge with backup."""
+"""`attribtui purge` and `attribtui purge restore FILE`: headless surgical purge with backup.
+
+After an error a purge or restore reports each conversion deleted/restored, untouched or unknown
+(docs/architecture.md, "Statuses"): the details on stdout, one summary line on stderr, and the
+exit code of the truth (2 stopped part-way, 3 unknown).
+"""
 
 from __future__ import annotations
 
@@ -23,19 +28,22 @@ from attribtui.infra.config import Profile
 from attribtui.services.actions import ActionPlan, refused_in_read_only, where
 from attribtui.vocab import ExitCode, Refused, UsageError
 
+MAX_CONV_IDS = 5000  # services.purge.MAX_CONVERSIONS; a test keeps them equal (--help stays fast)
+
 
 def register(sub: Sub) -> None:
     fmt = argparse.RawDescriptionHelpFormatter
     p = sub.add_parser(
         "purge", help="delete polluted journeys (202_conversion_touchpoints) with a backup first",
         description="Select conversions by conv_id, or by user/campaign and a conv_time window; "
-        "back up every touchpoint row that will be deleted, delete in batches under the "
-        "one-operator lock, evict the journeys' cache keys, and print the backfill that rebuilds "
-        "them. `purge restore FILE` replays a backup exactly.",
-        epilog=EXIT_CODES_HELP, formatter_class=fmt)
+        "back up every touchpoint row that will be deleted (a whole, checksummed file), delete in "
+        "batches under the one-operator lock, evict the journeys' cache keys, and print the "
+        "backfill that rebuilds them. `purge restore FILE` verifies a backup and replays it "
+        "exactly.", epilog=EXIT_CODES_HELP, formatter_class=fmt)
     common_args(p)
     mutation_args(p)
-    p.add_argument("--conv-ids", metavar="IDS", help="conv_ids separated by commas or spaces")
+    p.add_argument("--conv-ids", metavar="IDS",
+                   help=f"conv_ids separated by commas or spaces (at most {MAX_CONV_IDS})")
     p.add_argument("--user", type=int, help="user_id whose conversions in the window to purge")
     p.add_argument("--campaign", type=int, help="campaign_id whose conversions in the window to purge")
     p.add_argument("--start", help="window start (epoch or ISO-8601 UTC), with --user/--campaign")
@@ -43,25 +51,26 @@ def register(sub: Sub) -> None:
     p.add_argument("--batch-size", type=int, default=200, help="conversions per transaction (1-1000)")
     p.set_defaults(func=cmd_purge)
     rsub = p.add_subparsers(dest="purge_action", metavar="ACTION")
-    r = rsub.add_parser("restore", help="put a purge backup's rows back exactly",
+    r = rsub.add_parser("restore", help="verify a purge backup and put its rows back exactly",
                         epilog=EXIT_CODES_HELP, formatter_class=fmt)
     common_args(r)
     mutation_args(r)
     r.add_argument("file", type=Path, help="a backup file (see `attribtui paths`: backups)")
     r.add_argument("--to-other-database", action="store_true",
                    help="replay onto a database other than the one the backup was taken from")
+    r.add_argument("--batch-size", type=int, default=200,
+                   help="conversions per transaction (1-1000)")
     r.set_defaults(func=cmd_restore)
 
 
 def _selection(args: argparse.Namespace) -> Any:
     # Loaded per command: `attribtui --help` stays fast.
-    from attribtui.services.journeys import parse_conv_ids
-    from attribtui.services.purge import Selection
+    from attribtui.services.purge import Selection, parse_ids
 
     ids: list[int] = []
     if args.conv_ids:
         try:
-            ids = parse_conv_ids(args.conv_ids)
+            ids = parse_ids(args.conv_ids)
         except ValueError as e:
             raise UsageError(f"--conv-ids: {e}") from None
     try:
@@ -79,6 +88,11 @@ def _open(args: argparse.Namespace) -> tuple[Profile, Any]:
     return profile, Database.from_profile(profile)
 
 
+def _ids(ids: list[int], limit: int = 20) -> str:
+    more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
+    return ", ".join(map(str, ids[:limit])) + more
+
+
 def cmd_purge(args: argparse.Namespace) -> int:
     from attribtui.services.purge import execute, plan  # per command: --help stays fast
 
@@ -94,19 +108,33 @@ def cmd_purge(args: argparse.Namespace) -> int:
     result = _confirmed_run(args, profile, action, "purge",
                             lambda: execute(db, profile, the_plan, batch_size=args.batch_size))
     if args.format != "json":
-        print(f"Backed up {result.backed_up_rows} row(s) to {result.backup}")
-        print(f"Deleted {result.deleted_rows} row(s) of {len(result.deleted_conv_ids)} conversion(s).")
-        print(f"Cache: {result.cache}")
-        if result.error:
-            print(f"STOPPED: {result.error}")
-            print(f"Not deleted: {len(result.not_deleted_conv_ids)} conversion(s) "
-                  f"({', '.join(map(str, result.not_deleted_conv_ids[:20]))}); their rows are "
-                  "untouched and all selected rows are in the backup.")
-        print("Rebuild the journeys with the backfill for exactly the affected users and window:")
-        for a in result.affected:
-            print(f"  attribtui run backfill {' '.join(a.backfill_args())}"
-                  f"   # {a.conversions} conversion(s), {clock.iso(a.start)}..{clock.iso(a.end)}")
-    return ExitCode.FAIL if result.error else ExitCode.OK
+        _print_purged(result)
+    if result.error and not result.complete:
+        err(result.summary())
+    elif result.error:
+        err(f"note: {result.error}; re-read on a fresh connection: all "
+            f"{len(result.deleted_conv_ids)} conversion(s) were deleted")
+    return int(result.exit_code)
+
+
+def _print_purged(result: Any) -> None:
+    print(f"Backed up {result.backed_up_rows} row(s) to {result.backup} "
+          f"(sha256 {result.sha256[:16]}…)")
+    print(f"Deleted {result.deleted_rows} row(s) of {len(result.deleted_conv_ids)} conversion(s).")
+    print(f"Cache: {result.cache}")
+    if result.error:
+        print(f"STOPPED: {result.error}")
+        print(f"What the database holds ({result.truth}):")
+        print(f"  deleted: {_ids(result.deleted_conv_ids) or 'none'}")
+        print(f"  untouched (rows in place, all in the backup): "
+              f"{_ids(result.not_deleted_conv_ids) or 'none'}")
+        if result.unknown_conv_ids:
+            print(f"  unknown (the COMMIT's reply was lost): {_ids(result.unknown_conv_ids)}; "
+                  f"settle with: {result.settle}")
+    print("Rebuild the journeys with the backfill for exactly the affected users and window:")
+    for a in result.affected:
+        print(f"  attribtui run backfill {' '.join(a.backfill_args())}"
+              f"   # {a.conversions} conversion(s), {clock.iso(a.start)}..{clock.iso(a.end)}")
 
 
 def _print_plan(args: argparse.Namespace, profile: Profile, the_plan: Any, action: Any) -> None:
@@ -136,37 +164,57 @@ def _confirmed_run(args: argparse.Namespace, profile: Profile, plan: ActionPlan,
     confirm(profile, plan, yes=args.yes, typed=args.confirm)
     result = run()
     if args.format == "json":
-        print_json(asdict(result))
+        print_json(result.to_json())
     return result
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from attribtui.services.purge import read_backup, restore  # per command: --help stays fast
+    from attribtui.services.purge import load, restore  # per command: --help stays fast
 
     profile, db = _open(args)
-    header, rows = read_backup(args.file)
-    preview = restore(db, profile, args.file, dry_run=True, other_database=args.to_other_database)
+    backup = load(args.file)  # read once, under caps, verified: refused before anything else
+    preview = restore(db, profile, backup, dry_run=True, other_database=args.to_other_database)
+    header = backup.header
     plan = ActionPlan(
-        title=f"Restore {len(rows)} journey row(s) of {len(preview.conv_ids)} conversion(s)",
+        title=f"Restore {len(backup.rows)} journey row(s) of {len(preview.conv_ids)} conversion(s)",
         effects=[f"From {args.file} (taken {header.get('created_at_iso')} on profile "
-                 f"{header.get('profile')}, database {header.get('database')}).",
+                 f"{header.get('profile')}, database {header.get('database')}; verified whole: "
+                 f"sha256 {backup.sha256[:16]}…).",
                  f"Replaces the {preview.replaced_rows} row(s) these conversions have now, after "
-                 "backing them up to a new file.", "One transaction per batch, under the lock."],
+                 "backing them up to a new file.",
+                 f"{len(preview.matching_conv_ids)} of {len(preview.conv_ids)} conversion(s) "
+                 "already hold exactly the backup's rows.",
+                 "One transaction per batch of whole conversions, under the lock."],
         request="DELETE … WHERE conv_id IN (…); INSERT the backed-up rows with their ids",
         typed=f"restore {len(preview.conv_ids)}" if len(preview.conv_ids) > 5 else None)
     if args.dry_run:
         if args.format == "json":
-            print_json(asdict(preview))
+            print_json(preview.to_json())
         else:
             print("DRY RUN: " + plan.title)
             print("\n".join(f"  - {e}" for e in plan.effects))
+            differ = [c for c in preview.conv_ids if c not in set(preview.matching_conv_ids)]
+            print(f"Already as in the backup: {_ids(preview.matching_conv_ids) or 'none'}")
+            print(f"Differ from the backup: {_ids(differ) or 'none'}")
         return ExitCode.OK
     result = _confirmed_run(args, profile, plan, "restore",
-                            lambda: restore(db, profile, args.file,
+                            lambda: restore(db, profile, backup, batch_size=args.batch_size,
                                             other_database=args.to_other_database))
     if args.format != "json":
-        print(f"Restored {result.restored_rows} row(s); replaced {result.replaced_rows} "
-              f"(saved first to {result.pre_restore_backup}).")
+        print(f"Restored {result.restored_rows} row(s) of {len(result.restored_conv_ids)} "
+              f"conversion(s); replaced {result.replaced_rows} (saved first to "
+              f"{result.pre_restore_backup}).")
         if result.error:
             print(f"STOPPED: {result.error}")
-    return ExitCode.FAIL if result.error else ExitCode.OK
+            print(f"What the database holds ({result.truth}):")
+            print(f"  restored: {_ids(result.restored_conv_ids) or 'none'}")
+            print(f"  untouched (rows as before): {_ids(result.untouched_conv_ids) or 'none'}")
+            if result.unknown_conv_ids:
+                print(f"  unknown (the COMMIT's reply was lost): {_ids(result.unknown_conv_ids)}; "
+                      f"settle with: {result.settle}")
+    if result.error and not result.complete:
+        err(result.summary())
+    elif result.error:
+        err(f"note: {result.error}; re-read on a fresh connection: all "
+            f"{len(result.restored_conv_ids)} conversion(s) were restored")
+    return int(result.exit_code)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from attribtui.cli.common import EXIT_CODES_HELP, Sub, common_args, err, print_json, profile_of
+from attribtui.cli.common import (
+    EXIT_CODES_HELP,
+    Sub,
+    common_args,
+    err,
+    print_json,
+    profile_of,
+    when_arg,
+)
 from attribtui.infra import clock
 from attribtui.vocab import ExitCode, UsageError
 
@@ -18,17 +26,10 @@ def register(sub: Sub) -> None:
         epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     common_args(p)
     p.add_argument("--rollback", metavar="ID", help="report on this rollback walkthrough")
-    p.add_argument("--since", help="range start (epoch, ISO-8601 UTC, or a duration ago like 6h)")
-    p.add_argument("--until", help="range end (default: now)")
+    p.add_argument("--since", type=when_arg,
+                   help="range start (epoch, ISO-8601 UTC, or a duration ago like 6h)")
+    p.add_argument("--until", type=when_arg, help="range end (default: now)")
     p.set_defaults(func=cmd_report)
-
-
-def _when(text: str, now: int) -> int:
-    try:
-        return clock.parse_when(text, now)
-    except ValueError:
-        raise UsageError(f"'{text}' is not a time or a duration; use e.g. "
-                         "2026-11-26T10:00:00Z, an epoch, now, or 6h") from None
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -40,14 +41,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     now = clock.now()
     rollback = None
     if args.rollback:
-        if args.since or args.until:
+        if args.since is not None or args.until is not None:
             raise UsageError("--rollback and --since/--until exclude each other")
         walkthrough = load_state(args.rollback)
         rollback = walkthrough.to_json()
         since, until = walkthrough.started_at, walkthrough.ended_at or now
     else:
-        since = _when(args.since, now) if args.since else now - 86400
-        until = _when(args.until, now) if args.until else now
+        since = args.since if args.since is not None else now - 86400
+        until = args.until if args.until is not None else now
     if since >= until:
         raise UsageError("--since must be before --until")
     profile = profile_of(args)

@@ -13,14 +13,19 @@ from attribtui.cli.common import (
     Parser,
     Sub,
     common_args,
+    count_arg,
+    db_url_arg,
+    driver_reason,
     err,
+    instant_arg,
     print_json,
     usage,
 )
-from attribtui.infra import clock
 from attribtui.infra.config import ConfigError, load_profile, profile_names
-from attribtui.infra.redact import redact_url
+from attribtui.infra.redact import describe_db_url, redact_url
 from attribtui.vocab import ExitCode, Refused, Unreachable, UsageError
+
+MAX_CONVERSIONS = 1_000_000
 
 
 def register(sub: Sub) -> None:
@@ -32,12 +37,13 @@ def register(sub: Sub) -> None:
     seed = ssub.add_parser("seed", help="create and seed a sandbox Prosper202 database",
                            epilog=EXIT_CODES_HELP, formatter_class=fmt)
     common_args(seed)
-    seed.add_argument("--url", required=True,
+    seed.add_argument("--url", required=True, type=db_url_arg,
                       help="database URL, e.g. mysql+pymysql://root@127.0.0.1:3306/p202_sandbox "
                       "or sqlite:///demo.sqlite")
-    seed.add_argument("--conversions", type=int, default=2000,
-                      help="how many conversions (default 2000)")
-    seed.add_argument("--now", help="pretend it is this time (epoch or ISO-8601 UTC); default: now")
+    seed.add_argument("--conversions", type=count_arg(1, MAX_CONVERSIONS), default=2000,
+                      help=f"how many conversions (default 2000, at most {MAX_CONVERSIONS})")
+    seed.add_argument("--now", type=instant_arg,
+                      help="pretend it is this time (epoch or ISO-8601 UTC); default: now")
     seed.add_argument("--no-defects", action="store_true",
                       help="plant no defects (a clean database)")
     seed.add_argument("--defect", action="append", metavar="ID",
@@ -53,8 +59,9 @@ def register(sub: Sub) -> None:
                           description="Serve /api/v2 (as Prosper202 answers it) over HTTP on a "
                           "seeded sandbox database, for training and for other clients. Ctrl-C "
                           "stops.")
-    api.add_argument("--url", required=True, help="the sandbox database URL")
-    api.add_argument("--port", type=int, default=8202, help="port (default 8202; 0 = any free)")
+    api.add_argument("--url", required=True, type=db_url_arg, help="the sandbox database URL")
+    api.add_argument("--port", type=count_arg(0, 65535), default=8202,
+                     help="port (default 8202; 0 = any free)")
     api.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
     api.add_argument("--show-keys", action="store_true",
                      help="print the sandbox API keys from 202_api_keys (sandbox keys only)")
@@ -71,12 +78,6 @@ def cmd_seed(args: argparse.Namespace) -> int:
             finds = "; ".join(f"{f.check_id} {f.status}" for f in d.findings)
             print(f"{d.id:30} {d.where:9} {finds:45} {d.title}")
         return ExitCode.OK
-    if args.conversions < 1:
-        raise UsageError("--conversions must be at least 1")
-    try:
-        now = clock.parse_instant(args.now) if args.now else None
-    except ValueError as e:
-        raise UsageError(f"--now: {e}") from None
     if args.no_defects and args.defect:
         raise UsageError("--no-defects and --defect exclude each other")
     unknown = [d for d in args.defect or [] if d not in registry.DEFECTS]
@@ -90,9 +91,16 @@ def cmd_seed(args: argparse.Namespace) -> int:
             print(f"\r\033[Kseeding: {stage} {fraction:4.0%}", end="", file=sys.stderr, flush=True)
 
     try:
-        report = seed(args.url, conversions=args.conversions, now=now, defects=defects,
+        report = seed(args.url, conversions=args.conversions, now=args.now, defects=defects,
                       reset=args.reset, allow_remote=args.allow_remote,
                       forbidden_urls=_cautious_db_urls(args), progress=progress)
+    except Exception as e:
+        reason = driver_reason(e)
+        if reason is None:
+            raise
+        raise Unreachable(f"seeding the sandbox at {describe_db_url(args.url)} stopped: {reason}; "
+                          "it may be incomplete: rerun with --reset once the database answers"
+                          ) from None
     finally:
         if tty:
             print(file=sys.stderr)

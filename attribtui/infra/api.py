@@ -16,7 +16,7 @@ import httpx
 
 from attribtui import vocab
 from attribtui.infra.config import Profile
-from attribtui.infra.redact import redact_text, redact_url
+from attribtui.infra.redact import REDACTED, redact_text, redact_url, redact_urls_in
 from attribtui.vocab import AttribtuiError, JsonDict, Refused
 
 HEALTH_PATH = "/api/v2/health"
@@ -41,6 +41,27 @@ class HealthResult:
         return "ok" if self.ok else "fail"
 
 
+def shown_url(url: str) -> str:
+    """The URL as it may be shown: redacted, and a user part redact_url could not read hidden.
+
+    redact_url stops an http(s) password at "/?#"; a raw password holding one of them (a
+    hand-written api.base_url) would show in part. Hiding everything before the last "@" also
+    covers that (docs/architecture.md, "Promise 4").
+    """
+    shown = redact_url(url)
+    scheme, sep, rest = shown.partition("://")
+    head = rest[:rest.rindex("@")] if "@" in rest else ""
+    if any(c in head for c in "/?#@") or (":" in head and not head.endswith(":" + REDACTED)):
+        rest = REDACTED + rest[rest.rindex("@"):]  # user:*** and a bare user stay as they are
+    return scheme + sep + rest
+
+
+def _userinfo(url: str | None) -> str:
+    """Whatever precedes the last "@" after "://" (user and password), for redact_text."""
+    rest = (url or "").partition("://")[2]
+    return rest[:rest.rindex("@")] if "@" in rest else ""
+
+
 def health_url(base_url: str) -> str:
     return base_url.rstrip("/") + HEALTH_PATH
 
@@ -48,7 +69,7 @@ def health_url(base_url: str) -> str:
 def health(base_url: str, timeout_s: float = 5.0) -> HealthResult:
     """Probe the health route without any API key; never raises for network trouble."""
     url = health_url(base_url)
-    shown = redact_url(url)
+    shown = shown_url(url)
     t0 = time.perf_counter()
     try:
         with httpx.Client(timeout=timeout_s, follow_redirects=False) as client:
@@ -58,7 +79,8 @@ def health(base_url: str, timeout_s: float = 5.0) -> HealthResult:
     except httpx.HTTPError as e:
         reason = type(e).__name__
         detail = str(e).split("\n")[0][:120]
-        return HealthResult(False, f"cannot reach {shown} ({reason}: {redact_url(detail)})")
+        detail = redact_text(redact_urls_in(detail), [_userinfo(base_url)])
+        return HealthResult(False, f"cannot reach {shown} ({reason}: {detail})")
     except (httpx.InvalidURL, ValueError):
         return HealthResult(False, f"api.base_url {shown!r} is not a valid URL; fix it")
     ms = (time.perf_counter() - t0) * 1000
@@ -126,7 +148,13 @@ class ServerError(ApiError):
 
 
 class ApiUnreachable(ApiError, vocab.Unreachable):
-    """Connection refused, timeout, TLS failure: the request may not have arrived."""
+    """Connection refused, timeout, TLS failure: the request may not have arrived.
+
+    `unconfirmed` is True when a write was sent and no answer came: it may or may not have taken
+    effect (docs/architecture.md, "Statuses"), and the message says how to find out.
+    """
+
+    unconfirmed: bool = False
 
 
 class ReadOnlyRefused(ApiError, Refused):
@@ -141,7 +169,7 @@ class _RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         text = record.getMessage()
         if "?" in text:
-            record.msg, record.args = redact_url(text), None
+            record.msg, record.args = redact_urls_in(text), None
         return True
 
 
@@ -242,7 +270,7 @@ class V2Client:
     def describe(self, method: str, path: str, params: JsonDict | None = None,
                  json_body: object = None) -> str:
         """The exact request as shown to an operator (--dry-run, confirmations): key redacted."""
-        shown = redact_url(str(self._url(path, params)))
+        shown = shown_url(str(self._url(path, params)))
         body = f" {json.dumps(json_body, sort_keys=True)}" if json_body is not None else ""
         return f"{method} {shown}{body}"
 
@@ -253,7 +281,7 @@ class V2Client:
             return httpx.URL(self.base_url + ATTRIBUTION_PATH + path, params=query)
         except (httpx.InvalidURL, ValueError, TypeError):
             # Never chained: the exception's locals hold the key.
-            raise ApiNotConfigured(f"api.base_url {redact_url(self.base_url)!r} is not a valid URL; "
+            raise ApiNotConfigured(f"api.base_url {shown_url(self.base_url)!r} is not a valid URL; "
                                 "set it to the Prosper202 root, e.g. https://p202.example.com"
                                 ) from None
 
@@ -284,32 +312,51 @@ class V2Client:
             except httpx.HTTPError as e:
                 raise self._unreachable(e, shown) from None
             except (httpx.InvalidURL, ValueError) as e:  # e.g. a non-numeric port
-                raise ApiNotConfigured(f"api.base_url {redact_url(self.base_url)!r} is not usable "
+                raise ApiNotConfigured(f"api.base_url {shown_url(self.base_url)!r} is not usable "
                                     f"({type(e).__name__}); fix the URL", request=shown) from None
         ms = (time.perf_counter() - t0) * 1000
         log.debug("%s -> HTTP %s (%.0f ms)", shown, resp.status_code, ms)
         return self._parse(resp, shown, ms)
 
     def _clean(self, text: str) -> str:
-        return redact_text(redact_url(text), self._secrets)
+        return redact_text(redact_urls_in(text), [*self._secrets, _userinfo(self.base_url)])
 
     def _unreachable(self, e: httpx.HTTPError, shown: str) -> ApiError:
-        host = redact_url(self.base_url)
-        if isinstance(e, httpx.TimeoutException):
+        host = shown_url(self.base_url)
+        method = shown.split(" ", 1)[0]
+        detail = self._clean(str(e).split("\n")[0])[:100] or type(e).__name__
+        sent = not isinstance(e, (httpx.ConnectError, httpx.ConnectTimeout))
+        if isinstance(e, httpx.ConnectTimeout):
+            what = f"cannot connect to the v2 API at {host} within {self.timeout_s:g} s"
+            fix = "check api.base_url, the network and that Prosper202 is running"
+        elif isinstance(e, httpx.TimeoutException):
             what = (f"no answer from the v2 API at {host} within {self.timeout_s:g} s "
                     f"({type(e).__name__})")
-            fix = "check the server, or raise api.timeout_s; a write may or may not have happened"
+            fix = "check the server, or raise api.timeout_s"
         elif _is_tls(e):
-            what = f"TLS handshake with {host} failed ({self._clean(str(e))[:100]})"
+            sent = False
+            what = f"TLS handshake with {host} failed ({detail})"
             fix = "check the certificate and that api.base_url uses the right scheme"
+        elif sent:
+            what = f"the v2 API at {host} closed the connection without an answer ({detail})"
+            fix = "check the server and api.base_url"
         else:
-            what = f"cannot reach the v2 API at {host} ({self._clean(str(e))[:100] or type(e).__name__})"
+            what = f"cannot reach the v2 API at {host} ({detail})"
             fix = "check api.base_url and that Prosper202 is running"
-        return ApiUnreachable(f"{what}; {fix}", request=shown)
+        if method == "GET":
+            return ApiUnreachable(f"{what}; {fix}", request=shown)
+        if not sent:
+            return ApiUnreachable(f"{what}; the {method} was not sent; {fix}", request=shown)
+        error = ApiUnreachable(
+            f"{what}: the {method} may or may not have happened (not retried); check with "
+            f"`attribtui models list` (r on the Models screen) before trying again; {fix}",
+            request=shown)
+        error.unconfirmed = True
+        return error
 
     def _parse(self, resp: httpx.Response, shown: str, ms: float) -> ApiResponse:
         code = resp.status_code
-        host = redact_url(self.base_url)
+        host = shown_url(self.base_url)
         if code == 204:
             return ApiResponse(code, None, ms=ms)
         try:
@@ -331,7 +378,8 @@ class V2Client:
                 "view_attribution_reports / manage_attribution_models to the user's role",
                 status=code, server_message=message or None, request=shown)
         if code == 400 and envelope:
-            raise Invalid(f"Prosper202 refused the request (400): {message} Nothing changed.",
+            said = message if message.endswith((".", "!", "?")) else f"{message}."
+            raise Invalid(f"Prosper202 refused the request (400): {said} Nothing changed.",
                           status=code, server_message=message, request=shown)
         kind = resp.headers.get("content-type", "").split(";")[0] or "no content type"
         if code >= 500:

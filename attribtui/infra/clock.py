@@ -38,37 +38,72 @@ def freeze(t: int | None) -> None:
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": HOUR, "d": DAY, "w": 7 * DAY}
+# Every duration and instant is bounded where it is parsed, so a typo like 99999999999d is a
+# one-line error that states the limit, not an overflow deep in a query or a date formatter.
+MAX_DURATION_S = 3650 * DAY
+EARLIEST = 0  # 1970-01-01T00:00:00Z
+LATEST = 4102444800  # 2100-01-01T00:00:00Z: Prosper202 keeps epoch seconds in INT columns
 
 
-def parse_duration(text: str) -> int:
-    """'90m', '24h', '7d', '2w', '3600' -> seconds. Raises ValueError with a one-line fix."""
+def format_duration(seconds: int) -> str:
+    """The shortest exact spelling parse_duration reads back: 3600 -> '1h', 90 -> '90s'."""
+    for unit, size in (("d", DAY), ("h", HOUR), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def parse_duration(text: str, *, limit: int = MAX_DURATION_S) -> int:
+    """'90m', '24h', '7d', '2w', '3600' -> seconds, at most `limit`. Raises ValueError with a
+    one-line fix that states the limit."""
     m = _DURATION.match(str(text).lower())
-    if not m or int(m.group(1)) <= 0:
+    if not m or not m.group(1).strip("0"):
         raise ValueError(
-            f"'{text}' is not a duration; use a positive number with a unit, e.g. 90m, 24h, 7d"
+            f"'{_short(text)}' is not a duration; use a positive number with a unit, e.g. 90m, "
+            "24h, 7d"
         )
-    return int(m.group(1)) * _UNITS[m.group(2)]
+    digits = m.group(1).lstrip("0")
+    seconds = int(digits) * _UNITS[m.group(2)] if len(digits) <= 18 else limit + 1
+    if seconds > limit:
+        raise ValueError(f"'{_short(text)}' is too long; use at most {format_duration(limit)}")
+    return seconds
+
+
+def _short(text: object) -> str:
+    s = str(text)
+    return s if len(s) <= 40 else s[:37] + "..."
+
+
+def _bounded(t: int, text: str) -> int:
+    if not EARLIEST <= t < LATEST:
+        raise ValueError(f"'{_short(text)}' is out of range; use a time from {iso(EARLIEST)} "
+                         f"to before {iso(LATEST)}")
+    return t
 
 
 def parse_instant(text: str) -> int:
-    """Epoch seconds or ISO-8601 (UTC unless an offset is given) -> epoch seconds."""
+    """Epoch seconds or ISO-8601 (UTC unless an offset is given) -> epoch seconds, between
+    1970 and 2100."""
     s = str(text).strip()
-    if re.fullmatch(r"\d{1,11}", s):
-        return int(s)
+    if s.isascii() and s.isdigit():
+        digits = s.lstrip("0")
+        return _bounded(int(digits or "0") if len(digits) <= 18 else LATEST, s)
     try:
         dt = datetime.fromisoformat(s.replace("Z", "+00:00").replace(" ", "T", 1))
-    except ValueError:
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        t = int(dt.timestamp())
+    except (ValueError, OverflowError):
         raise ValueError(
-            f"'{text}' is not a time; use epoch seconds or ISO-8601 UTC, e.g. 2026-11-26T14:00:00Z"
+            f"'{_short(text)}' is not a time; use epoch seconds or ISO-8601 UTC, e.g. "
+            "2026-11-26T14:00:00Z"
         ) from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return int(dt.timestamp())
+    return _bounded(t, s)
 
 
 def parse_when(text: str, now: int | None = None) -> int:
     """What every form and flag accepts as a time: an instant (epoch or ISO-8601 UTC), `now`,
-    or an age like `24h` / `-90m` (that long before now)."""
+    or an age like `24h` / `-90m` (that long before now); between 1970 and 2100."""
     s = str(text).strip()
     ref = globals()["now"]() if now is None else now
     if not s:
@@ -76,7 +111,7 @@ def parse_when(text: str, now: int | None = None) -> int:
     if s.lower() == "now":
         return ref
     if s[0] == "-" or (s[-1:].lower() in "smhdw" and s[:-1].strip().isdigit()):
-        return ref - parse_duration(s.lstrip("-"))
+        return _bounded(ref - parse_duration(s.lstrip("-")), s)
     return parse_instant(s)
 
 

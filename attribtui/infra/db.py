@@ -24,7 +24,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine, Row, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.sql import Executable
 
 from attribtui.infra import engines
@@ -122,13 +122,12 @@ class Database:
                 f"no database configured for profile '{profile or 'env'}'; set db.url in the "
                 "profile or export ATTRIBTUI_DB_URL=mysql+pymysql://user@host:3306/prosper202"
             )
-        try:
-            self.backend = make_url(url).get_backend_name()
-            make_url(url).port  # noqa: B018 - a bad port raises here, not at connect time
-        except (ArgumentError, ValueError):
-            raise DbError(
-                "db.url is not a database URL; use e.g. mysql+pymysql://user:pass@host:3306/prosper202"
-            ) from None
+        try:  # parsed here, not at connect time; the error never quotes the URL (promise 4)
+            self.backend = engines.parse_url(url, "db.url").get_backend_name()
+            if read_url:
+                engines.parse_url(read_url, "db.read_url")
+        except engines.BadUrl as e:
+            raise DbError(str(e)) from None
         if self.backend not in ("mysql", "mariadb", "sqlite"):
             raise DbError(f"db.url uses '{self.backend}'; attribtui supports MariaDB/MySQL and SQLite")
         self.url = url

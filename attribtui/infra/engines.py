@@ -5,23 +5,57 @@ emulator and seeder, which write concurrently) gets WAL, so readers never block 
 busy timeout, a small page cache and, for read engines, query_only. MariaDB/MySQL gets utf8mb4,
 a connect timeout that also bounds the handshake, and, for the console's Database, a session
 under a statement timeout, in UTC, READ ONLY unless it writes (docs/architecture.md, "Safety").
+
+A URL is parsed once, by `parse_url`, whose error names the setting and never quotes the URL.
+The pool's own logging is silenced: a connection that died (a cut right after a COMMIT) is
+reported by the caller in one line, not by the pool's traceback on stderr.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import NullPool
+
+from attribtui.infra.redact import DB_URL_FIX, db_url_problem
+from attribtui.vocab import AttribtuiError
 
 SQLITE_BUSY_MS = 15000
 SOCKET_SLACK_S = 15  # PyMySQL's socket timeouts sit this far above the statement timeout
 
+# "Exception during reset or similar" and friends: the pool logs a dead connection's traceback
+# at ERROR; with no handler configured Python prints it on stderr (19 lines after a cut COMMIT).
+# The failure reaches the caller as an exception, which says it in one line (promise 4: a
+# traceback may hold a secret). With a handler on the way up (a NullHandler), Python's
+# last-resort stderr handler stays out; the pool's records stop there.
+for _name in ("sqlalchemy", "sqlalchemy.pool"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
+logging.getLogger("sqlalchemy.pool").propagate = False
+
+
+class BadUrl(AttribtuiError):
+    """A database URL that cannot be parsed; the message names the setting, never the URL."""
+
+
+def parse_url(url: str, key: str = "the database URL") -> URL:
+    """SQLAlchemy's URL for url, or BadUrl naming `key` and the fix, quoting no part of url (a
+    password's unencoded "@" would otherwise put its tail in the error)."""
+    problem = db_url_problem(url)
+    if problem is None:
+        try:
+            return make_url(url)
+        except (ArgumentError, ValueError, TypeError):
+            problem = f"not a database URL; {DB_URL_FIX}"  # SQLAlchemy's own text may quote it
+    raise BadUrl(f"{key} is {problem}")
+
 
 def is_sqlite(url: str) -> bool:
-    return make_url(url).get_backend_name() == "sqlite"
+    return parse_url(url).get_backend_name() == "sqlite"
 
 
 def create(url: str, *, connect_timeout_s: float = 5.0, statement_timeout_ms: int | None = None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 REDACTED = "***"
 
@@ -135,3 +135,66 @@ def describe_db_url(url: str) -> str:
     host = m.group("ipv6") or m.group("host") or "localhost"
     port = f":{m.group('port')}" if m.group("port") else ""
     return f"{backend} {host}{port}/{m.group('database') or ''}"
+
+
+# -- URLs that cannot be parsed ----------------------------------------------------------------------
+# A parser's own error quotes the offending part (Python's int() the "port" after a password's
+# unencoded "@"), so URLs are checked here first and the reason is given in words that quote no
+# part of the URL: a fragment of a password must never reach a terminal or a log (promise 4).
+
+# SQLAlchemy's own URL pattern (sqlalchemy.engine.url._parse_url), so both agree on the parts.
+_SQLA_URL = re.compile(
+    r"(?P<name>[\w+]+)://(?:(?P<username>[^:/]*)(?::(?P<password>[^@]*))?@)?"
+    r"(?:(?:\[(?P<ipv6host>[^/?]+)\]|(?P<ipv4host>[^/:?]+))?(?::(?P<port>[^/?]*))?)?"
+    r"(?:/(?P<database>[^?]*))?(?:\?(?P<query>.*))?")
+DB_URL_FIX = ("use e.g. mysql+pymysql://user:pass@host:3306/prosper202 or sqlite:///path, with "
+              "@ : / ? # % in the user name or password percent-encoded (@ as %40)")
+HTTP_URL_FIX = "use the Prosper202 root, e.g. https://p202.example.com"
+
+
+def _port_problem(port: str | None) -> str | None:
+    if not port:
+        return None
+    if not (port.isascii() and port.isdigit()):
+        return "the part after the host's colon is not a port number"
+    if not 0 < int(port) < 65536:
+        return "the port is not between 1 and 65535"
+    return None
+
+
+def db_url_problem(url: str) -> str | None:
+    """Why url is not a database URL SQLAlchemy can parse, quoting no part of it; None if it is.
+
+    The text reads after a name: "db.url is " + db_url_problem(url).
+    """
+    m = _SQLA_URL.match(url) if isinstance(url, str) else None
+    if m is None:
+        return f"not a database URL (no driver:// at the start); {DB_URL_FIX}"
+    if not url.isprintable():
+        return f"not a database URL (it holds a non-printing character); {DB_URL_FIX}"
+    problem = _port_problem(m.group("port"))
+    return f"not a database URL ({problem}); {DB_URL_FIX}" if problem else None
+
+
+def http_url_problem(url: str) -> str | None:
+    """Why url is not an http(s) URL an HTTP client can use, quoting no part of it; None if it is.
+
+    The text reads after a name: "api.base_url is " + http_url_problem(url).
+    """
+    def bad(why: str) -> str:
+        return f"not a web URL ({why}); {HTTP_URL_FIX}"
+
+    if not isinstance(url, str) or not url.isprintable():
+        return bad("it holds a non-printing character")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return bad("the host or port cannot be read; percent-encode @ : / ? # in a password")
+    if parts.scheme.lower() not in ("http", "https"):
+        return bad("it does not start with http:// or https://")
+    if not parts.hostname:
+        return bad("it names no host")
+    if port is not None and port == 0:
+        return bad("the port is not between 1 and 65535")
+    return None

@@ -6,11 +6,13 @@ a plain `HeaderStatus`. Screens only render it; tests inject a fixed `HeaderStat
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from attribtui.infra.config import Profile
 from attribtui.vocab import LAG_WARN_S, SKEW_WARN_S
@@ -21,6 +23,12 @@ if TYPE_CHECKING:  # the header is on the first paint: the backends load in the 
 STATES = ("ok", "warn", "fail", "off")  # off: not configured
 API_TIMEOUT_S = 3.0
 CACHE_TIMEOUT_S = 1.0
+# How long the header waits for each backend before showing it as not answering. A stalled
+# server keeps a socket open for the statement timeout plus slack (20 s by default); the header
+# must not show the last "ok" all that time (docs/architecture.md, "Promise 7").
+DB_ANSWER_S = 3.0
+SLACK_S = 1.0  # above a probe's own timeout, for the thread to hand its answer back
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -77,14 +85,42 @@ def lag_warning(lag_s: float | None, has_replica: bool, why: str = "") -> str | 
     return None
 
 
+def _in_thread(fn: Callable[[], T], name: str) -> Future[T]:
+    """fn in a daemon thread: a probe stuck on a dead socket must never hold up the console's
+    exit (a pool's worker threads are joined at exit)."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(fn())
+        except BaseException as e:  # noqa: BLE001 - handed to the caller through the future
+            future.set_exception(e)
+
+    threading.Thread(target=run, name=f"status {name}", daemon=True).start()
+    return future
+
+
+def _no_answer(name: str, limit_s: float, waiting_s: float) -> Component:
+    since = f"; waiting {waiting_s:.0f} s" if waiting_s >= limit_s + 1 else ""
+    return Component(name, "fail", "no answer",
+                     f"{name} did not answer within {limit_s:g} s{since}: stalled or "
+                     "overloaded; screens that read it wait, then time out")
+
+
 class StatusProber:
-    """Callable probing a profile's backends; holds its own Database (never the checks' one)."""
+    """Callable probing a profile's backends; holds its own Database (never the checks' one).
+
+    Each call returns within each probe's time limit: a probe that has not answered by then is
+    shown as `fail` "no answer" and left running; the next call waits on it again rather than
+    piling up another probe of a stalled backend.
+    """
 
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
         self._db: Database | None = None
         self._db_error: str | None = None
         self._opened = False
+        self._pending: dict[str, tuple[Future[object], float]] = {}  # name -> (probe, started)
 
     def _open(self) -> None:
         """Create the Database on first use (in a worker thread: it imports SQLAlchemy)."""
@@ -104,14 +140,38 @@ class StatusProber:
         if self._db is not None:
             self._db.close()
 
+    def _start(self, name: str, fn: Callable[[], T], now: float) -> tuple[Future[T], float]:
+        """A probe in its thread, or the one still stuck from an earlier call (not doubled)."""
+        held = self._pending.pop(name, None)
+        if held is not None and not held[0].done():
+            return cast("tuple[Future[T], float]", held)
+        return _in_thread(fn, name), now
+
+    def _await(self, name: str, probe: tuple[Future[T], float], started: float,
+               limit_s: float) -> T | Component:
+        """The probe's answer, or a "no answer" Component once limit_s has passed since
+        `started` (the probe keeps running; the next call waits on it again)."""
+        future, since = probe
+        wait_for([future], timeout=max(0.0, started + limit_s - time.monotonic()))
+        if future.done():
+            return future.result()
+        self._pending[name] = cast("tuple[Future[object], float]", probe)
+        return _no_answer(name, limit_s, time.monotonic() - since)
+
     def __call__(self) -> HeaderStatus:
         self._open()
-        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="status") as pool:
-            db_f = pool.submit(self._probe_db)
-            api_f = pool.submit(self._probe_api)
-            cache_f = pool.submit(self._probe_cache)
-            db_c, lag, skew, why = db_f.result()
-            api_c, cache_c = api_f.result(), cache_f.result()
+        now = time.monotonic()
+        db_p = self._start("DB", self._probe_db, now)
+        api_p = self._start("API", self._probe_api, now)
+        cache_p = self._start("memcached", self._probe_cache, now)
+        api_limit = min(API_TIMEOUT_S, self.profile.api.timeout_s) + SLACK_S
+        db_answer = self._await("DB", db_p, now, DB_ANSWER_S)
+        api_c = self._await("API", api_p, now, api_limit)
+        cache_c = self._await("memcached", cache_p, now, CACHE_TIMEOUT_S + SLACK_S)
+        if isinstance(db_answer, Component):  # the DB did not answer in time
+            db_c, lag, skew, why = db_answer, None, None, ""
+        else:
+            db_c, lag, skew, why = db_answer
         has_replica = bool(self._db and self._db.has_replica)
         warnings = [w for w in (
             lag_warning(lag, has_replica, why) if db_c.state != "fail" else None,

@@ -61,6 +61,16 @@ def cancel_plan(rec: store.JobRecord) -> ActionPlan:
                       request=f"kill -TERM -{rec.pid}")
 
 
+def cancel_refusal(profile: Profile, rec: store.JobRecord | None) -> str | None:
+    """Why this console does not cancel the job, or None (a read-only profile refuses). The
+    confirmation then follows this profile's rules, the job's own (the history is per profile)."""
+    if rec is None or rec.exit is not None:
+        return "No running job to cancel."
+    if profile.read_only:
+        return f"Profile '{profile.name}' is read-only: job {rec.id} was not cancelled."
+    return None
+
+
 class LiveLog(Vertical):
     """Status, progress, the log's filters and the log; the screen feeds it lines."""
 
@@ -145,6 +155,9 @@ class LiveLog(Vertical):
                 f" · user {rec.meta.get('user') or 'all'}")
         if rec.exit is None and (snap is None or not snap.finished):
             state = f"… running (pid {rec.pid}), started {clock.describe(rec.started_at)}"
+            if snap is not None and snap.alert:
+                # promise 8: the job goes on without its lock; nothing new may start meanwhile
+                state += f"\n‼ {snap.alert}"
         else:
             state = f"{JobOutcome(rec.outcome).label}: {rec.reason}"
         self.query_one("#job-status", Static).update(

@@ -49,6 +49,7 @@ class JobStarted(Message, bubble=False):
 class GuardRowDeleted(Message, bubble=False):
     rows: int
     hour: int
+    note: str = ""  # how it is known when the commit's reply was lost
 
 
 @dataclass

@@ -28,14 +28,14 @@ from textual.widgets import (
 from attribtui.infra import clock
 from attribtui.infra.db import DbError
 from attribtui.prosper import hours
-from attribtui.services.jobs import parse, preflight, runner, store
+from attribtui.services.jobs import guard, parse, preflight, runner, store
 from attribtui.services.jobs.command import JobRequest
 from screens.base import ConsoleScreen
 from screens.components.confirm import ActionConfirmScreen, if_yes
 from screens.components.job_output import JobOutput, JobOutputPoster
 from screens.jobs.history import JobHistory
 from screens.jobs.launch import LaunchForm, banner_notes, launch_plan
-from screens.jobs.live import LiveLog, cancel_plan
+from screens.jobs.live import LiveLog, cancel_plan, cancel_refusal
 from screens.jobs.messages import (
     GuardRowDeleted,
     HistoryLoaded,
@@ -267,15 +267,16 @@ class JobsScreen(ConsoleScreen):
     @work(thread=True, group="jobs-guard", name="delete guard row")
     def _delete_guard(self, hour: int) -> None:
         try:
-            n = preflight.delete_guard_row(self.profile, hour)
-        except DbError as e:
-            self.notify(f"Guard row not deleted: {e}", severity="error")
+            done = guard.delete_guard(self.profile, hour)
+        except DbError as e:  # untouched, or unknown with the read that settles it
+            self.notify(self.redact(str(e)), title="Guard row", severity="error", timeout=30)
             return
-        self.post_message(GuardRowDeleted(n, hour))
+        self.post_message(GuardRowDeleted(done.rows, hour, done.note))
 
     @on(GuardRowDeleted)
     def _guard_deleted(self, message: GuardRowDeleted) -> None:
-        self.notify(f"Deleted {message.rows} guard row(s) for {clock.iso(message.hour)}; "
+        note = f" ({message.note})" if message.note else ""
+        self.notify(f"Deleted {message.rows} guard row(s) for {clock.iso(message.hour)}{note}; "
                     "rerunning the pre-flight.")
         self.action_preflight()
 
@@ -336,14 +337,17 @@ class JobsScreen(ConsoleScreen):
             self.live.verify(self.profile, rec)
 
     def action_cancel_job(self) -> None:
-        rec = self.job
-        if rec is None or rec.exit is not None:
-            self.notify("No running job to cancel.", severity="warning")
+        rec, refusal = self.job, cancel_refusal(self.profile, self.job)
+        if rec is None or refusal:
+            self.notify(refusal or "No running job to cancel.", title="Jobs", severity="error")
             return
         self.app.push_screen(ActionConfirmScreen(self.profile, cancel_plan(rec)),
                              if_yes(lambda: self._cancel(rec)))
 
     @work(thread=True, group="jobs-cancel", name="cancel job")
     def _cancel(self, rec: store.JobRecord) -> None:
-        self.notify(runner.cancel(rec, profile=self.profile), title="Jobs")
+        try:
+            self.notify(runner.cancel(rec, profile=self.profile), title="Jobs")
+        except runner.CancelRefused as e:
+            self.notify(str(e), title="Jobs", severity="error")
 

@@ -4,7 +4,8 @@ The selection is a list of conv_ids, or a user and/or campaign with a conv_time 
 runs `purge.plan` in a worker and shows the counts, the missing ids and sample rows; `Purge` is
 enabled only after a dry run of exactly the current input succeeded, and never on a read-only
 profile. The result says where the backup is, what was deleted, the cache outcome, any error
-(with what was and was not deleted) and the backfill to run per affected user.
+(with each conversion deleted, untouched or unknown, as re-read after it) and the backfill to
+run per affected user.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from attribtui.infra.config import Profile
 from attribtui.infra.db import Database
 from attribtui.infra.redact import redact_text
 from attribtui.services import purge
-from attribtui.services.journeys import parse_conv_ids
 from screens.base import describe_error
 from screens.components.confirm import ActionConfirmScreen
 from screens.rollback.messages import Purged, PurgeFailed, PurgePlanned, PurgeProgress
@@ -54,15 +54,22 @@ def plan_lines(p: purge.PurgePlan) -> list[str]:
 
 
 def result_lines(r: purge.PurgeResult, profile: Profile) -> list[str]:
+    """The outcome as the database holds it: after an error, each conversion deleted, untouched
+    (still in place) or unknown, with the command that settles it (docs/architecture.md,
+    "Statuses")."""
     head = "✔ Purged." if r.complete else "✘ Purge stopped before the end."
     lines = [head, f"Backup: {r.backup} ({r.backed_up_rows} row(s))",
              f"Deleted: {r.deleted_rows} row(s) of {len(r.deleted_conv_ids)} conversion(s)",
              f"Cache: {r.cache}"]
     if r.error:
         lines.append(f"Error: {redact_text(r.error, profile.secrets())}")
+        lines.append(f"Checked: {redact_text(r.truth or '', profile.secrets())}")
         lines.append(f"Deleted conv_ids: {', '.join(map(str, r.deleted_conv_ids)) or 'none'}")
         lines.append("Not deleted (still in place): "
                      f"{', '.join(map(str, r.not_deleted_conv_ids)) or 'none'}")
+        if r.unknown_conv_ids:
+            lines.append(f"Unknown (reply lost): {', '.join(map(str, r.unknown_conv_ids))}")
+            lines.append(f"Settle with: {r.settle}")
     if r.affected:
         lines.append("Rebuild the journeys (launch it on the Jobs screen, key 4):")
         lines += [f"  attribtui run backfill {' '.join(a.backfill_args())}" for a in r.affected]
@@ -125,7 +132,7 @@ class PurgeScreen(ModalScreen[None]):
 
         try:
             sel = purge.Selection(
-                conv_ids=parse_conv_ids(convs) if convs else [],
+                conv_ids=purge.parse_ids(convs) if convs else [],
                 user_id=number(user, "user"), campaign_id=number(campaign, "campaign"),
                 start=clock.parse_when(start) if start else None,
                 end=clock.parse_when(end) if end else None)

@@ -6,15 +6,17 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
 from attribtui import checks
 from attribtui.cli.main import main
+from attribtui.infra.config import ChecksConfig, Profile
 from attribtui.infra.db import Database
 from attribtui.sandbox.defects import DEFECTS, demo_defects
 from attribtui.sandbox.seed import seed
-from attribtui.vocab import worst
+from attribtui.vocab import Status, worst
 from tests.support import NOW
 
 NOT_OK = {"warn", "fail", "error", "skipped"}
@@ -142,3 +144,37 @@ def test_a_broken_db_url_is_one_line_without_the_password(
     assert main(["check", "--json", "--no-save"]) == 3
     err = capsys.readouterr().err
     assert "s3cretpw" not in err and "db.url" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_run_past_its_deadline_skips_the_checks_left_saying_why(clean_url: str,
+                                                                   frozen_clock: int) -> None:
+    db = Database(clean_url)
+    try:
+        profile = Profile(name="p", environment="dev", checks=ChecksConfig(deadline_s=0.0))
+        run = checks.run_checks_and_save(checks.CheckContext(db=db, now=NOW, profile=profile),
+                                         checks.select(["schema"]), save=False)
+    finally:
+        db.close()
+    assert run.deadline_s == 0.0 and run.exit_code == 1
+    assert {(r.status, r.details) for r in run.results} == {
+        ("skipped", "not run: the check run reached its deadline of 0 s (check --deadline, "
+                    "checks.deadline_s)")}
+
+
+def test_a_check_running_when_the_deadline_passes_stops_at_its_next_read(
+        clean_url: str, frozen_clock: int) -> None:
+    def reads_twice(ctx: checks.CheckContext) -> checks.Outcome:
+        ctx.read("SELECT 1")
+        ctx.deadline_at = time.monotonic() - 1  # the run's deadline passes while it works
+        ctx.read("SELECT 2")
+        return checks.Outcome(Status.OK, "unreachable")
+
+    db = Database(clean_url)
+    try:
+        ctx = checks.CheckContext(db=db, now=NOW, deadline_s=12)
+        res = checks.run_one(checks.CheckSpec("db.reads_twice", "reads twice", reads_twice), ctx)
+    finally:
+        db.close()
+    assert (res.status, res.details) == (
+        "skipped", "stopped: the check run reached its deadline of 12 s (check --deadline, "
+                   "checks.deadline_s)")

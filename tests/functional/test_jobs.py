@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from attribtui.infra import actionlog, clock, locks
 from attribtui.infra.config import DbConfig, JobsConfig, Profile
 from attribtui.services.jobs import parse, preflight, runner, store
-from attribtui.services.jobs.command import JobRequest, build_commands, last_hours
+from attribtui.services.jobs.command import Command, JobRequest, build_commands, last_hours
 from attribtui.vocab import JobOutcome
 from tests.support import NOW
 
@@ -148,6 +148,8 @@ def test_a_second_operator_is_refused_by_the_lock_and_sees_the_holder(url: str) 
         rec, _, lines = run(prof, req)
         assert rec.outcome == "not-started" and "alice@" in rec.reason
         assert JobOutcome(rec.outcome).exit_code == 3
+        # a held lock is a refusal and nothing changed: exit 1, as from purge (issue 12, item 10)
+        assert rec.exit_code == 1 and rec.exit["refused"] is True
         assert any("refused" in e.text for e in lines if e.kind == parse.META)
     assert locks.holder(url) is None
     # nothing ran: no guard row written for the hour
@@ -236,3 +238,82 @@ def test_secrets_stay_out_of_commands_and_history(tmp_path: Path) -> None:
     sandbox = profile(f"mysql+pymysql://root:{secret}@127.0.0.1/x")
     c = build_commands(sandbox, JobRequest("rebuild", DAY_START, DAY_END))[0]
     assert secret not in c.display and c.env["P202_SANDBOX_DB_URL"].endswith("/x")
+
+
+def test_chunk_markers_are_printed_once_while_following(url: str, tmp_path: Path) -> None:
+    env = _config(tmp_path, url)
+    r = _cli(["run", "rebuild", f"--start={H1 - 2 * 86400}", f"--end={H1 - 1}", "--chunk=24h",
+              "--user=1", "--yes"], env)
+    assert r.returncode == 0, r.stderr
+    both = r.stdout + r.stderr
+    assert both.count("[attribtui] chunk 1/2 ") == 1 and both.count("[attribtui] chunk 2/2 ") == 1
+    (rec,) = store.history()
+    # the logs keep a marker per stream: each stream's lines know their chunk
+    assert "[attribtui] chunk 2/2" in rec.stderr_log.read_text()
+
+
+def _config(tmp_path: Path, url: str, *, environment: str = "dev", read_only: bool = False,
+            operator: str | None = None) -> dict[str, str]:
+    cfg = tmp_path / "config.toml"
+    top = f'operator = "{operator}"\n' if operator else ""
+    cfg.write_text(f'{top}default_profile = "sb"\n[profiles.sb]\nenvironment = "{environment}"\n'
+                   f'[profiles.sb.db]\nurl = "{url}"\n[profiles.sb.jobs]\nrunner = "sandbox"\n'
+                   f'[profiles.ro]\nenvironment = "dev"\nread_only = true\n'
+                   f'[profiles.ro.db]\nurl = "{url}"\n')
+    env = {k: v for k, v in os.environ.items() if k not in ("USER", "SUDO_USER")}
+    return {**env, "ATTRIBTUI_CONFIG": str(cfg)}
+
+
+def _hanging_job(url: str, name: str, environment: str) -> store.JobRecord:
+    script = Path(__file__).parent / "jobscripts" / "hang.py"
+    prof = Profile(name=name, environment=environment, db=DbConfig(url=url),
+                   jobs=JobsConfig(runner="sandbox"))
+    rec = runner.start(prof, JobRequest("rebuild", DAY_START, DAY_END), lock=False,
+                       commands=[Command([sys.executable, str(script)], display="hang")])
+    seen = threading.Event()
+    f = runner.Follower(rec, lambda b, s: b and seen.set()).start()
+    assert seen.wait(30)
+    f.stop()
+    return rec
+
+
+def test_cancel_is_confirmed_under_the_rules_of_the_job_s_profile(url: str, tmp_path: Path) -> None:
+    env = _config(tmp_path, url, environment="production", operator="jane.doe")
+    rec = _hanging_job(url, "sb", "production")
+    try:
+        # a read-only profile may look, never cancel (issue 12, item 3)
+        r = _cli(["jobs", "cancel", rec.id, "--profile", "ro", "--yes"], env)
+        assert r.returncode == 1 and r.stderr.splitlines() == [
+            f"attribtui: refused: profile 'ro' is read-only: job {rec.id} was not cancelled; "
+            "use a profile without read_only = true (the job was started on 'sb')"]
+        r = _cli(["jobs", "cancel", rec.id, "--yes"], {**env, "ATTRIBTUI_READ_ONLY": "1"})
+        assert r.returncode == 1 and "profile 'sb' is read-only" in r.stderr
+        # the job's profile is production: --yes alone is not enough, as for any write
+        r = _cli(["jobs", "cancel", rec.id, "--yes"], env)
+        assert r.returncode == 1 and r.stderr.splitlines()[-1] == (
+            f"attribtui: refused: Cancel job {rec.id} (rebuild): on profile 'sb' (production) "
+            "also pass --confirm=sb")
+        r = _cli(["jobs", "cancel", rec.id], env)
+        assert r.returncode == 1 and "pass --yes" in r.stderr
+        assert store.load(rec.id).running
+        r = _cli(["jobs", "cancel", rec.id, "--yes", "--confirm=sb", "--grace=5"], env)
+        assert r.returncode == 0, r.stderr
+        assert r.stderr.splitlines()[-1] == f"attribtui: job {rec.id} terminated (SIGTERM)"
+    finally:
+        if store.load(rec.id).running:
+            runner.cancel(rec, grace_s=1)
+    final = store.load(rec.id)
+    assert final.outcome == "cancelled" and final.exit["cancelled_by"] == "jane.doe"
+    entry = [e for e in actionlog.entries() if e["action"] == "job.cancel.rebuild"][-1]
+    assert (entry["operator"], entry["profile"], entry["target"]) == ("jane.doe", "sb", rec.id)
+
+
+def test_cancel_refuses_read_only_in_the_core(url: str) -> None:
+    rec = _hanging_job(url, "fn", "dev")
+    try:
+        ro = profile(url, read_only=True)
+        with pytest.raises(runner.CancelRefused, match="read-only: job .* was not cancelled"):
+            runner.cancel(rec, profile=ro)
+        assert store.load(rec.id).running
+    finally:
+        runner.cancel(rec, grace_s=1)

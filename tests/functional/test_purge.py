@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from attribtui.infra.db import Database
 from attribtui.sandbox.seed import seed
 from attribtui.services import purge
 from attribtui.services.journeys.cache import keys_for
+from attribtui.vocab import UsageError
 from tests.support import NOW, TcpProxy, memcache_config
 
 TP = "SELECT touchpoint_id, conv_id, click_id, click_time, position, created_at " \
@@ -206,3 +208,47 @@ def test_a_backup_replays_only_onto_its_own_database(seeded: str, fresh_db) -> N
         purge.restore(other, profile_for(other_url), Path(result.backup))
     db.close()
     other.close()
+
+
+def test_a_backup_is_published_whole_with_a_checksummed_trailer(seeded: str) -> None:
+    db = Database(seeded)
+    result = purge.execute(db, profile_for(seeded), purge.plan(db, purge.Selection(
+        conv_ids=journey_convs(db, 3))))
+    path = Path(result.backup)
+    lines = path.read_bytes().splitlines(keepends=True)
+    trailer = json.loads(lines[-1])
+    assert trailer["kind"] == "attribtui-purge-backup-end" and trailer["rows"] == len(lines) - 2
+    assert trailer["sha256"] == hashlib.sha256(b"".join(lines[:-1])).hexdigest() == result.sha256
+    assert sum(trailer["counts"].values()) == result.backed_up_rows
+    assert [p.name for p in purge.backups_dir().iterdir()] == [path.name]  # no partial file left
+    db.close()
+
+
+def test_restore_dry_run_says_which_conversions_already_hold_the_backup(seeded: str) -> None:
+    db = Database(seeded)
+    ids = journey_convs(db, 2)
+    result = purge.execute(db, profile_for(seeded), purge.plan(db, purge.Selection(conv_ids=ids)))
+    dry = purge.restore(db, profile_for(seeded), Path(result.backup), dry_run=True)
+    assert dry.matching_conv_ids == [] and dry.replaced_rows == 0
+    done = purge.restore(db, profile_for(seeded), Path(result.backup), batch_size=1)
+    assert done.complete and done.restored_conv_ids == ids and done.exit_code == 0
+    dry = purge.restore(db, profile_for(seeded), Path(result.backup), dry_run=True)
+    assert dry.matching_conv_ids == ids
+    db.close()
+
+
+def test_a_version_1_backup_cannot_be_verified_and_is_refused(tmp_path: Path, seeded: str) -> None:
+    old = tmp_path / "v1.jsonl"
+    old.write_text(json.dumps({"kind": purge.BACKUP_KIND, "version": 1, "table": purge.TOUCHPOINTS,
+                               "columns": list(purge.COLUMNS), "conv_ids": [1]}) + "\n")
+    with pytest.raises(purge.PurgeRefused, match="version 1 backup without a trailer"):
+        purge.restore(Database(seeded), profile_for(seeded), old)
+
+
+def test_conv_ids_for_a_purge_go_past_the_lookup_limit() -> None:
+    assert purge.parse_ids(" ".join(map(str, range(1, 601)))) == list(range(1, 601))
+    assert purge.parse_ids("3, 3;4") == [3, 4]
+    with pytest.raises(UsageError, match="'12x' is not a conv_id"):
+        purge.parse_ids("1 12x")
+    with pytest.raises(UsageError, match="no conv_id given"):
+        purge.parse_ids(" , ")

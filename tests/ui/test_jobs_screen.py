@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 
+import pymysql
 import pytest
 from textual.widgets import Button, DataTable, RichLog, Select, Static
 
+from attribtui.infra import locks
 from attribtui.infra.config import DbConfig, JobsConfig, Profile
 from attribtui.services.jobs import runner, store
 from attribtui.services.jobs.command import Command, JobRequest, build_commands, last_hours
 from screens.components.confirm import ActionConfirmScreen
 from screens.jobs import SCREEN, JobsScreen
-from tests.support import NOW
+from tests.support import MARIADB_HOST, MARIADB_PORT, NOW
 from tests.ui.conftest import make_app, settle
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.anyio]
@@ -170,6 +173,98 @@ async def test_reattaches_to_a_job_left_running(clean_url: str) -> None:
     finally:
         if store.load(rec.id).running:
             runner.cancel(rec, grace_s=1)
+
+
+def hanging(prof: Profile) -> store.JobRecord:
+    script = Path(__file__).parents[1] / "functional" / "jobscripts" / "hang.py"
+    return runner.start(prof, JobRequest("rebuild", DAY_START, DAY_END), lock=False,
+                        commands=[Command([sys.executable, str(script)], display="hang.py")])
+
+
+def notes(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_a_read_only_console_does_not_cancel(clean_url: str) -> None:
+    rec = hanging(sandbox_profile(clean_url, name="scripts"))
+    try:
+        # the same profile with read_only = true (e.g. ATTRIBTUI_READ_ONLY=1) sees the job ...
+        app = jobs_app(sandbox_profile(clean_url, name="scripts", read_only=True))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert app.screen.job is not None and app.screen.job.id == rec.id
+            await pilot.press("x")  # ... and is refused: nothing to confirm, the job goes on
+            await pilot.pause()
+            assert isinstance(app.screen, JobsScreen)
+            assert f"Profile 'scripts' is read-only: job {rec.id} was not cancelled." in notes(app)
+            assert store.load(rec.id).running
+    finally:
+        runner.cancel(rec, grace_s=1)
+
+
+async def test_cancelling_a_production_job_needs_the_typed_profile_name(clean_url: str) -> None:
+    prof = sandbox_profile(clean_url, name="prod-eu", environment="production")
+    rec = hanging(prof)
+    try:
+        app = jobs_app(prof)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("x")
+            await pilot.pause()
+            dialog = app.screen
+            assert isinstance(dialog, ActionConfirmScreen) and dialog.needed == "prod-eu"
+            await pilot.press("y", "enter")  # not enough on production
+            await pilot.pause()
+            assert app.screen is dialog and store.load(rec.id).running
+            await pilot.press("backspace", *"prod-eu", "enter")
+            await pilot.pause()
+            await wait_job(pilot)
+            assert "✖ cancelled" in text(app, "#job-status")
+    finally:
+        if store.load(rec.id).running:
+            runner.cancel(rec, grace_s=1)
+
+
+async def test_a_lost_lock_is_shown_loudly_while_the_job_runs(fresh_db, tmp_path) -> None:
+    url = fresh_db()
+    prof = sandbox_profile(url, name="scripts")
+    gate = tmp_path / "gate"
+    os.mkfifo(gate)
+    script = Path(__file__).parents[1] / "functional" / "jobscripts" / "gate.py"
+    rec = runner.start(prof, JobRequest("script", DAY_START, DAY_END), lock=True,
+                       commands=[Command([sys.executable, str(script), str(gate)],
+                                         display="gate.py")])
+    try:
+        app = jobs_app(prof)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert screen.job is not None and screen.job.id == rec.id
+            held = locks.holder(url)
+            with pymysql.connect(host=MARIADB_HOST, port=MARIADB_PORT, user="root") as conn, \
+                    conn.cursor() as cur:
+                cur.execute(f"KILL {int(held.connection_id)}")
+            await until(pilot, lambda: any("LOCK LOST" in ev.text for ev in screen.ring))
+            status = text(app, "#job-status")
+            assert "… running" in status and "‼ LOCK LOST during the run: the attribtui:" in status
+            with open(gate, "w"):
+                pass
+            await wait_job(pilot)
+            status = text(app, "#job-status")
+            assert "▲ SUSPICIOUS: exit 0, but the job's lock was lost" in status
+            assert "‼ LOCK LOST" not in status.splitlines()[1]
+    finally:
+        if store.load(rec.id).running:
+            runner.cancel(rec, grace_s=1)
+
+
+async def until(pilot, condition, timeout: float = 30) -> None:
+    """Process messages until condition() holds (the follower delivers within a second)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "condition not met in time"
+        await pilot.pause(0.05)
 
 
 def test_launcher_80x24_production_over_ssh(snap_compare, clean_url: str) -> None:

@@ -62,3 +62,39 @@ def test_parse_when_takes_instants_now_and_ages() -> None:
     assert clock.parse_when("2026-11-26T12:34:56Z") == 1795696496
     with pytest.raises(ValueError, match="epoch seconds or ISO-8601"):
         clock.parse_when("soon")
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "message"),
+    [
+        ("99999999999d", clock.MAX_DURATION_S, "'99999999999d' is too long; use at most 3650d"),
+        ("91d", 90 * clock.DAY, "'91d' is too long; use at most 90d"),
+        ("3601", clock.HOUR, "'3601' is too long; use at most 1h"),
+        ("9" * 5000 + "s", clock.MAX_DURATION_S, "is too long; use at most 3650d"),
+    ],
+    ids=["huge", "window", "seconds", "5000-digits"],
+)
+def test_parse_duration_is_bounded_and_states_the_limit(text: str, limit: int, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        clock.parse_duration(text, limit=limit)
+    assert clock.parse_duration("90d", limit=90 * clock.DAY) == 90 * clock.DAY
+
+
+@pytest.mark.parametrize("bad", ["99999999999", "4102444800", "9999-12-31T23:59:59Z",
+                                 "1969-12-31T23:59:59Z", "0001-01-01T00:00:00+01:00",
+                                 "9" * 5000],
+                         ids=["epoch-5138", "epoch-2100", "year-9999", "before-1970", "year-1",
+                              "5000-digits"])
+def test_instants_are_bounded_to_1970_2100(bad: str) -> None:
+    with pytest.raises(ValueError, match="from 1970-01-01T00:00:00Z to before 2100-01-01T00:00:00Z"):
+        clock.parse_instant(bad)
+    with pytest.raises(ValueError, match="2100-01-01T00:00:00Z"):
+        clock.parse_when(bad)
+
+
+def test_parse_when_ages_stay_in_range() -> None:
+    with pytest.raises(ValueError, match="out of range"):
+        clock.parse_when("2d", 1000)  # before 1970
+    with pytest.raises(ValueError, match="too long; use at most 3650d"):
+        clock.parse_when("99999999999d")
+    assert clock.format_duration(90) == "90s" and clock.format_duration(7200) == "2h"

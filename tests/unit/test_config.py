@@ -339,6 +339,82 @@ def test_bad_flag_value(tmp_path: Path) -> None:
         load(write(tmp_path, BASIC), flags={"db.statement_timeout_ms": -1})
 
 
+def test_config_file_that_is_not_utf8_is_one_config_error_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_bytes(b'default_profile = "p"\n\xff\xfe[profiles.p]\n')
+    with pytest.raises(ConfigError) as exc:
+        load(path)
+    assert str(exc.value) == f"{path}: not UTF-8 text (byte 22 cannot be decoded); save the file as UTF-8"
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "limit"),
+    [
+        ("ATTRIBTUI_DB_STATEMENT_TIMEOUT_MS", "99999999999", "up to 600000"),
+        ("ATTRIBTUI_DB_CONNECT_TIMEOUT_S", "1e300", "up to 300"),
+        ("ATTRIBTUI_API_TIMEOUT_S", "601", "up to 600"),
+        ("ATTRIBTUI_API_USER_ID", "16777216", "up to 16777215"),
+        ("ATTRIBTUI_CHECKS_DEADLINE_S", "86400", "up to 3600"),
+    ],
+)
+def test_numbers_are_bounded_and_the_error_states_the_limit(var: str, value: str, limit: str) -> None:
+    with pytest.raises(ConfigError) as exc:
+        load_profile(env={var: value})
+    assert limit in str(exc.value) and f"unset {var}" in str(exc.value)
+
+
+def test_checks_deadline_defaults_and_overrides(tmp_path: Path) -> None:
+    assert load_profile(env={}).checks.deadline_s == 30.0
+    path = write(tmp_path, '[profiles.p]\nenvironment = "dev"\n[profiles.p.checks]\ndeadline_s = 12\n')
+    assert load(path).checks.deadline_s == 12.0
+    assert load(path, env={"ATTRIBTUI_CHECKS_DEADLINE_S": "7.5"}).checks.deadline_s == 7.5
+    msg = one_line_error(tmp_path / "d.toml", '[profiles.p]\nenvironment = "dev"\n'
+                         '[profiles.p.checks]\ndeadline_s = 7200\n')
+    assert "profiles.p.checks.deadline_s must be a positive number up to 3600 (got 7200)" in msg
+
+
+# A password with an unencoded "@" and "/?#": Python's int() would quote "9zQ@host" as the port.
+LEAKY_DB_URL = "mysql+pymysql://u:Pa/ss?#@:9zQ@host/db"
+LEAKY_HTTP_URL = "http://u:se[cret@host:9zQ/x"
+FRAGMENTS = ("Pa/ss", "9zQ", "se[cret")
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "key", "what"),
+    [
+        ("ATTRIBTUI_DB_URL", LEAKY_DB_URL, "db.url", "not a database URL"),
+        ("ATTRIBTUI_DB_READ_URL", LEAKY_DB_URL, "db.read_url", "not a database URL"),
+        ("ATTRIBTUI_DB_URL", "mysql://u@h:70000/db", "db.url", "between 1 and 65535"),
+        ("ATTRIBTUI_DB_URL", "db1.internal/p202", "db.url", "no driver://"),
+        ("ATTRIBTUI_API_BASE_URL", LEAKY_HTTP_URL, "api.base_url", "not a web URL"),
+        ("ATTRIBTUI_API_BASE_URL", "ftp://host/x", "api.base_url", "http:// or https://"),
+    ],
+)
+def test_url_errors_name_the_key_and_never_quote_the_url(var: str, value: str, key: str,
+                                                         what: str) -> None:
+    with pytest.raises(ConfigError) as exc:
+        load_profile(env={var: value})
+    msg = str(exc.value)
+    assert msg.startswith(f"environment variable {var}: {key} is ") and what in msg
+    assert "\n" not in msg and not any(f in msg for f in FRAGMENTS)
+
+
+def test_url_errors_in_the_file_and_flags_never_quote_the_url(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    msg = one_line_error(path, f'[profiles.p]\nenvironment = "dev"\n[profiles.p.db]\n'
+                         f'url = "{LEAKY_DB_URL}"\n')
+    assert msg.startswith(f"{path}: profiles.p.db.url is not a database URL (")
+    assert "percent-encoded (@ as %40)" in msg and not any(f in msg for f in FRAGMENTS)
+    msg = one_line_error(tmp_path / "d.toml", '[profiles.p]\nenvironment = "dev"\n'
+                         '[profiles.p.db]\nurl = ["mysql://u:Pa/ss@h/db"]\n')
+    assert "profiles.p.db.url must be a string (got a list)" in msg and "Pa/ss" not in msg
+    good = write(tmp_path, BASIC, name="good.toml")
+    with pytest.raises(ConfigError) as exc:
+        load(good, flags={"api.base_url": LEAKY_HTTP_URL})
+    assert str(exc.value).startswith("--api-base-url: api.base_url is not a web URL (")
+    assert not any(f in str(exc.value) for f in FRAGMENTS)
+
+
 # --- secrets ---------------------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ import pytest
 from attribtui.prosper.hours import aligned
 from attribtui.sandbox.cron import getopt
 from attribtui.services.jobs import parse
-from attribtui.services.jobs.command import JobRequest, last_hours, parse_time
+from attribtui.services.jobs.command import JobRequest, RequestError, last_hours, parse_time
 from attribtui.services.jobs.preflight import check_window
 
 H = 3600
@@ -168,3 +168,66 @@ def test_check_window_findings() -> None:
     assert codes == {"batch_size"}
     big = check_window(JobRequest("rebuild", h1 - 3 * 86400, h1 - 1), NOW)
     assert [f.code for f in big] == ["window.large"] and "3 hour-aligned chunks" in big[0].text
+
+
+@pytest.mark.parametrize(("start", "end", "chunk"), [
+    (0, 1, None), (1795608000, 1795608000 + 3 * 86400 - 1, 86400),
+    (1795608010, 1795608000 + 2 * 86400, 86400), (1795608010, 1795608000 + 2 * 86400 + 1, 86400),
+    (1795608123, 1795608000 + 40 * 86400 - 7, 3600), (1795608000, 1795608000 + 366 * 86400, 86400),
+    (1795608000, 1795608000 + 5 * 86400, 5400), (1795608000, 1795608000 + 86400, 86400),
+])
+def test_run_count_is_computed_and_never_below_the_runs(start, end, chunk) -> None:
+    req = JobRequest("rebuild", start, end, chunk=chunk)
+    assert len(req.windows()) <= req.run_count() <= len(req.windows()) + 1
+
+
+@pytest.mark.parametrize(("kw", "needle"), [
+    ({"start": NOW - 30_000_000 * 86400, "end": NOW}, "the window is 30,000,000 d long; a job "
+     "covers at most 366 d"),
+    ({"start": NOW - 99_999_999_999 * 86400, "end": NOW}, "at most 366 d"),
+    ({"start": NOW - 100 * 86400, "end": NOW, "chunk": 3600}, "makes 2,401 runs; at most 1,000"),
+    ({"start": NOW - 86400, "end": NOW, "chunk": 60}, "between 1h and 366 d"),
+    ({"start": NOW - 86400, "end": NOW, "chunk": 10**15}, "between 1h and 366 d"),
+    ({"start": -5, "end": 10}, "before 1970-01-01"),
+    ({"start": NOW - 86400, "end": NOW, "batch_size": 10**12}, "above 100,000 rows"),
+    ({"start": NOW - 86400, "end": NOW, "user": 2**40}, "at most 4294967295"),
+])
+def test_hostile_requests_cannot_be_made(kw, needle) -> None:
+    with pytest.raises(RequestError, match=needle.replace("(", r"\(")):
+        JobRequest("backfill", **kw)
+
+
+def test_a_year_in_daily_chunks_is_the_largest_request() -> None:
+    h1 = NOW - NOW % H
+    req = JobRequest("rebuild", h1 - 366 * 86400, h1 - 1, chunk=86400)
+    assert len(req.windows()) == req.run_count() == 366
+    big = check_window(JobRequest("rebuild", h1 - 366 * 86400, h1 - 1), NOW)
+    assert [f.code for f in big] == ["window.large"] and "366 hour-aligned chunks" in big[0].text
+
+
+def test_a_lost_lock_names_the_cause_in_the_outcome() -> None:
+    done = "Attribution recalculation complete for 1 user(s) covering a to b."
+    cause = "the attribtui:p lock's connection 7 is gone (OperationalError 2013): killed"
+    p = feed("rebuild", [("stdout", "[attribtui] chunk 1/3 x"), ("stdout", done),
+                         ("stderr", f"[attribtui] LOCK LOST during chunk 1/3: {cause}. ...")],
+             chunks=3)
+    assert p.alert and p.alert.startswith("LOCK LOST during chunk 1/3")
+    v = parse.verdict("rebuild", [0], p, chunks=3, lock_lost=cause)
+    assert (v.outcome, v.exit_code) == ("failed", 2)
+    assert v.reason == (f"the job's lock was lost: {cause}; stopped before chunk 2/3 so that no "
+                        "other job runs over it: chunks 2..3 not run; start them again as a new "
+                        "job")
+    v = parse.verdict("rebuild", [0], feed("rebuild", [("stdout", done)]), lock_lost=cause)
+    assert (v.outcome, v.exit_code) == ("suspicious", 1)
+    assert v.reason.startswith(done + ", but the job's lock was lost: ")
+    v = parse.verdict("rebuild", [1], feed("rebuild", [("stderr", "Unable to obtain database "
+                                                       "connection.")]), lock_lost=cause)
+    assert v.outcome == "failed" and v.reason.endswith(f"; the job's lock was lost: {cause}")
+    assert parse.verdict("rebuild", [-15], p, cancelled=True, lock_lost=cause).outcome == \
+        "cancelled"
+
+
+def test_the_stderr_copy_of_a_chunk_marker_is_an_echo() -> None:
+    assert parse.is_chunk_echo(ev("stderr", "[attribtui] chunk 2/3 --start=1 --end=2"))
+    assert not parse.is_chunk_echo(ev("stdout", "[attribtui] chunk 2/3 --start=1 --end=2"))
+    assert not parse.is_chunk_echo(ev("stderr", "[attribtui] refused: the lock is held"))

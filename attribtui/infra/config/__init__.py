@@ -18,6 +18,7 @@ from attribtui.infra.config.schema import (
     CAUTIOUS_ENVIRONMENTS,
     ENVIRONMENTS,
     ApiConfig,
+    ChecksConfig,
     DbConfig,
     JobsConfig,
     MemcacheConfig,
@@ -25,7 +26,8 @@ from attribtui.infra.config.schema import (
 )
 
 __all__ = [
-    "CAUTIOUS_ENVIRONMENTS", "ENVIRONMENTS", "IMPLICIT_PROFILE", "ApiConfig", "ConfigError",
+    "CAUTIOUS_ENVIRONMENTS", "ENVIRONMENTS", "IMPLICIT_PROFILE", "ApiConfig", "ChecksConfig",
+    "ConfigError",
     "DbConfig", "JobsConfig", "MemcacheConfig", "Profile", "effective_config", "find_config",
     "load_profile", "profile_names",
 ]

@@ -50,6 +50,7 @@ class Key:
     commented: bool = False
     shown_default: str | None = None
     top_level: bool = False
+    maximum: float | None = None
 
     @property
     def env_var(self) -> str:
@@ -81,6 +82,11 @@ class Key:
             return "one of " + ", ".join(self.choices)
         return _DESCRIPTIONS[self.kind]
 
+    @property
+    def url_kind(self) -> str | None:
+        """"db" or "http" for the keys holding a URL, checked at load (loader.url_error)."""
+        return {"db.url": "db", "db.read_url": "db", "api.base_url": "http"}.get(self.dotted)
+
 
 def _key(dotted: str, f: dataclasses.Field[Any]) -> Key:
     meta = f.metadata
@@ -92,7 +98,8 @@ def _key(dotted: str, f: dataclasses.Field[Any]) -> Key:
         default = None
     kind = "choice" if meta["choices"] else meta["kind"] or _KINDS[str(f.type)]
     return Key(dotted, kind, default, meta["doc"], meta["choices"], meta["secret"],
-               meta["example"], meta["commented"], meta["shown_default"], meta["top_level"])
+               meta["example"], meta["commented"], meta["shown_default"], meta["top_level"],
+               meta["maximum"])
 
 
 def _keys() -> tuple[Key, ...]:
@@ -121,9 +128,21 @@ class BadValue(ValueError):
     """A value of the wrong type or range; the caller adds where it came from."""
 
 
+class TooLarge(BadValue):
+    """A number above its key's maximum."""
+
+
+def expected(key: Key, error: BadValue) -> str:
+    """What the key takes, for "must be ...": with its limit when the value was above it."""
+    if isinstance(error, TooLarge) and key.maximum is not None:
+        limit = key.maximum
+        return f"{key.describe()} up to {int(limit) if limit == int(limit) else limit}"
+    return key.describe()
+
+
 def got(key: Key, value: object) -> str:
     """The offending value for an error message: never a secret, always one short line."""
-    if key.secret:
+    if key.secret or key.url_kind:  # a URL may hold a password: never quoted
         return f"a {type(value).__name__}" if not isinstance(value, str) else "a hidden value"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -150,12 +169,16 @@ def check(key: Key, value: object) -> Value:
     if kind in ("posint", "optint"):
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise BadValue
+        if key.maximum is not None and value > key.maximum:
+            raise TooLarge
         return value
     if kind == "posfloat":
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise BadValue
         if not math.isfinite(value) or value <= 0:
             raise BadValue
+        if key.maximum is not None and value > key.maximum:
+            raise TooLarge
         return float(value)
     if kind in ("strlist", "hostports"):
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
@@ -187,14 +210,16 @@ def parse_text(key: Key, text: str) -> Value:
         raise BadValue
     if kind in ("posint", "optint"):
         try:
-            return check(key, int(stripped))
+            number: int | float = int(stripped)
         except ValueError:
             raise BadValue from None
+        return check(key, number)
     if kind == "posfloat":
         try:
-            return check(key, float(stripped))
+            number = float(stripped)
         except ValueError:
             raise BadValue from None
+        return check(key, number)
     if kind in ("strlist", "hostports", "strmap"):
         try:
             return check(key, json.loads(text))

@@ -29,18 +29,27 @@ from attribtui.infra.config.keys import (
     BadValue,
     Key,
     check,
+    expected,
     got,
     parse_text,
 )
 from attribtui.infra.config.schema import (
     ENVIRONMENTS,
     ApiConfig,
+    ChecksConfig,
     DbConfig,
     JobsConfig,
     MemcacheConfig,
     Profile,
 )
-from attribtui.infra.redact import REDACTED, redact_env, redact_url, url_password
+from attribtui.infra.redact import (
+    REDACTED,
+    db_url_problem,
+    http_url_problem,
+    redact_env,
+    redact_url,
+    url_password,
+)
 from attribtui.vocab import AttribtuiError, JsonDict
 
 IMPLICIT_PROFILE = "env"
@@ -97,6 +106,9 @@ def _read_toml(path: Path) -> JsonDict:
     except tomllib.TOMLDecodeError as exc:
         detail = " ".join(str(exc).split())
         raise ConfigError(f"{path}: invalid TOML: {detail}; fix the syntax there") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start} cannot be decoded); save "
+                          "the file as UTF-8") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file ({exc.strerror}); check it") from None
 
@@ -161,11 +173,13 @@ def _parse_file(path: Path) -> tuple[JsonDict, dict[str, JsonDict]]:
             key = BY_DOTTED[dotted]
             try:
                 values[dotted] = check(key, value)
-            except BadValue:
+            except BadValue as e:
                 raise ConfigError(
-                    f"{path}: {prefix}.{dotted} must be {key.describe()} "
+                    f"{path}: {prefix}.{dotted} must be {expected(key, e)} "
                     f"(got {got(key, value)}); fix the value"
                 ) from None
+            if problem := url_problem(key, values[dotted]):
+                raise ConfigError(f"{path}: {prefix}.{dotted} is {problem}")
         if "environment" not in values:
             raise ConfigError(
                 f"{path}: {prefix}.environment is required (one of {', '.join(ENVIRONMENTS)}); "
@@ -173,6 +187,14 @@ def _parse_file(path: Path) -> tuple[JsonDict, dict[str, JsonDict]]:
             )
         profiles[str(pname)] = values
     return top, profiles
+
+
+def url_problem(key: Key, value: object) -> str | None:
+    """Why a URL key's value cannot be parsed, quoting no part of it (promise 4: a password's
+    unencoded "@" would put its tail in a parser's own error); None when it can, or not a URL."""
+    if not isinstance(value, str) or not value or key.url_kind is None:
+        return None
+    return db_url_problem(value) if key.url_kind == "db" else http_url_problem(value)
 
 
 def _file_has_secret(profiles: Mapping[str, JsonDict]) -> bool:
@@ -320,13 +342,15 @@ def load_profile(
         raw = env[var]
         try:
             value = parse_text(key, raw)
-        except BadValue:
+        except BadValue as e:
             shown = "a hidden value" if key.secret else got(key, raw)
             raise ConfigError(
-                f"environment variable {var}: {key.dotted} must be {key.describe()}"
+                f"environment variable {var}: {key.dotted} must be {expected(key, e)}"
                 f"{' (JSON)' if key.kind in ('strlist', 'hostports', 'strmap') else ''} "
                 f"(got {shown}); fix or unset {var}"
             ) from None
+        if problem := url_problem(key, value):
+            raise ConfigError(f"environment variable {var}: {key.dotted} is {problem}")
         if (
             key.dotted in ("environment", "read_only")
             and sources[key.dotted].startswith("file:")
@@ -350,11 +374,13 @@ def load_profile(
             )
         try:
             parsed = parse_text(flag_key, value) if isinstance(value, str) else check(flag_key, value)
-        except BadValue:
+        except BadValue as e:
             raise ConfigError(
-                f"{flag_key.flag}: {flag_key.dotted} must be {flag_key.describe()} "
+                f"{flag_key.flag}: {flag_key.dotted} must be {expected(flag_key, e)} "
                 f"(got {got(flag_key, value)}); fix the flag value"
             ) from None
+        if problem := url_problem(flag_key, parsed):
+            raise ConfigError(f"{flag_key.flag}: {flag_key.dotted} is {problem}")
         values[dotted], sources[dotted] = parsed, f"flag:{flag_key.flag}"
 
     if values["api.key"] and values["api.key_env"]:
@@ -378,6 +404,7 @@ def load_profile(
         api=ApiConfig(**section("api"), environ=env),
         memcache=MemcacheConfig(**section("memcache")),
         jobs=JobsConfig(**section("jobs")),
+        checks=ChecksConfig(**section("checks")),
         operator=values["operator"],
         sources=sources,
         overrides=overrides,

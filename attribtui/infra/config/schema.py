@@ -26,12 +26,14 @@ REQUIRED = dataclasses.MISSING
 
 def setting(default: object, doc: str, *, kind: str | None = None, choices: tuple[str, ...] = (),
             secret: bool = False, example: object = None, commented: bool = False,
-            shown_default: str | None = None, top_level: bool = False) -> Any:
+            shown_default: str | None = None, top_level: bool = False,
+            maximum: float | None = None) -> Any:
     """A config key: its default, one line of doc (more lines after a newline go only to the
-    example file), and what the example file shows (`commented` shows it as a comment)."""
+    example file), and what the example file shows (`commented` shows it as a comment).
+    `maximum` bounds a number: a typo like 5000000000 is refused at load, stating the limit."""
     meta = {"setting": True, "doc": doc, "kind": kind, "choices": choices, "secret": secret,
             "example": example, "commented": commented, "shown_default": shown_default,
-            "top_level": top_level}
+            "top_level": top_level, "maximum": maximum}
     if isinstance(default, list | dict):
         return field(default_factory=lambda: type(default)(default), metadata=meta)
     if default is REQUIRED:
@@ -60,8 +62,9 @@ class DbConfig:
         example="mysql+pymysql://attribtui_ro@db-replica.internal:3306/prosper202",
         commented=True, shown_default="none (everything reads the primary)")
     statement_timeout_ms: int = setting(5000, "server-side limit per query, in milliseconds",
-                                        example=5000)
-    connect_timeout_s: float = setting(5.0, "connect and handshake limit, in seconds", example=5.0)
+                                        example=5000, maximum=600_000)
+    connect_timeout_s: float = setting(5.0, "connect and handshake limit, in seconds", example=5.0,
+                                       maximum=300)
 
     def __repr__(self) -> str:
         # URLs may carry a password; a repr ends up in tracebacks and debug output.
@@ -80,9 +83,9 @@ class ApiConfig:
         "The key travels in the URL; attribtui redacts it everywhere.", example="P202_API_KEY")
     key: str | None = setting(None, "the v2 API key itself (wins over key_env; never shown)",
                               secret=True, example="...", commented=True)
-    timeout_s: float = setting(10.0, "seconds per API request", example=10.0)
+    timeout_s: float = setting(10.0, "seconds per API request", example=10.0, maximum=600)
     user_id: int | None = setting(None, "whose models to show", example=1,
-                                  shown_default="the key's user")
+                                  shown_default="the key's user", maximum=16_777_215)
     # The environment the profile was loaded from, so key_env resolves against the same one.
     environ: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
 
@@ -138,6 +141,14 @@ class JobsConfig:
 
 
 @dataclass(frozen=True)
+class ChecksConfig:
+    deadline_s: float = setting(
+        30.0, "seconds a whole check run may take; the checks left are skipped\nOn a database "
+        "that answers slowly the run stops here, reporting the checks it did not reach as "
+        "skipped; `attribtui check --deadline` overrides it.", example=30.0, maximum=3600)
+
+
+@dataclass(frozen=True)
 class Profile:
     """One resolved profile: every key typed, with where each value came from."""
 
@@ -156,6 +167,7 @@ class Profile:
     api: ApiConfig = section(ApiConfig, "the v2 API")
     memcache: MemcacheConfig = section(MemcacheConfig, "memcached")
     jobs: JobsConfig = section(JobsConfig, "how rebuild and backfill jobs run")
+    checks: ChecksConfig = section(ChecksConfig, "the check runs (attribtui check, Health)")
     sources: dict[str, str] = field(default_factory=dict)
     overrides: list[str] = field(default_factory=list)
     config_path: Path | None = None

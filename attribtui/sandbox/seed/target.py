@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import URL, Engine
 
 from attribtui.infra import engines
 from attribtui.prosper import tables as pt
@@ -30,14 +29,12 @@ class SeedRefused(Refused):
 
 
 def parse_url(url: str) -> URL:
-    """The target URL, refused unless it names a MariaDB/MySQL or SQLite database."""
+    """The target URL, refused unless it names a MariaDB/MySQL or SQLite database. The refusal
+    never quotes the URL (a password's unencoded "@" would put its tail in the error)."""
     try:
-        u = make_url(url)
-    except ArgumentError:
-        raise SeedRefused(
-            "the sandbox URL is not a database URL; use mysql+pymysql://root@127.0.0.1:3306/name "
-            "or sqlite:///path"
-        ) from None
+        u = engines.parse_url(url, "the sandbox URL")
+    except engines.BadUrl as e:
+        raise SeedRefused(str(e)) from None
     if u.get_backend_name() not in ("mysql", "mariadb", "sqlite"):
         raise SeedRefused(
             f"cannot seed a {u.get_backend_name()} database; use MariaDB (mysql+pymysql://) or SQLite"
@@ -87,9 +84,9 @@ def check_target(u: URL, allow_remote: bool, forbidden_urls: Sequence[str]) -> N
     target = _identity(u)
     for other in forbidden_urls:
         try:
-            same = _identity(make_url(other)) == target
-        except ArgumentError:
-            continue
+            same = _identity(engines.parse_url(other)) == target
+        except engines.BadUrl:
+            continue  # a profile's URL that cannot be parsed names no database to spare
         if same:
             raise SeedRefused(
                 f"{shown} is the database of a production or unknown profile; seed a separate "

@@ -21,6 +21,12 @@ from attribtui.sandbox import DB_URL_ENV
 from attribtui.vocab import JsonDict, UsageError
 
 MAX_CHUNK = hours.DAY  # upstream advises rebuild runs of at most 24 h
+# Hostile sizes are refused when the request is made, before anything is enumerated or counted:
+# a job covers at most a year and a day, in at most MAX_RUNS runs (366 daily chunks fit).
+MAX_WINDOW = 366 * hours.DAY
+MAX_RUNS = 1000
+MAX_BATCH = 100_000  # backfill --batch-size: rows the script holds per batch (its default: 500)
+MAX_USER = 4_294_967_295  # 202_users.user_id is an int unsigned
 
 
 class RequestError(UsageError):
@@ -29,6 +35,8 @@ class RequestError(UsageError):
 
 @dataclass(frozen=True)
 class JobRequest:
+    """One job's window and options; a request beyond the bounds above cannot be made."""
+
     kind: str  # "rebuild" | "backfill"
     start: int
     end: int
@@ -36,9 +44,50 @@ class JobRequest:
     batch_size: int | None = None  # backfill only; the script's default is 500
     chunk: int | None = None  # seconds per run; None runs the window at once
 
+    def __post_init__(self) -> None:
+        problem = bounds_problem(self)
+        if problem:
+            raise RequestError(problem)
+
+    def run_count(self) -> int:
+        """How many runs windows() makes (at most one more than it does), by arithmetic."""
+        size = self.chunk
+        if not size or self.end - self.start < size:
+            return 1
+        step = max(hours.HOUR, size - size % hours.HOUR)
+        return (self.end - hours.hour(self.start)) // step + 1
+
     def windows(self) -> list[tuple[int, int]]:
         """The (start, end) of each run: hour-aligned chunks of at most `chunk` seconds."""
         return hours.chunks(self.start, self.end, self.chunk)
+
+
+def _days(seconds: int) -> str:
+    return f"{seconds / hours.DAY:,.0f} d" if seconds >= hours.DAY else clock.ago(seconds)
+
+
+def bounds_problem(req: JobRequest) -> str | None:
+    """What makes a request too big to run, in one line stating the limit; None when it fits."""
+    span = req.end - req.start
+    if span > MAX_WINDOW:
+        return (f"the window is {_days(span)} long; a job covers at most {_days(MAX_WINDOW)}: "
+                "pick a shorter window (e.g. the last 30d) and run the rest as further jobs")
+    if req.start < 0 or req.end < 0:
+        return ("the window starts before 1970-01-01 (epoch 0); give a start and an end after "
+                "it")
+    if req.chunk is not None and not hours.HOUR <= req.chunk <= MAX_WINDOW:
+        return (f"the chunk of {_days(req.chunk)} is out of bounds; give one between 1h and "
+                f"{_days(MAX_WINDOW)} (runs are hour-aligned)")
+    runs = req.run_count()
+    if runs > MAX_RUNS:
+        return (f"the window in chunks of {clock.ago(req.chunk or 0)} makes {runs:,} runs; at "
+                f"most {MAX_RUNS:,} per job: use a larger chunk (e.g. 24h) or a shorter window")
+    if req.batch_size is not None and req.batch_size > MAX_BATCH:
+        return (f"batch size {req.batch_size:,} is above {MAX_BATCH:,} rows per batch; give a "
+                "smaller one (the script's default is 500)")
+    if req.user is not None and req.user > MAX_USER:
+        return f"user {req.user} is not a user id (at most {MAX_USER}); give an existing user's id"
+    return None
 
 
 def last_hours(seconds: int, now: int | None = None) -> tuple[int, int]:

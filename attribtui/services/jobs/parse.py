@@ -21,6 +21,8 @@ PROGRESS, DONE, SKIP, ERROR_HEADER, ITEM_ERROR, FATAL, MODEL, HTML, NOISE, META,
 
 # The wrapper's own lines start with this (chunk markers, lock refusal), on either stream.
 META_PREFIX = "[attribtui] "
+# The wrapper's line when the job's lock vanished under it (docs/architecture.md, promise 8).
+LOCK_LOST = META_PREFIX + "LOCK LOST"
 
 SKIP_LINE = "Attribution cron already processed this window; skipping."
 NO_USERS_LINE = "No users found for attribution processing."
@@ -127,6 +129,7 @@ class Progress:
     lines: int = 0
     chunk_index: int = 0  # 0-based index of the chunk running now
     states: list[ChunkState] = field(default_factory=lambda: [ChunkState()])
+    alert: str | None = None  # the wrapper's LOCK LOST line, for the progress display
     _at: dict[str, int] = field(default_factory=lambda: {"stdout": 0, "stderr": 0})
 
     @property
@@ -141,6 +144,8 @@ class Progress:
                 self.states[self._at.get(ev.stream, 0)].noise += 1
             return
         if k == META:
+            if ev.text.startswith(LOCK_LOST):
+                self.alert = ev.text[len(META_PREFIX):]
             m = _CHUNK.match(ev.text)
             if m:
                 # The wrapper writes the marker to both files; each stream follows its own.
@@ -198,6 +203,11 @@ class Progress:
         return min(1.0, (self.chunk_index + inner) / self.chunks)
 
 
+def is_chunk_echo(ev: LineEvent) -> bool:
+    """The stderr copy of a chunk marker: fed to the progress, shown once (from stdout)."""
+    return ev.kind == META and ev.stream == "stderr" and _CHUNK.match(ev.text) is not None
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The honest outcome of a job and why."""
@@ -247,12 +257,36 @@ def _chunk_verdict(kind: str, code: int | None, st: ChunkState) -> Verdict:
 
 def verdict(kind: str, exit_codes: list[int | None], progress: Progress, *,
             cancelled: bool = False, not_started: str | None = None,
-            chunks: int | None = None) -> Verdict:
-    """The outcome from every chunk's exit code and what the output said."""
+            chunks: int | None = None, lock_lost: str | None = None) -> Verdict:
+    """The outcome from every chunk's exit code and what the output said.
+
+    lock_lost: why the job's lock vanished while it ran (it then stops before its next chunk).
+    """
     if not_started:
         return Verdict("not-started", not_started)
     if cancelled:
         return Verdict("cancelled", "cancelled by the operator (process group terminated)")
+    base = _worst(kind, exit_codes, progress, chunks)
+    if not lock_lost:
+        return base
+    n, ran = chunks or max(1, len(exit_codes)), len(exit_codes)
+    lost = f"the job's lock was lost: {lock_lost}"
+    if ran < n:
+        if base.outcome == "failed":
+            return Verdict("failed", f"{base.reason}; and {lost}")
+        return Verdict("failed", f"{lost}; stopped before chunk {ran + 1}/{n} so that no other "
+                       f"job runs over it: chunks {ran + 1}..{n} not run; start them again as a "
+                       "new job")
+    if base.outcome in ("succeeded", "skipped"):
+        return Verdict("suspicious", f"{base.reason}, but {lost}: another operator may have "
+                       "written the same data meanwhile; check the action log and the job "
+                       "history")
+    return Verdict(base.outcome, f"{base.reason}; {lost}")
+
+
+def _worst(kind: str, exit_codes: list[int | None], progress: Progress,
+           chunks: int | None) -> Verdict:
+    """The worst chunk's verdict, or the whole job's when every chunk succeeded."""
     states = progress.states
     verdicts = [_chunk_verdict(kind, code, states[i] if i < len(states) else ChunkState())
                 for i, code in enumerate(exit_codes)]

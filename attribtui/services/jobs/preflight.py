@@ -1,5 +1,6 @@
 """Checks before a job is launched, and the check after a rebuild that it took effect.
 
+Deleting a guard row is guard.py's (delete_guard_row and guard_delete_plan are re-exported here).
 Every read is bounded (docs/architecture.md, promise 1): the window's conversions are counted inside
 a conv_id range found on the primary key by binary search (202_conversion_logs has no conv_time
 index), the guard rows by (cronjob_type, cronjob_time), the snapshots per model on model_hour_scope.
@@ -9,20 +10,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import text
-
-from attribtui.infra import actionlog, clock, locks
+from attribtui.infra import clock, locks
 from attribtui.infra.config import Profile
-from attribtui.infra.db import Database, DbError, in_clause
+from attribtui.infra.db import Database, DbDenied, DbError, in_clause
 from attribtui.prosper import tables as pt
 from attribtui.prosper.credit import RUNNER_BATCH
 from attribtui.queries import idrange
-from attribtui.services.actions import ActionPlan
 from attribtui.services.jobs import store
 from attribtui.services.jobs.command import MAX_CHUNK, JobRequest, local_problems, remote_note
+from attribtui.services.jobs.guard import delete_guard_row as delete_guard_row
+from attribtui.services.jobs.guard import guard_delete_plan as guard_delete_plan
 from attribtui.vocab import JsonDict
 
 ERROR, WARN, INFO = "error", "warn", "info"
+# Blocking codes that mean "could not start here" (exit 3) rather than "refused, nothing changed"
+# (exit 1): no database, no runner, a lock or privilege that cannot be had.
+CANNOT_START = frozenset({"db", "runner", "lock.error", "privileges"})
+
+# What the sandbox stand-ins do with db.url (attribtui/sandbox/cron): the privileges probed before
+# a launch. UPDATE of the snapshot totals has no row-free probe (infra/db.py PRIVILEGE_PROBES).
+_READS = {"rebuild": (pt.users, pt.conversion_logs, pt.clicks, pt.conversion_touchpoints,
+                      pt.attribution_models, pt.attribution_snapshots, pt.cronjobs),
+          "backfill": (pt.conversion_logs, pt.clicks, pt.attribution_settings, pt.aff_campaigns,
+                       pt.conversion_touchpoints)}
+_WRITES = {"rebuild": (("INSERT", pt.cronjobs), ("DELETE", pt.cronjobs),
+                       ("INSERT", pt.cronjob_logs), ("DELETE", pt.cronjob_logs),
+                       ("DELETE", pt.attribution_touchpoints), ("INSERT", pt.attribution_touchpoints),
+                       ("INSERT", pt.attribution_snapshots), ("INSERT", pt.attribution_audit)),
+           "backfill": (("DELETE", pt.conversion_touchpoints),
+                        ("INSERT", pt.conversion_touchpoints))}
+PHP_CREDENTIALS_NOTE = ("the php runner writes with Prosper202's own credentials (its "
+                        "202-config.php), not with db.url: their privileges are not checked here")
+
+
+def sandbox_needs(kind: str) -> list[tuple[str, str]]:
+    """(privilege, table) the sandbox stand-in of this job needs on db.url."""
+    return ([("SELECT", t.name) for t in _READS.get(kind, ())]
+            + [(priv, t.name) for priv, t in _WRITES.get(kind, ())])
 
 
 @dataclass
@@ -188,11 +212,12 @@ def run(profile: Profile, req: JobRequest, db: Database | None = None,
                        f"--end ({clock.iso(h)}): the run would print 'already processed this "
                        f"window; skipping.' and rebuild nothing. Pick an --end in another hour "
                        f"(e.g. {h - 1}), or delete that guard row (confirmed and logged: g in the console, --delete-guard headless)")
+        _privileges(pf, profile, req, db)
         try:
             held = locks.holder(profile.db.url)
-        except Exception as e:  # noqa: BLE001 - a lock probe must not hide the other findings
+        except locks.LockError as e:
             held = None
-            pf.add(WARN, "lock", f"could not read the job lock ({type(e).__name__})")
+            pf.add(ERROR, "lock.error", str(e))
         if held is not None:
             pf.add(ERROR, "lock", f"another job holds the lock on this database: "
                    f"{held.describe()}; wait for it to finish")
@@ -204,30 +229,18 @@ def run(profile: Profile, req: JobRequest, db: Database | None = None,
     return pf
 
 
-def guard_delete_plan(hour: int) -> ActionPlan:
-    return ActionPlan(
-        title=f"Delete the rebuild guard row for {clock.iso(hour)}",
-        effects=[f"DELETE the ('attr', {hour}) row from 202_cronjobs, so the next rebuild whose "
-                 "--end falls in that hour runs instead of skipping",
-                 "If that hour's scheduled run has not happened yet, it will run as well"],
-        request=f"DELETE FROM 202_cronjobs WHERE cronjob_type = 'attr' AND cronjob_time = {hour}",
-    )
-
-
-def delete_guard_row(profile: Profile, hour: int, db: Database | None = None) -> int:
-    """The facts' second choice: delete one guard row (confirmed by the caller); logged."""
-    own = db is None
-    db = db or Database.from_profile(profile)
+def _privileges(pf: Preflight, profile: Profile, req: JobRequest, db: Database) -> None:
+    """The sandbox writes with db.url: a missing privilege blocks the launch (exit 3)."""
+    if profile.jobs.runner != "sandbox":
+        pf.add(INFO, "privileges", PHP_CREDENTIALS_NOTE)
+        return
+    if profile.read_only:
+        return  # refused already; the probe would only say the same
     try:
-        n = db.write(lambda c: c.execute(text(
-            f"DELETE FROM `{pt.cronjobs.name}` WHERE cronjob_type = 'attr' AND cronjob_time = :h"),
-            {"h": hour}).rowcount, what="deleting the rebuild guard row")
-    finally:
-        if own:
-            db.close()
-    actionlog.record("job.guard.delete", profile=profile, target=f"202_cronjobs attr {hour}",
-                     params={"hour": hour, "hour_iso": clock.iso(hour)}, result=f"{n} row(s)")
-    return int(n)
+        db.require_privileges(sandbox_needs(req.kind), f"the sandbox {req.kind} (it writes with "
+                              "db.url)")
+    except DbDenied as e:
+        pf.add(ERROR, "privileges", str(e))
 
 
 @dataclass

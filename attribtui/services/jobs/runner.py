@@ -25,7 +25,7 @@ from attribtui.infra.paths import touch_private
 from attribtui.services.jobs import parse, store
 from attribtui.services.jobs.command import Command, JobRequest, build_commands
 from attribtui.services.jobs.wrapper import finish
-from attribtui.vocab import AttribtuiError
+from attribtui.vocab import AttribtuiError, Refused
 
 GRACE_S = 5.0
 KILL_WAIT_S = 5.0  # how long a SIGKILLed job may take to vanish before its end is recorded
@@ -36,6 +36,10 @@ MAX_BATCH_LINES = 20_000
 
 class StartError(AttribtuiError):
     """The job could not be started; one line."""
+
+
+class CancelRefused(Refused):
+    """The cancel was refused (a read-only profile); the job goes on, nothing changed."""
 
 
 def start(profile: Profile, req: JobRequest, *, total: int | None = None,
@@ -99,11 +103,19 @@ def start(profile: Profile, req: JobRequest, *, total: int | None = None,
 
 def cancel(rec: store.JobRecord, *, profile: Profile | None = None, grace_s: float = GRACE_S,
            by: str | None = None) -> str:
-    """SIGTERM to the job's process group, SIGKILL after the grace period; returns what happened."""
+    """SIGTERM to the job's process group, SIGKILL after the grace period; returns what happened.
+
+    profile: the profile the cancel is made under (confirmed by the caller under the rules of
+    the profile that started the job); a read-only one is refused here, in the core (promise 3).
+    """
+    if profile is not None and profile.read_only:
+        raise CancelRefused(f"profile '{profile.name}' is read-only: job {rec.id} was not "
+                            "cancelled; use a profile without read_only = true (the one that "
+                            "started it)")
     rec = store.load(rec.folder) or rec  # the caller's copy may predate the job's exit record
     if not rec.running:
         return f"job {rec.id} already ended: {rec.outcome}"
-    who = by or store.operator_and_host()[0]
+    who = by or store.operator_and_host(profile.operator if profile is not None else None)[0]
     paths.write_json(rec.folder / store.CANCEL_FILE, {"by": who, "at": clock.now()})
     pid = rec.pid
     assert pid is not None
@@ -153,6 +165,7 @@ class Snapshot:
     chunk: int
     chunks: int
     finished: bool
+    alert: str | None = None  # the wrapper's LOCK LOST line: shown loudly until the job ends
 
 
 Batch = Callable[[list[parse.LineEvent], Snapshot], None]
@@ -209,7 +222,7 @@ class Follower:
             eta = elapsed * (1 - frac) / frac
         total = p.total if p.kind == "backfill" else (p.total * p.chunks if p.total else None)
         return Snapshot(p.lines, done, total, frac, elapsed, rate, unit, eta,
-                        p.chunk_index + 1, p.chunks, finished)
+                        p.chunk_index + 1, p.chunks, finished, p.alert)
 
     def _ended(self) -> bool:
         if (self.rec.folder / store.EXIT_FILE).exists():
@@ -244,7 +257,7 @@ class Follower:
                         text = raw.rstrip(b"\r").decode("utf-8", "replace")
                         ev = LineEvent(stream, text, now, kind_of(stream, text))
                         feed(ev)
-                        if not skip:
+                        if not skip and not (ev.kind == parse.META and parse.is_chunk_echo(ev)):
                             batch.append(ev)
                     if len(batch) > MAX_BATCH_LINES:
                         del batch[:-MAX_BATCH_LINES]  # the screen keeps fewer anyway
@@ -288,6 +301,8 @@ def run_attached(rec: store.JobRecord, on_batch: Batch) -> store.JobRecord:
 def describe_snapshot(s: Snapshot) -> str:
     """'1,200/2,000 conversions (60%) · 400 conv/s · ETA 2 s · 3.0 s' for a progress line."""
     parts = []
+    if s.alert and not s.finished:
+        parts.append("‼ LOCK LOST: nothing new starts until this job ends")
     if s.chunks > 1:
         parts.append(f"chunk {s.chunk}/{s.chunks}")
     if s.total:

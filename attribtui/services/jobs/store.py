@@ -19,7 +19,7 @@ from pathlib import Path
 from attribtui.infra import clock, paths
 from attribtui.infra.actionlog import operator
 from attribtui.infra.paths import read_json
-from attribtui.vocab import JsonDict
+from attribtui.vocab import ExitCode, JobOutcome, JsonDict
 
 JOB_FILE, EXIT_FILE, CANCEL_FILE = "job.json", "exit.json", "cancel.json"
 STDOUT_LOG, STDERR_LOG = "stdout.log", "stderr.log"
@@ -134,6 +134,14 @@ class JobRecord:
         return f"running since {clock.describe(self.meta.get('started_at'))}"
 
     @property
+    def exit_code(self) -> ExitCode:
+        """The outcome's exit code; a job refused by another operator's lock changed nothing: 1
+        (docs/architecture.md, "Exit codes")."""
+        if self.exit is not None and self.exit.get("refused"):
+            return ExitCode.WARN
+        return JobOutcome(self.outcome).exit_code
+
+    @property
     def started_at(self) -> int | None:
         return self.meta.get("started_at")
 
@@ -152,7 +160,8 @@ class JobRecord:
             "started_at": self.started_at, "started_at_iso": clock.iso(self.started_at),
             "ended_at": self.ended_at, "ended_at_iso": clock.iso(self.ended_at),
             "exit_codes": (self.exit or {}).get("exit_codes"), "outcome": self.outcome,
-            "reason": self.reason, "stdout_log": str(self.stdout_log),
+            "reason": self.reason, "exit_code": int(self.exit_code),
+            "lock_lost": (self.exit or {}).get("lock_lost"), "stdout_log": str(self.stdout_log),
             "stderr_log": str(self.stderr_log), "folder": str(self.folder),
         }
 

@@ -78,13 +78,13 @@ def _run_purge(profile: Profile, wt: Walkthrough, step: Step, p: StepPlan, db: D
     res = purge.execute(db, profile, p.purge_plan, progress=progress)
     details = {"backup": res.backup, "backed_up_rows": res.backed_up_rows,
                "deleted_rows": res.deleted_rows, "deleted_conv_ids": res.deleted_conv_ids,
-               "not_deleted_conv_ids": res.not_deleted_conv_ids, "cache": res.cache,
+               "not_deleted_conv_ids": res.not_deleted_conv_ids,
+               "unknown_conv_ids": res.unknown_conv_ids, "truth": res.truth, "cache": res.cache,
                "affected": [asdict(a) for a in res.affected]}
     text = (f"deleted {res.deleted_rows} row(s) of {len(res.deleted_conv_ids)} conversion(s); "
             f"backup {res.backup}")
-    if res.error:
-        text = (f"STOPPED: {res.error}; {text}; not deleted: "
-                f"{', '.join(map(str, res.not_deleted_conv_ids[:20]))} (their rows are untouched)")
+    if res.error and not res.complete:
+        text = f"{res.summary()}; {text}"
     return finish_step(profile, wt, step, StepStatus.DONE if res.complete else StepStatus.FAILED,
                        result=text, details=details)
 
