@@ -303,7 +303,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     """A confirmed action under the rules of the profile that started the job; a read-only
     profile (the one selected, or the job's own) refuses."""
     from attribtui.services import actions  # per command: --help stays fast
-    from attribtui.services.jobs import runner
+    from attribtui.services.jobs import runner, store
 
     _bounded("--grace", args.grace, 0, MAX_GRACE_S)
     rec = _find(args.id)
@@ -315,12 +315,19 @@ def cmd_cancel(args: argparse.Namespace) -> int:
             raise runner.CancelRefused(
                 f"profile '{p.name}' is read-only: job {rec.id} was not cancelled; use a profile "
                 f"without read_only = true (the job was started on '{rec.profile}')")
-    if not rec.running:
+    left = store.orphans(rec.pid, rec.id) if rec.lost else []
+    if not rec.running and not left:
         raise Refused(f"job {rec.id} is not running ({rec.outcome}); nothing to cancel")
     plan = actions.ActionPlan(title=f"Cancel job {rec.id} ({rec.kind})",
                               effects=["SIGTERM to its process group, SIGKILL after "
                                        f"{args.grace:g} s; the work done so far stays"],
                               request=f"kill -TERM -{rec.pid}")
+    if left:
+        plan = actions.ActionPlan(
+            title=f"Stop the orphaned script of job {rec.id} ({rec.kind}); its wrapper is gone",
+            effects=[f"SIGTERM to pid {', '.join(map(str, left))}, SIGKILL after {args.grace:g} s; "
+                     "the work done so far stays"],
+            request=f"kill -TERM {' '.join(map(str, left))}")
     if args.dry_run:
         print(plan.request)
         return ExitCode.OK

@@ -2,8 +2,8 @@
 
 Exit codes (docs/architecture.md, "Exit codes"): 0 every journey valid and matching its
 recomputation; 1 only differences (or notes: a soft-deleted or unknown conversion, a refused
-eviction); 2 any rule broken; 3 the lookup failed (database unreachable, timeout); 64 ids that
-cannot be parsed.
+eviction); 2 any rule broken; 3 the lookup or the eviction failed (database or memcached
+unreachable, timeout); 64 ids that cannot be parsed.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ EXIT_HELP = """exit codes:
       conv_id), or the eviction was refused and nothing changed
   2   a journey rule is broken (positions, converting click, order, duplicates, lookback, size,
       credits not summing to 1)
-  3   the lookup failed: database unreachable, timeout, config error
+  3   the lookup failed (database unreachable, timeout, config error), or the cache eviction
+      did not happen (memcached unreachable or not configured)
   64  ids that cannot be parsed (non-numeric, negative, zero, > 4294967295, none, > 500)"""
 
 STATUSES = (Status.OK, Status.WARN, Status.FAIL, Status.ERROR)
@@ -98,9 +99,9 @@ def _run(args: argparse.Namespace, profile: Profile, db: Database, ids: list[int
         journeys.enrich(db, profile, report, memo)
         if report.found:
             report.cache = journey_cache.probe(profile, report.conv_id)
-    refused = None
+    evict_code = ExitCode.OK
     if args.evict_cache:
-        refused = _evict(args, profile, [r for r in reports if r.found])
+        evict_code = _evict(args, profile, [r for r in reports if r.found])
     statuses = [r.status for r in reports]
     if args.format == "json":
         out: JsonDict = {
@@ -119,34 +120,34 @@ def _run(args: argparse.Namespace, profile: Profile, db: Database, ids: list[int
         for report in reports:
             print("\n".join(text_lines(report, now)))
             print()
-        code = ExitCode.of(statuses) if statuses else ExitCode.WARN
+        code = ExitCode.worst([ExitCode.of(statuses), evict_code]) if statuses else ExitCode.WARN
         counts = ", ".join(f"{statuses.count(s)} {s}" for s in STATUSES if statuses.count(s))
         print(f"Summary: {counts or 'no conversions'} (exit {int(code)})")
     if not reports:
         return ExitCode.WARN
-    code = ExitCode.of(statuses)
-    return ExitCode.WARN if refused and code == ExitCode.OK else code
+    return ExitCode.worst([ExitCode.of(statuses), evict_code])
 
 
 def _list(ids: list[int]) -> str:
     return ", ".join(map(str, ids)) if ids else "none"
 
 
-def _evict(args: argparse.Namespace, profile: Profile, reports: list[Any]) -> str | None:
-    """Evict each conversion's keys; returns why it was refused, or None."""
+def _evict(args: argparse.Namespace, profile: Profile, reports: list[Any]) -> ExitCode:
+    """Evict each conversion's keys: OK, WARN when refused, UNKNOWN when memcached could not
+    be reached (or is not configured), so the eviction did not happen."""
     from attribtui.services.journeys import cache as journey_cache
 
     if not reports:
-        return None
+        return ExitCode.OK
     refusal = refused_in_read_only(profile, "cache eviction")
     if refusal:
         err(f"refused: {refusal}")
-        return refusal
+        return ExitCode.WARN
     plans = [journey_cache.evict_plan(profile, r.conv_id) for r in reports]
     if args.dry_run:
         for plan in plans:
             err(f"dry run: {plan.title}: {plan.request}")
-        return None
+        return ExitCode.OK
     combined = ActionPlan(
         title=f"Evict the journey cache keys of {len(reports)} conversion(s)",
         effects=[e for p in plans for e in p.effects[:1]] + plans[0].effects[1:],
@@ -155,12 +156,16 @@ def _evict(args: argparse.Namespace, profile: Profile, reports: list[Any]) -> st
         confirm(profile, combined, yes=args.yes, typed=args.confirm)
     except Refused as e:
         err(f"{e.prefix}{e}")
-        return str(e)
+        return ExitCode.WARN
+    code = ExitCode.OK
     for report in reports:
         report.cache = journey_cache.evict(profile, report.conv_id)
-        err(f"conv {report.conv_id}: evicted {report.cache.evicted or 0} cache key(s)"
-            if report.cache.available else f"conv {report.conv_id}: {report.cache.message}")
-    return None
+        if report.cache.available:
+            err(f"conv {report.conv_id}: evicted {report.cache.evicted or 0} cache key(s)")
+        else:
+            err(f"conv {report.conv_id}: {report.cache.message}")
+            code = ExitCode.UNKNOWN
+    return code
 
 
 def text_lines(report: JourneyReport, now: int) -> list[str]:

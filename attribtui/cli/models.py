@@ -177,7 +177,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         err(f"warning: {listing.db_error}")
     if listing.api_error:
         err(listing.api_error)
-        return ExitCode.UNKNOWN
+        return listing.api_exit or ExitCode.UNKNOWN
     return ExitCode.OK
 
 
@@ -276,7 +276,7 @@ def cmd_change(args: argparse.Namespace) -> int:
         except Refused as e:
             return _report(args, {**doc, "refused": str(e)}, f"refused: {e}", ExitCode.WARN)
         out = execute(action, client, profile, db, cap=_cap(args))
-        doc.update(ok=out.ok, message=out.message, model=out.model_after,
+        doc.update(ok=out.ok, outcome=out.outcome, message=out.message, model=out.model_after,
                    backup=str(out.backup) if out.backup else None,
                    rebuild=out.rebuild_commands, no_rebuild=action.no_rebuild or None)
         if args.format != "json":

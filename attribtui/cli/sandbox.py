@@ -37,8 +37,8 @@ def register(sub: Sub) -> None:
     seed = ssub.add_parser("seed", help="create and seed a sandbox Prosper202 database",
                            epilog=EXIT_CODES_HELP, formatter_class=fmt)
     common_args(seed)
-    seed.add_argument("--url", required=True, type=db_url_arg,
-                      help="database URL, e.g. mysql+pymysql://root@127.0.0.1:3306/p202_sandbox "
+    seed.add_argument("--url", type=db_url_arg,
+                      help="database URL (required unless --list-defects), e.g. mysql+pymysql://root@127.0.0.1:3306/p202_sandbox "
                       "or sqlite:///demo.sqlite")
     seed.add_argument("--conversions", type=count_arg(1, MAX_CONVERSIONS), default=2000,
                       help=f"how many conversions (default 2000, at most {MAX_CONVERSIONS})")
@@ -78,6 +78,9 @@ def cmd_seed(args: argparse.Namespace) -> int:
             finds = "; ".join(f"{f.check_id} {f.status}" for f in d.findings)
             print(f"{d.id:30} {d.where:9} {finds:45} {d.title}")
         return ExitCode.OK
+    if not args.url:
+        raise UsageError("--url is required: the database to seed, e.g. "
+                         "--url sqlite:///demo.sqlite; see `attribtui sandbox seed --help`")
     if args.no_defects and args.defect:
         raise UsageError("--no-defects and --defect exclude each other")
     unknown = [d for d in args.defect or [] if d not in registry.DEFECTS]

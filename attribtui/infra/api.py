@@ -16,7 +16,13 @@ import httpx
 
 from attribtui import vocab
 from attribtui.infra.config import Profile
-from attribtui.infra.redact import REDACTED, redact_text, redact_url, redact_urls_in
+from attribtui.infra.redact import (
+    REDACTED,
+    http_url_problem,
+    redact_text,
+    redact_url,
+    redact_urls_in,
+)
 from attribtui.vocab import AttribtuiError, JsonDict, Refused
 
 HEALTH_PATH = "/api/v2/health"
@@ -39,6 +45,16 @@ class HealthResult:
     @property
     def status(self) -> str:
         return "ok" if self.ok else "fail"
+
+
+def bad_base_url(url: str, error: Exception | None = None) -> str:
+    """One line on an unusable api.base_url that quotes no part of it (a password may hide in
+    it: docs/architecture.md, "Secrets")."""
+    why = http_url_problem(url)
+    if why is None:
+        why = f"not usable ({type(error).__name__ if error else 'rejected by the HTTP client'})"
+        why += "; set it to the Prosper202 root, e.g. https://p202.example.com"
+    return f"api.base_url is {why}"
 
 
 def shown_url(url: str) -> str:
@@ -82,7 +98,7 @@ def health(base_url: str, timeout_s: float = 5.0) -> HealthResult:
         detail = redact_text(redact_urls_in(detail), [_userinfo(base_url)])
         return HealthResult(False, f"cannot reach {shown} ({reason}: {detail})")
     except (httpx.InvalidURL, ValueError):
-        return HealthResult(False, f"api.base_url {shown!r} is not a valid URL; fix it")
+        return HealthResult(False, bad_base_url(base_url))
     ms = (time.perf_counter() - t0) * 1000
     code = resp.status_code
     try:
@@ -123,6 +139,7 @@ class ApiError(AttribtuiError):
                  server_message: str | None = None, request: str = "") -> None:
         super().__init__(message)
         self.status, self.server_message, self.request = status, server_message, request
+        self.unconfirmed = False  # only ApiUnreachable for a write sent without an answer
 
 
 class ApiNotConfigured(ApiError):
@@ -154,7 +171,6 @@ class ApiUnreachable(ApiError, vocab.Unreachable):
     effect (docs/architecture.md, "Statuses"), and the message says how to find out.
     """
 
-    unconfirmed: bool = False
 
 
 class ReadOnlyRefused(ApiError, Refused):
@@ -281,9 +297,7 @@ class V2Client:
             return httpx.URL(self.base_url + ATTRIBUTION_PATH + path, params=query)
         except (httpx.InvalidURL, ValueError, TypeError):
             # Never chained: the exception's locals hold the key.
-            raise ApiNotConfigured(f"api.base_url {shown_url(self.base_url)!r} is not a valid URL; "
-                                "set it to the Prosper202 root, e.g. https://p202.example.com"
-                                ) from None
+            raise ApiNotConfigured(bad_base_url(self.base_url)) from None
 
     def call(self, method: str, path: str, *, params: JsonDict | None = None,
              json_body: object = None) -> ApiResponse:
@@ -312,8 +326,7 @@ class V2Client:
             except httpx.HTTPError as e:
                 raise self._unreachable(e, shown) from None
             except (httpx.InvalidURL, ValueError) as e:  # e.g. a non-numeric port
-                raise ApiNotConfigured(f"api.base_url {shown_url(self.base_url)!r} is not usable "
-                                    f"({type(e).__name__}); fix the URL", request=shown) from None
+                raise ApiNotConfigured(bad_base_url(self.base_url, e), request=shown) from None
         ms = (time.perf_counter() - t0) * 1000
         log.debug("%s -> HTTP %s (%.0f ms)", shown, resp.status_code, ms)
         return self._parse(resp, shown, ms)

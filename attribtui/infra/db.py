@@ -60,7 +60,11 @@ PRIVILEGE_PROBES = {
     "SELECT": "SELECT 1 FROM `{t}` WHERE 1 = 0",
     "DELETE": "DELETE FROM `{t}` WHERE 1 = 0",
     "INSERT": "INSERT INTO `{t}` SELECT * FROM `{t}` WHERE 1 = 0",
+    "UPDATE": "UPDATE `{t}` SET `{c}` = `{c}` WHERE 1 = 0",  # {c}: the table's first column
 }
+# The first column of a table the user holds some privilege on (none: no row, so UPDATE is missing).
+FIRST_COLUMN_SQL = ("SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "
+                    "DATABASE() AND TABLE_NAME = %s ORDER BY ORDINAL_POSITION LIMIT 1")
 
 
 class DbError(AttribtuiError):
@@ -431,7 +435,10 @@ class Database:
         try:
             with self.engine("write").connect() as conn:
                 for privilege, table in needs:
-                    sql = PRIVILEGE_PROBES[privilege].format(t=table)
+                    column = "-"
+                    if "{c}" in PRIVILEGE_PROBES[privilege]:
+                        column = conn.exec_driver_sql(FIRST_COLUMN_SQL, (table,)).scalar() or "-"
+                    sql = PRIVILEGE_PROBES[privilege].format(t=table, c=column)
                     try:
                         with conn.begin_nested():
                             conn.exec_driver_sql(sql)

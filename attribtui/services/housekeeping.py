@@ -1,5 +1,8 @@
 """`attribtui prune`: remove old check runs and job folders; backups only when asked.
 
+A backup's hidden `.…partial` file (left by a purge killed while writing it) is never a backup
+restore can use, so it goes with the check runs, backups or not.
+
 A job folder's age is its end time (exit.json), else the newest write to its logs; a job that is
 still running is never pruned, while one whose wrapper vanished without an exit record is.
 """
@@ -20,13 +23,15 @@ def prunable(older_than_s: int, *, include_backups: bool = False,
     """Files and job folders older than the cutoff, with their sizes."""
     cutoff = (time.time() if now is None else now) - older_than_s
     root = data_dir()
-    folders = ["checks", "jobs", "reports"] + (["backups"] if include_backups else [])
+    folders = ["checks", "jobs", "reports", "backups"]
     found: list[tuple[Path, int]] = []
     for name in folders:
         base = root / name
         if not base.is_dir():
             continue
         for entry in sorted(base.iterdir()):
+            if name == "backups" and not include_backups and not entry.name.endswith(".partial"):
+                continue
             if name == "jobs" and entry.is_dir():
                 if _is_live_job(entry) or _job_time(entry) >= cutoff:
                     continue

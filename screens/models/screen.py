@@ -337,8 +337,9 @@ class ModelsScreen(ConsoleScreen):
         lines = render.change_lines(action, out, self.redact(out.message))
         self.query_one("#last-change", Static).update(Text("\n".join(lines)))
         self.query_one("#models-tabs", TabbedContent).active = "tab-change"
-        self.notify(self.redact(out.message), title="Done" if out.ok else "Failed",
-                    severity="information" if out.ok else "error", timeout=10)
+        self.notify(self.redact(out.message), title=out.outcome.capitalize(),
+                    severity="information" if out.ok else "warning" if out.unconfirmed
+                    else "error", timeout=10)
         if out.model_after and out.model_after.get("model_id"):
             self.selected = int(out.model_after["model_id"])
         self._load(primary=True)  # verification reads the primary

@@ -160,9 +160,6 @@ def test_list_under_a_fault_says_one_line_and_still_shows_the_db_rows(api: Api,
     assert ids == ["4", "3", "2", "1"] and r.stdout.count("from the DB (the API failed)") == 4
 
 
-@pytest.mark.xfail(strict=True, reason="cli/models.py cmd_list exits 3 on any API error; a 400 "
-                   "is a refusal as invalid with nothing changed: exit 1 (ModelList keeps only "
-                   "api_status, not the error's exit code)")
 def test_list_refused_as_invalid_exits_1(api: Api) -> None:
     api.fault.mode = 400
     r = cli(api, "models", "list")
@@ -178,9 +175,6 @@ def test_list_with_the_api_down_retries_then_says_one_line(api: Api) -> None:
                            "refused); check api.base_url and that Prosper202 is running")
 
 
-@pytest.mark.xfail(strict=True, reason="services/models/listing.py adds the note 'inactive models "
-                   "are not shown: the API listed none to tell whose they are' when the API "
-                   "failed (it did not list none): a second, misleading line")
 def test_list_without_api_user_id_is_still_one_line(api: Api) -> None:
     api.fault.mode = 500
     r = cli(api, "models", "list", user_id=False)
@@ -197,10 +191,10 @@ def write_line(api: Api, mode: str | int) -> str:
     if mode == 400:
         return "attribtui: PATCH failed: Prosper202 refused the request (400): fault 400. Nothing changed."
     if mode in ("hang", "lose"):
-        return (f"attribtui: PATCH failed: no answer from the v2 API at {host} within 1 s "
+        return (f"attribtui: PATCH unconfirmed: no answer from the v2 API at {host} within 1 s "
                 f"(ReadTimeout): {UNCONFIRMED}; check the server, or raise api.timeout_s")
     if mode == "refuse":
-        return (f"attribtui: PATCH failed: the v2 API at {host} closed the connection without an "
+        return (f"attribtui: PATCH unconfirmed: the v2 API at {host} closed the connection without an "
                 "answer (Server disconnected without sending a response.): "
                 f"{UNCONFIRMED}; check the server and api.base_url")
     return "attribtui: PATCH failed: " + lines[mode].removeprefix("attribtui: ")
@@ -241,9 +235,10 @@ def test_the_action_log_records_an_unknown_outcome_as_unknown(api: Api) -> None:
     r = cli(api, "models", "deactivate", "3", "--yes", "--json")
     assert r.returncode == 3 and one_line(r) == write_line(api, "hang")
     doc = json.loads(r.stdout)
-    assert doc["ok"] is False and UNCONFIRMED in doc["message"]
+    assert doc["ok"] is False and doc["outcome"] == "unconfirmed" and UNCONFIRMED in doc["message"]
     (entry,) = list(actionlog.entries())
     assert entry["action"] == "models.deactivate" and entry["result"]["ok"] is False
+    assert entry["result"]["outcome"] == "unconfirmed"
     assert UNCONFIRMED in entry["result"]["message"] and KEY1 not in json.dumps(entry)
     assert model_rows(api.name) == api.seeded
 

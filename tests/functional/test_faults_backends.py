@@ -15,8 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from tests.support import (
     NOW,
     create_database,
     drop_database,
+    wait_for,
 )
 
 pytestmark = pytest.mark.mariadb
@@ -76,14 +76,6 @@ def env_of(seeded: Seeded, memcached: str = MEMCACHED) -> dict[str, str]:
                ATTRIBTUI_MEMCACHE_HTTP_HOST=MEMCACHE_HTTP_HOST,
                ATTRIBTUI_MEMCACHE_SERVER_ADDR=MEMCACHE_SERVER_ADDR)
     return env
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout_s: float = 60) -> None:
-    """Poll a file or process condition until it holds (no sleep as synchronisation)."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 # -- memcached -----------------------------------------------------------------------------------
@@ -144,9 +136,6 @@ def test_evict_with_memcached_down_says_one_line_and_records_the_failure(
     assert entry["action"] == "journey.cache_evict" and entry["result"] == f"failed: {reason}"
 
 
-@pytest.mark.xfail(strict=True, reason="cli/journey.py: an eviction that failed because memcached "
-                   "is unreachable exits 0 ('done'); a backend unreachable is exit 3 "
-                   "(docs/architecture.md, 'Exit codes')")
 def test_evict_with_memcached_down_exits_3(seeded: Seeded, closed: str) -> None:
     r = cli(seeded, "journey", str(seeded.convs[0]), "--evict-cache", "--yes", memcached=closed)
     assert r.returncode == 3

@@ -9,6 +9,7 @@ record says really happened.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -26,7 +27,7 @@ from attribtui.sandbox.seed import seed
 from attribtui.services.jobs import parse, preflight, runner, store
 from attribtui.services.jobs.command import Command, JobRequest, last_hours
 from tests.faults import COMMIT, FaultProxy, fault_proxy
-from tests.support import MARIADB_HOST, MARIADB_PORT, NOW
+from tests.support import MARIADB_HOST, MARIADB_PORT, NOW, wait_for
 
 pytestmark = pytest.mark.mariadb
 
@@ -152,6 +153,29 @@ def kill_lock_connection(url: str) -> int:
     with root() as conn, conn.cursor() as cur:
         cur.execute(f"KILL {int(held.connection_id)}")
     return int(held.connection_id)
+
+
+# -- a wrapper killed under its running chunk ------------------------------------------------------
+
+
+def test_an_orphaned_chunk_is_named_and_can_be_cancelled(fresh_db, tmp_path) -> None:
+    prof = profile(fresh_db())
+    rec, gates = gated_job(prof, tmp_path, 1)
+    tail = Tail(rec)
+    tail.wait_for("waiting at")
+    assert rec.pid is not None
+    os.kill(rec.pid, signal.SIGKILL)  # the wrapper only: gate.py runs on, orphaned
+    wait_for(lambda: store.load(rec.folder).lost, "the wrapper to be gone")
+    orphaned = store.load(rec.folder)
+    (pid,) = store.orphans(orphaned.pid, orphaned.id)
+    assert orphaned.outcome == "suspicious" and orphaned.reason.endswith(
+        f"its script is still running: `attribtui jobs cancel {rec.id}` stops it")
+    said = runner.cancel(orphaned, profile=prof, grace_s=5, by="alice")
+    assert said == f"job {rec.id} orphaned script stopped (pid {pid}; its wrapper was gone)"
+    assert store.orphans(orphaned.pid, orphaned.id) == []
+    final = store.load(rec.folder)
+    assert final.outcome == "cancelled" and final.exit["cancelled_by"] == "alice"
+    assert final.exit_code == 2
 
 
 # -- the lock lost under a running job (issue 12, item 4) ------------------------------------------
@@ -375,7 +399,8 @@ def test_a_missing_privilege_is_found_before_the_launch(
         "attribtui: could not start: the sandbox rebuild (it writes with db.url) needs INSERT on "
         "202_cronjobs, DELETE on 202_cronjobs, INSERT on 202_cronjob_logs, DELETE on "
         "202_cronjob_logs, DELETE on 202_attribution_touchpoints, INSERT on "
-        "202_attribution_touchpoints, INSERT on 202_attribution_snapshots, INSERT on "
+        "202_attribution_touchpoints, INSERT on 202_attribution_snapshots, UPDATE on "
+        "202_attribution_snapshots, INSERT on "
         f"202_attribution_audit for database user {user} on mysql {MARIADB_HOST}:{MARIADB_PORT}/"
         f"{dbname(seeded)}; grant it (GRANT INSERT ON ...) or use a profile whose user has it. "
         "Nothing was written; nothing was started")

@@ -68,12 +68,15 @@ def test_prune_removes_old_runs_and_keeps_backups(capsys: pytest.CaptureFixture[
             if name == "old":
                 os.utime(p, (old, old))
             paths[(folder, name)] = p
+    partial = data_dir() / "backups" / ".purge-x.partial"  # a purge killed mid-backup left it
+    partial.write_text("{}")
+    os.utime(partial, (old, old))
     assert main(["prune", "--older-than", "30d", "--dry-run"]) == 0
     assert paths[("checks", "old")].exists()
     assert "would remove" in capsys.readouterr().out
     assert main(["prune", "--older-than", "30d"]) == 0
     assert not paths[("checks", "old")].exists() and paths[("checks", "new")].exists()
-    assert paths[("backups", "old")].exists()
+    assert paths[("backups", "old")].exists() and not partial.exists()
     assert main(["prune", "--older-than", "30d", "--include-backups"]) == 0
     assert not paths[("backups", "old")].exists() and paths[("backups", "new")].exists()
     assert main(["prune", "--older-than", "soon"]) == 64

@@ -32,13 +32,15 @@ def select_only() -> Iterator[tuple[str, str]]:
 def test_a_select_only_user_is_refused_before_anything_is_written(select_only) -> None:
     url, root_url = select_only
     needs = [("SELECT", "202_conversion_touchpoints"), ("DELETE", "202_conversion_touchpoints"),
-             ("INSERT", "202_conversion_touchpoints")]
+             ("INSERT", "202_conversion_touchpoints"), ("UPDATE", "202_conversion_touchpoints")]
     db = Database(url)
     try:
         assert db.missing_privileges(needs) == ["DELETE on 202_conversion_touchpoints",
-                                                "INSERT on 202_conversion_touchpoints"]
+                                                "INSERT on 202_conversion_touchpoints",
+                                                "UPDATE on 202_conversion_touchpoints"]
         with pytest.raises(DbDenied, match=r"^the purge needs DELETE on 202_conversion_touchpoints, "
-                                           r"INSERT on 202_conversion_touchpoints for database user"):
+                                           r"INSERT on 202_conversion_touchpoints, UPDATE on "
+                                           r"202_conversion_touchpoints for database user"):
             db.require_privileges(needs, "the purge")
         assert DbDenied.exit_code == 3
     finally:

@@ -28,7 +28,7 @@ ERROR, WARN, INFO = "error", "warn", "info"
 CANNOT_START = frozenset({"db", "runner", "lock.error", "privileges"})
 
 # What the sandbox stand-ins do with db.url (attribtui/sandbox/cron): the privileges probed before
-# a launch. UPDATE of the snapshot totals has no row-free probe (infra/db.py PRIVILEGE_PROBES).
+# a launch (infra/db.py PRIVILEGE_PROBES).
 _READS = {"rebuild": (pt.users, pt.conversion_logs, pt.clicks, pt.conversion_touchpoints,
                       pt.attribution_models, pt.attribution_snapshots, pt.cronjobs),
           "backfill": (pt.conversion_logs, pt.clicks, pt.attribution_settings, pt.aff_campaigns,
@@ -36,7 +36,8 @@ _READS = {"rebuild": (pt.users, pt.conversion_logs, pt.clicks, pt.conversion_tou
 _WRITES = {"rebuild": (("INSERT", pt.cronjobs), ("DELETE", pt.cronjobs),
                        ("INSERT", pt.cronjob_logs), ("DELETE", pt.cronjob_logs),
                        ("DELETE", pt.attribution_touchpoints), ("INSERT", pt.attribution_touchpoints),
-                       ("INSERT", pt.attribution_snapshots), ("INSERT", pt.attribution_audit)),
+                       ("INSERT", pt.attribution_snapshots), ("UPDATE", pt.attribution_snapshots),
+                       ("INSERT", pt.attribution_audit)),
            "backfill": (("DELETE", pt.conversion_touchpoints),
                         ("INSERT", pt.conversion_touchpoints))}
 PHP_CREDENTIALS_NOTE = ("the php runner writes with Prosper202's own credentials (its "

@@ -114,7 +114,12 @@ def cancel(rec: store.JobRecord, *, profile: Profile | None = None, grace_s: flo
                             "started it)")
     rec = store.load(rec.folder) or rec  # the caller's copy may predate the job's exit record
     if not rec.running:
-        return f"job {rec.id} already ended: {rec.outcome}"
+        left = store.orphans(rec.pid, rec.id) if rec.lost else []
+        if not left:
+            return f"job {rec.id} already ended: {rec.outcome}"
+        who = by or store.operator_and_host(profile.operator if profile is not None else None)[0]
+        paths.write_json(rec.folder / store.CANCEL_FILE, {"by": who, "at": clock.now()})
+        return _cancel_orphans(rec, left, profile, grace_s)
     who = by or store.operator_and_host(profile.operator if profile is not None else None)[0]
     paths.write_json(rec.folder / store.CANCEL_FILE, {"by": who, "at": clock.now()})
     pid = rec.pid
@@ -137,6 +142,27 @@ def cancel(rec: store.JobRecord, *, profile: Profile | None = None, grace_s: flo
         if not (rec.folder / store.EXIT_FILE).exists():
             finish(rec.folder, rec.kind, [-signal.SIGKILL], len(rec.meta.get("chunks") or [1]),
                    cancelled=True)
+    if profile is not None:
+        actionlog.record(f"job.cancel.{rec.kind}", profile=profile, target=rec.id, result=how)
+    return f"job {rec.id} {how}"
+
+
+def _cancel_orphans(rec: store.JobRecord, pids: list[int], profile: Profile | None,
+                    grace_s: float) -> str:
+    """The wrapper is gone but its chunk runs on: stop those processes (found by the job id in
+    their environment), then record the end the wrapper could not."""
+    for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, KILL_WAIT_S)):
+        for pid in pids:
+            with _suppress_gone():
+                os.kill(pid, sig)
+        deadline = time.monotonic() + wait_s
+        while store.orphans(rec.pid, rec.id) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not store.orphans(rec.pid, rec.id):
+            break
+    how = f"orphaned script stopped (pid {', '.join(map(str, pids))}; its wrapper was gone)"
+    finish(rec.folder, rec.kind, [-signal.SIGTERM], len(rec.meta.get("chunks") or [1]),
+           cancelled=True)
     if profile is not None:
         actionlog.record(f"job.cancel.{rec.kind}", profile=profile, target=rec.id, result=how)
     return f"job {rec.id} {how}"

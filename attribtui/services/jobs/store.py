@@ -58,6 +58,31 @@ def process_start(pid: int) -> int | None:
     return int(fields[19])
 
 
+JOB_ENV = "ATTRIBTUI_JOB_ID"  # set in each chunk's environment by the wrapper
+
+
+def orphans(pgid: int | None, job_id: str) -> list[int]:
+    """The job's chunk processes still running after its wrapper died: same process group and
+    the job's id in their environment (so a reused pid is never mistaken for the job's)."""
+    if not pgid or not Path("/proc").is_dir():
+        return []
+    marker = f"{JOB_ENV}={job_id}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            if fields[0] == "Z" or int(fields[2]) != pgid:
+                continue
+            if marker in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 def pid_alive(pid: int | None, started: int | None) -> bool:
     """Is this exact process still running (same pid AND same start time)?"""
     if not pid:
@@ -129,6 +154,9 @@ class JobRecord:
         if self.meta.get("spawn_error"):
             return str(self.meta["spawn_error"])
         if self.lost:
+            if orphans(self.pid, self.id):
+                return ("the job's wrapper is gone without recording an exit, but its script is "
+                        f"still running: `attribtui jobs cancel {self.id}` stops it")
             return ("the job's wrapper is gone without recording an exit (killed, or the host "
                     "rebooted); read the log to see how far it got")
         return f"running since {clock.describe(self.meta.get('started_at'))}"

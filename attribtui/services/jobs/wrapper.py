@@ -158,7 +158,9 @@ def run(folder: Path, payload: JsonDict) -> int:
                     break
             if n > 1:
                 _meta(fds, f"chunk {i}/{n} {' '.join(cmd['argv'][-3:])}")
-            env = {**os.environ, **cmd.get("env", {})}
+            # The job id marks the child, so an orphan outliving a killed wrapper can be found
+            # (store.orphans) and cancelled.
+            env = {**os.environ, **cmd.get("env", {}), store.JOB_ENV: folder.name}
             try:
                 child = subprocess.Popen(
                     cmd["argv"], stdout=fds[0], stderr=fds[1], env=env, cwd=cmd.get("cwd"),

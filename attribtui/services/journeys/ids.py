@@ -41,19 +41,19 @@ def _parse_id(token: str, what: str, maximum: int) -> int:
     return int(digits)
 
 
-def parse_conv_ids(text: str) -> list[int]:
+def parse_conv_ids(text: str, *, limit: int | None = MAX_IDS) -> list[int]:
     """conv_ids separated by spaces, commas, semicolons or newlines; duplicates dropped, order kept.
 
     Raises IdError for an empty list, a non-numeric, negative, zero or too large (> int unsigned)
-    id, or more than MAX_IDS distinct ids.
+    id, or more than `limit` distinct ids (None: the caller enforces its own cap).
     """
     tokens = [t for t in _SPLIT.split(text or "") if t]
     if not tokens:
         raise IdError("no conv_id given: enter one or more conv_ids separated by spaces, commas "
                       "or newlines")
     ids = list(dict.fromkeys(_parse_id(t, "conv_id", MAX_CONV_ID) for t in tokens))
-    if len(ids) > MAX_IDS:
-        raise IdError(f"{len(ids)} conv_ids given: look up at most {MAX_IDS} at once "
+    if limit is not None and len(ids) > limit:
+        raise IdError(f"{len(ids)} conv_ids given: look up at most {limit} at once "
                       "(split the list)")
     return ids
 

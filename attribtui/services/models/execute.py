@@ -25,8 +25,15 @@ class ChangeResult:
     model_after: JsonDict | None = None
     error: ApiError | Exception | None = None
     partial: bool = False  # an earlier step went through, a later one failed
+    unconfirmed: bool = False  # a write was sent and no answer came: it may or may not have happened
     backup: Path | None = None
     rebuild_commands: list[str] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        """One word for logs and notifications: done, failed, or unconfirmed (check before
+        retrying)."""
+        return "done" if self.ok else "unconfirmed" if self.unconfirmed else "failed"
 
     @property
     def exit_code(self) -> ExitCode:
@@ -58,9 +65,10 @@ def execute(action: ModelAction, client: V2Client, profile: Profile, db: Databas
         try:
             data = client.call(req.method, req.path, json_body=req.body).data
         except ApiError as e:
-            out.error, out.partial = e, i > 0
+            out.error, out.partial, out.unconfirmed = e, i > 0, e.unconfirmed
             done = " (the earlier requests went through)" if i else ""
-            out.message = f"{req.method} failed{done}: {e}"
+            what = "unconfirmed" if e.unconfirmed else "failed"
+            out.message = f"{req.method} {what}{done}: {e}"
             _log(action, profile, out)
             return out
         out.responses.append({"request": req.shown, "response": data})
@@ -90,7 +98,7 @@ def _log(action: ModelAction, profile: Profile, out: ChangeResult) -> None:
         f"models.{action.kind}", profile=profile, target=target,
         params={"requests": [r.shown for r in action.requests],
                 "backup": str(out.backup) if out.backup else None},
-        result={"ok": out.ok, "message": out.message, "responses": out.responses,
+        result={"ok": out.ok, "outcome": out.outcome, "message": out.message, "responses": out.responses,
                 "status": getattr(out.error, "status", None),
                 "rebuild": out.rebuild_commands},
     )

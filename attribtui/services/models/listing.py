@@ -16,7 +16,7 @@ from attribtui.infra.db import Database
 from attribtui.prosper.models import ModelRow
 from attribtui.prosper.validation import MODEL_TYPES
 from attribtui.queries.models import user_models
-from attribtui.vocab import JsonDict
+from attribtui.vocab import ExitCode, JsonDict
 
 MODELS_LIMIT = 200  # a user with more models than this is not a real Prosper202 install
 LINT_HINT = "see the model lint findings models.types / models.weighting (attribtui check --only models)"
@@ -87,6 +87,7 @@ class ModelList:
     models: list[Model] = field(default_factory=list)
     api_error: str | None = None
     api_status: int | None = None
+    api_exit: ExitCode | None = None  # the API error's exit code: 1 refused as invalid, 3 unreachable
     db_error: str | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -120,7 +121,7 @@ def load_models(client: V2Client, db: Database | None, *, user_id: int | None = 
     try:
         api_models = [Model.from_api(d) for d in client.list_models()]
     except ApiError as e:
-        listing.api_error, listing.api_status = str(e), e.status
+        listing.api_error, listing.api_status, listing.api_exit = str(e), e.status, e.exit_code
     if api_models:
         listing.user_id = api_models[0].user_id
     rows: list[Model] = []
@@ -129,7 +130,7 @@ def load_models(client: V2Client, db: Database | None, *, user_id: int | None = 
             rows = read_model_rows(db, listing.user_id, primary=primary)
         except Exception as e:  # DbError and friends: the API part still shows
             listing.db_error = str(e)
-    elif db is not None and listing.user_id is None:
+    elif db is not None and listing.user_id is None and not listing.api_error:
         listing.notes.append("inactive models are not shown: the API listed none to tell whose "
                              "they are; set api.user_id in the profile")
     by_id = {x.model_id: x for x in api_models}

@@ -7,7 +7,6 @@ one is refused before anything is read.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from attribtui.infra import clock
@@ -17,7 +16,6 @@ from attribtui.prosper import tables as pt
 from attribtui.queries import idrange
 from attribtui.services.actions import ActionPlan
 from attribtui.services.journeys import parse_conv_ids
-from attribtui.services.journeys.ids import MAX_IDS
 from attribtui.services.purge.backup import backups_dir
 from attribtui.services.purge.common import (
     COLUMNS,
@@ -31,21 +29,13 @@ from attribtui.services.purge.common import (
     chunks,
 )
 
-_SPLIT = re.compile(r"[\s,;]+")
-
 
 def parse_ids(text: str) -> list[int]:
     """conv_ids for a purge: the lookup's parser and rules, up to MAX_CONVERSIONS, not its 500.
 
     The purge deletes in batches, so its cap is the purge's own (Selection.check says it).
     """
-    tokens = [t for t in _SPLIT.split(text or "") if t]
-    if not tokens:
-        return parse_conv_ids("")  # raises: no conv_id given
-    ids: dict[int, None] = {}
-    for part in chunks(tokens, MAX_IDS):
-        ids.update(dict.fromkeys(parse_conv_ids(" ".join(part))))
-    return list(ids)
+    return parse_conv_ids(text, limit=None)
 
 
 @dataclass
