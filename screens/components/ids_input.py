@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import events
+from textual.binding import Binding, BindingType
 from textual.widgets import Input
 
 
 class IdsInput(Input):
-    """Input keeps only the first line of a paste; this keeps them all."""
+    """Input keeps only the first line of a paste; this keeps them all. While it has focus the
+    footer shows how to leave it (letters and digits are typed, not keys of the console)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "Leave input"),
+        Binding("ctrl+q", "app.quit", "Quit"),
+    ]
+
+    def action_leave(self) -> None:
+        self.screen.focus_next()
+
+    def type_into(self, text: str) -> None:
+        """Start the value with `text` and take focus at once, the cursor after it (no select-all:
+        the next key a fast typist presses must add to it, not replace it)."""
+        self.value = text
+        self.cursor_position = len(text)
+        self.select_on_focus = False
+        self.screen.set_focus(self)
+
+    def _on_blur(self, event: events.Blur) -> None:
+        # Textual runs Input's own handler too (one per class in the MRO): no super() call.
+        self.select_on_focus = True  # type_into's exception ends with its focus
 
     def on_paste(self, event: events.Paste) -> None:
         # prevent_default stops the dispatch before Input's own paste handler (the next class in

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -229,6 +229,15 @@ class JourneysScreen(ConsoleScreen):
         if action == "reload":
             return None if self.running or not self.ids else True
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        """A digit typed while the results have focus starts the next lookup in the id input (it
+        would switch screens otherwise, in the middle of typing the next conv_id)."""
+        ids = self.query_one("#ids", IdsInput)
+        if event.character and event.character.isdigit() and not ids.has_focus:
+            event.stop()
+            event.prevent_default()
+            ids.type_into(event.character)
 
     def action_focus_input(self) -> None:
         self.query_one("#ids", Input).focus()

@@ -90,6 +90,32 @@ async def test_lookup_names_defects_and_keeps_running(planted) -> None:
 
 
 @pytest.mark.anyio
+async def test_digits_typed_on_the_results_start_the_next_lookup(planted) -> None:
+    from screens.health import SCREEN as HEALTH
+
+    url, ids = planted
+    app = make_app(make_profile(url), screens=[HEALTH, SCREEN])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await _look_up(pilot, str(ids["clean"]))
+        field = app.screen.query_one("#ids", Input)
+        assert app.screen.query_one("#conv-list", OptionList).has_focus
+        await pilot.press("1", "2")  # "1" is the Health screen's key elsewhere
+        assert isinstance(app.screen, JourneysScreen)
+        assert field.has_focus and field.value == "12"
+        assert "Leave input" in footer_keys(app)
+        await pilot.press("escape")
+        assert not field.has_focus and "Leave input" not in footer_keys(app)
+
+
+def footer_keys(app) -> str:
+    from textual.widgets import Footer
+
+    return " ".join(str(k.description) for k in app.screen.query_one(Footer).query("FooterKey"))
+
+
+@pytest.mark.anyio
 async def test_reverse_lookup_from_converting_click(planted) -> None:
     url, ids = planted
     app = _app(url)
