@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from attribtui.infra import clock, locks
 from attribtui.infra.config import Profile
-from attribtui.infra.db import Database, DbDenied, DbError, in_clause
+from attribtui.infra.db import Database, DbDenied, DbError, MissingTable, in_clause
 from attribtui.prosper import tables as pt
 from attribtui.prosper.credit import RUNNER_BATCH
 from attribtui.queries import idrange
@@ -205,7 +205,7 @@ def run(profile: Profile, req: JobRequest, db: Database | None = None,
             if pf.conversions == 0 and req.kind == "rebuild":
                 pf.add(WARN, "empty", "no conversions in the window: the rebuild deletes the "
                        "window's credits and returns early, leaving the snapshot totals stale")
-        if req.kind == "backfill" and not has_toggles(db.reader()):
+        if req.kind == "backfill" and _old_settings_layout(db):
             pf.add(WARN, "settings.layout", f"{OLD_LAYOUT}: the backfill skips every conversion "
                    "whose global, advertiser or campaign scope has a settings row and writes no "
                    "journey for it; migrate the table first (see the settings.disabled check)")
@@ -232,6 +232,15 @@ def run(profile: Profile, req: JobRequest, db: Database | None = None,
         if own:
             db.close()
     return pf
+
+
+def _old_settings_layout(db: Database) -> bool:
+    """202_attribution_settings lacks the multi_touch_* columns (a missing table is the schema
+    checks' finding, not a reason to refuse the launch)."""
+    try:
+        return not has_toggles(db.reader())
+    except MissingTable:
+        return False
 
 
 def _privileges(pf: Preflight, profile: Profile, req: JobRequest, db: Database) -> None:
