@@ -24,7 +24,7 @@ from attribtui.checks.markdown import export_run, save_remediation, summary_text
 from attribtui.checks.runner import empty_text, mostly_empty, run_checks_and_save
 from attribtui.infra import clock
 from attribtui.infra.db import Database, DbError
-from attribtui.vocab import ExitCode, JsonDict, Status, label
+from attribtui.vocab import ExitCode, JsonDict
 from screens.base import ConsoleScreen
 from screens.health.messages import CheckDone, ChecksFinished, CheckStep, CoverageRead
 from screens.health.view import CheckDetail, list_options, pick_initial
@@ -249,8 +249,8 @@ class HealthScreen(ConsoleScreen):
         box = self.query_one("#emptiness", Static)
         box.display = mostly_empty(report)
         if box.display:
-            box.update(Text(f"{label(Status.INFO)}  {empty_text(report)} in the last "
-                            f"{self.window}: not proof of health (w widens the window)"))
+            box.update(Text(f"ℹ {empty_text(report)} in the last {self.window}: not proof of "
+                            "health"))
 
     def _set_banner(self, text: str | None) -> None:
         banner = self.query_one("#banner", Static)

@@ -7,19 +7,16 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine
 
 from attribtui import checks
 from attribtui.checks import store
 from attribtui.checks.markdown import to_markdown
 from attribtui.checks.runner import empty_text, mostly_empty
 from attribtui.infra.db import Database
-from attribtui.sandbox.schema import create_schema
 from attribtui.vocab import ExitCode
-from tests.support import NOW, create_database, drop_database
+from tests.support import NOW
 
 pytestmark = pytest.mark.mariadb
 
@@ -56,16 +53,6 @@ EMPTY_SCHEMA = {
     "exports.failed": ("info", "No attribution export job exists"),
     "exports.pending": ("info", "No attribution export job exists"),
 }
-
-
-@pytest.fixture(scope="module")
-def empty_url() -> Iterator[str]:
-    name, url = create_database()
-    engine = create_engine(url)
-    create_schema(engine)
-    engine.dispose()
-    yield url
-    drop_database(name)
 
 
 def run(url: str, *, now: int = NOW, window_s: int = 2 * DAY) -> list[checks.CheckResult]:
