@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from attribtui.checks import CheckResult, report
-from attribtui.checks.credits import CLICKLESS, DUPLICATE, PARTIAL, UNFILLED, _cause
+from attribtui.checks.credit_causes import CLICKLESS, DUPLICATE, PARTIAL, UNFILLED, cause_of
 from attribtui.checks.framework import nothing_to_examine
 from attribtui.checks.prometheus import render
 from attribtui.checks.runner import empty_text, exit_code, mostly_empty
@@ -59,11 +59,11 @@ def test_prometheus_has_a_gauge_per_check_and_a_count() -> None:
 
 def test_a_credit_anomaly_is_read_with_its_click_rows() -> None:
     # the rebuild joins 202_clicks on click_id: n rows credit a conversion n times, none never
-    assert _cause(2.0, 2) == DUPLICATE
-    assert _cause(2.99998, 3) == DUPLICATE
-    assert _cause(0.0, 0) == CLICKLESS
-    assert _cause(0.0, 1) == UNFILLED
-    assert _cause(1.25, 1) == PARTIAL
-    assert _cause(1.25, 2) == PARTIAL  # a duplicate row, but the sum is not explained by it
-    assert _cause(1.25, None) == PARTIAL  # rows not counted (no KEY click_id)
-    assert _cause(0.0, None) == UNFILLED
+    assert cause_of(2.0, 2) == DUPLICATE
+    assert cause_of(2.99998, 3) == DUPLICATE
+    assert cause_of(0.0, 0) == CLICKLESS
+    assert cause_of(0.0, 1) == UNFILLED
+    assert cause_of(1.25, 1) == PARTIAL
+    assert cause_of(1.25, 2) == PARTIAL  # a duplicate row, but the sum is not explained by it
+    assert cause_of(1.25, None) == PARTIAL  # rows not counted (no KEY click_id)
+    assert cause_of(0.0, None) == UNFILLED
