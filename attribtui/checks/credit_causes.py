@@ -94,7 +94,7 @@ def explain(ctx: CheckContext, scope: str,
         f"Checked {scope}: " + "; ".join(head) + ".",
         Evidence.of(["conv_id", "conv_time", "user_id", "model", "credit sum", "click_id",
                      "202_clicks rows", "problem"], rows),
-        " ".join(fixes),
+        fixes[0] if len(fixes) == 1 else " ".join(f"({i}) {f}" for i, f in enumerate(fixes, 1)),
     )
 
 
@@ -116,8 +116,8 @@ def _remedy(ctx: CheckContext, cause: str, pairs: list[tuple[Conv, ModelRow]],
         return (
             f"Duplicated click rows: a rebuild alone writes the same double credits again. "
             f"Inspect them: {CLICKS_INSPECT.format(ids=ids)} Back them up: mysqldump "
-            f"--where='click_id IN ({ids})' prosper202 202_clicks > clicks-duplicates-backup.sql "
-            f"Delete the extra row(s) of each click (202_clicks has no primary key; when the rows "
+            f"--where='click_id IN ({ids})' prosper202 202_clicks > clicks-duplicates-backup.sql, "
+            f"then delete the extra row(s) of each click (202_clicks has no primary key; when the rows "
             f"differ, add the columns of the row to delete to the WHERE), e.g. DELETE FROM "
             f"202_clicks WHERE click_id = {c.click_id} LIMIT {extra}; Then rebuild the hours so "
             f"each conversion is credited once: {rebuild}")

@@ -186,7 +186,7 @@ def missing(ctx: CheckContext) -> Outcome:
     return Outcome(Status.FAIL if real else Status.WARN,
         "; ".join(head) + ".",
         Evidence.of(["model", "date_hour", "live conversions", "problem"], rows),
-        " ".join(fixes),
+        fixes[0] if len(fixes) == 1 else " ".join(f"({i}) {f}" for i, f in enumerate(fixes, 1)),
     )
 
 
