@@ -83,3 +83,18 @@ def clean_url() -> Iterator[str]:
     seed(url, conversions=600, now=NOW, defects="none")
     yield url
     drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def empty_url() -> Iterator[str]:
+    """One MariaDB database with Prosper202's tables and no row: an installed, unused tracker."""
+    from sqlalchemy import create_engine
+
+    from attribtui.sandbox.schema import create_schema
+
+    name, url = create_database()
+    engine = create_engine(url)
+    create_schema(engine)
+    engine.dispose()
+    yield url
+    drop_database(name)

@@ -7,6 +7,7 @@ bounded.py    guards that keep a check's reads bounded (a missing index skips th
 introspect.py the live tables and indexes, read once per run
 recent.py     the reads the integrity checks share: the window's conversions, models, rebuilds
 remedies.py   the commands a remediation tells the operator to run
+credit_causes.py  why credits are off (duplicated or missing 202_clicks rows, ...) and its remedy
 store.py, prometheus.py, markdown.py  saved runs and the run as Prometheus text and Markdown
 """
 

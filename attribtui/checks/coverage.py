@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from attribtui.checks.bounded import Unanswerable
-from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
+from attribtui.checks.framework import CheckContext, Evidence, Outcome, check, nothing_to_examine
 from attribtui.checks.journeys import journeyless
 from attribtui.checks.recent import live_users_with_active_models, users, window
 from attribtui.checks.snapshots import snapshot_rows, window_hours
@@ -77,10 +77,13 @@ def summary(ctx: CheckContext) -> Outcome:
     ctx.cache["coverage.line"] = line
     journeys = ("not counted (see journeys.missing)" if with_journey is None
                 else f"{with_journey:,} with a journey")
+    ev = Evidence.of(["model", "user", "live conversions (window)", "attributed (snapshots)",
+                      "newest snapshot hour"], rows)
+    if not live:
+        return nothing_to_examine(
+            f"No live conversion in the last {clock.ago(ctx.window_s)} ({w.describe()}): nothing "
+            f"to cover. {line.long()}.", ev)
     return Outcome(Status.INFO,
         f"{w.describe()}: {len(live):,} live, {journeys}. {line.long()}. Per active model: live "
         "conversions of its user in the window against what its snapshots attribute (they lag by "
-        "the conversions since the last rebuild).",
-        Evidence.of(["model", "user", "live conversions (window)", "attributed (snapshots)",
-                     "newest snapshot hour"], rows),
-    )
+        "the conversions since the last rebuild).", ev)

@@ -8,7 +8,13 @@ started.
 
 from __future__ import annotations
 
-from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
+from attribtui.checks.framework import (
+    CheckContext,
+    Evidence,
+    Outcome,
+    check,
+    nothing_to_examine,
+)
 from attribtui.checks.recent import heartbeats
 from attribtui.checks.remedies import script_path
 from attribtui.infra import clock
@@ -74,9 +80,10 @@ def attribution_heartbeat(ctx: CheckContext) -> Outcome:
 def export_heartbeat(ctx: CheckContext) -> Outcome:
     last = heartbeats(ctx).get(EXPORT_HEARTBEAT)
     if not last:
-        return Outcome(Status.INFO,
-            "The export cron has never recorded a run (202_cronjob_logs id 3). It matters only if "
-            "attribution exports are scheduled; it exits 0 even when jobs fail.",
+        return nothing_to_examine(
+            "The export cron has never recorded a run (202_cronjob_logs id 3): no heartbeat to "
+            "examine. It matters only if attribution exports are scheduled; it exits 0 even when "
+            "jobs fail.",
             _evidence(EXPORT_HEARTBEAT, last, ctx.now),
         )
     return Outcome(Status.INFO,
@@ -91,8 +98,9 @@ def rebuild_guard(ctx: CheckContext) -> Outcome:
     newest = newest_guard(ctx.read)
     this_hour = hour(ctx.now)
     if newest is None:
-        return Outcome(Status.INFO,
-            "No guard row ('attr' in 202_cronjobs): the next rebuild, scheduled or manual, will run.",
+        return nothing_to_examine(
+            "No guard row ('attr' in 202_cronjobs) to examine: the next rebuild, scheduled or "
+            "manual, will run.",
             Evidence.of(["table", "cronjob_type", "newest cronjob_time"], [["202_cronjobs", "attr", None]]),
         )
     ev = Evidence.of(

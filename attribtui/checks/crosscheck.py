@@ -12,7 +12,13 @@ from __future__ import annotations
 from collections import Counter
 
 from attribtui.checks.bounded import skip_on_missing
-from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
+from attribtui.checks.framework import (
+    CheckContext,
+    Evidence,
+    Outcome,
+    check,
+    nothing_to_examine,
+)
 from attribtui.checks.recent import (
     convs_between,
     heartbeat,
@@ -33,13 +39,19 @@ LIMIT = 5_000
 def rebuild_crosscheck(ctx: CheckContext) -> Outcome:
     hb = heartbeat(ctx)
     if not hb:
-        return Outcome(Status.INFO, "No rebuild heartbeat to cross-check (see cron.attribution_heartbeat).")
+        return nothing_to_examine("No rebuild heartbeat to cross-check (see "
+                                  "cron.attribution_heartbeat).")
     since = hb - HOUR
     rebuilt, _ = rebuilds_since(ctx, since)
     per_user = live_users_with_active_models(ctx)
     convs = Counter(c.user_id for c in convs_between(ctx, since, hb, LIMIT))
     done = {r.user_id for r in rebuilt}
     silent = [u for u in per_user if convs.get(u) and u not in done]
+    if not any(convs.get(u) for u in per_user):
+        return nothing_to_examine(
+            f"No conversion of a user with an active model in the hour before the heartbeat "
+            f"({clock.describe(hb, ctx.now)}): no rebuild had to write audit rows, nothing to "
+            "cross-check.")
     if not silent:
         return Outcome(Status.OK, f"Every user with an active model and conversions in the hour before "
                              f"the heartbeat ({clock.describe(hb, ctx.now)}) has snapshot_rebuild "

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
+from attribtui.checks.framework import (
+    CheckContext,
+    Evidence,
+    Outcome,
+    check,
+    nothing_to_examine,
+)
 from attribtui.infra import clock
 from attribtui.infra.db import describe_url
 from attribtui.queries.replica import replica_lag
@@ -41,7 +47,8 @@ def clock_skew(ctx: CheckContext) -> Outcome:
 @check("db.replica_lag", "Read replica keeps up with the primary")
 def replica_lag_check(ctx: CheckContext) -> Outcome:
     if not ctx.db.has_replica:
-        return Outcome(Status.INFO, "No read replica configured; every read uses the primary.")
+        return nothing_to_examine("No read replica configured: no lag to measure; every read uses "
+                                  "the primary.")
     lag, method = replica_lag(ctx.db)
     ev = Evidence.of(["replica", "lag_s", "measured by"],
                      [[describe_url(ctx.db.read_url or ""), lag, method]])

@@ -10,7 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from attribtui.checks.bounded import skip_on_missing
-from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
+from attribtui.checks.framework import (
+    CheckContext,
+    Evidence,
+    Outcome,
+    check,
+    nothing_to_examine,
+)
 from attribtui.checks.recent import heartbeats
 from attribtui.checks.remedies import script_command
 from attribtui.infra import clock
@@ -41,6 +47,20 @@ def _jobs(ctx: CheckContext, status: str, extra: str = "", params: dict[str, obj
                      f"ORDER BY export_id DESC LIMIT {LIMIT}", {**p, "s": status, **(params or {})})
 
 
+def newest_job(ctx: CheckContext) -> tuple[int, int] | None:
+    """(export_id, queued_at) of the newest export job of any status (the primary key), or None:
+    with no job at all the export checks have nothing to examine."""
+    def go() -> tuple[int, int] | None:
+        rows = ctx.read(f"SELECT export_id, queued_at FROM `{pt.attribution_exports.name}` "
+                        "ORDER BY export_id DESC LIMIT 1")
+        return (int(rows[0][0]), int(rows[0][1] or 0)) if rows else None
+
+    return ctx.memo("exports.newest", go)
+
+
+NO_JOBS = "No attribution export job exists (202_attribution_exports is empty): nothing to examine."
+
+
 def _row(r: Any, since: int | None, now: int, detail: str) -> list[Any]:
     window = f"{clock.iso(int(r[4]))} .. {clock.iso(int(r[5]))}"
     return [int(r[0]), int(r[1]), int(r[2]), r[3], window, clock.iso(int(r[6])),
@@ -50,6 +70,8 @@ def _row(r: Any, since: int | None, now: int, detail: str) -> list[Any]:
 @check("exports.stuck", "No export job stuck in processing")
 @skip_on_missing
 def stuck(ctx: CheckContext) -> Outcome:
+    if newest_job(ctx) is None:
+        return nothing_to_examine(NO_JOBS)
     jobs = [r for r in _jobs(ctx, "processing")
             if ctx.now - int(r[7] or r[6]) > STUCK_S]
     if not jobs:
@@ -71,7 +93,14 @@ def stuck(ctx: CheckContext) -> Outcome:
 @skip_on_missing
 def failed(ctx: CheckContext) -> Outcome:
     start = ctx.now - ctx.window_s
+    newest = newest_job(ctx)
+    if newest is None:
+        return nothing_to_examine(NO_JOBS)
     jobs = [r for r in _jobs(ctx, "failed") if int(r[8] or r[6]) >= start]
+    if not jobs and newest[1] < start:
+        return nothing_to_examine(f"No export job was queued in the last "
+                                  f"{clock.ago(ctx.window_s)} (the newest, {newest[0]}, was queued "
+                                  f"{clock.describe(newest[1], ctx.now)}): nothing to examine.")
     if not jobs:
         return Outcome(Status.OK, f"No export job failed in the last {clock.ago(ctx.window_s)}.")
     rows = [_row(r, int(r[8] or r[6]), ctx.now, (r[9] or "no last_error recorded")[:200])
@@ -89,6 +118,8 @@ def failed(ctx: CheckContext) -> Outcome:
 @check("exports.pending", "Pending export jobs are picked up")
 @skip_on_missing
 def pending(ctx: CheckContext) -> Outcome:
+    if newest_job(ctx) is None:
+        return nothing_to_examine(NO_JOBS)
     jobs = [r for r in _jobs(ctx, "pending") if ctx.now - int(r[6]) > PENDING_S]
     if not jobs:
         return Outcome(Status.OK, "No export job has been pending for over 1 h.")

@@ -52,6 +52,14 @@ class Outcome:
     details: str
     evidence: Evidence | None = None
     remediation: str = ""
+    # The check had nothing to look at (no snapshot in the window, nothing credited, ...): `info`,
+    # never `ok`, because an empty window is not proof of health (docs/architecture.md, "Statuses").
+    nothing_to_examine: bool = False
+
+
+def nothing_to_examine(details: str, evidence: Evidence | None = None) -> Outcome:
+    """The outcome of a check that found nothing to examine; `details` says what was empty."""
+    return Outcome(Status.INFO, details, evidence, nothing_to_examine=True)
 
 
 @dataclass
@@ -64,17 +72,19 @@ class CheckResult:
     evidence: JsonDict | None
     remediation: str
     duration_ms: float
+    nothing_to_examine: bool = False
 
     @classmethod
     def from_json(cls, doc: JsonDict) -> CheckResult:
         return cls(str(doc["id"]), str(doc["group"]), str(doc["title"]), Status(doc["status"]),
                    str(doc["details"]), doc.get("evidence"), str(doc.get("remediation", "")),
-                   float(doc.get("duration_ms", 0.0)))
+                   float(doc.get("duration_ms", 0.0)), bool(doc.get("nothing_to_examine", False)))
 
     def to_json(self) -> JsonDict:
         return {"id": self.id, "group": self.group, "title": self.title,
                 "status": str(self.status), "details": self.details, "evidence": self.evidence,
-                "remediation": self.remediation, "duration_ms": self.duration_ms}
+                "remediation": self.remediation, "duration_ms": self.duration_ms,
+                "nothing_to_examine": self.nothing_to_examine}
 
 
 class RunDeadline(QueryCancelled):

@@ -11,14 +11,26 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from attribtui.checks.bounded import has_column, require_index, skip_on_missing
-from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
+from attribtui.checks.framework import (
+    CheckContext,
+    Evidence,
+    Outcome,
+    check,
+    nothing_to_examine,
+)
 from attribtui.checks.recent import SAMPLE, convs_between, users, window
 from attribtui.checks.remedies import backfill_command
 from attribtui.infra import clock
 from attribtui.infra.db import RawRow, in_clause
 from attribtui.prosper import tables as pt
 from attribtui.prosper.journey import MAX_TOUCHES, StoredTouch, validate_journey
-from attribtui.queries.settings import campaign_networks, decide, settings_rows
+from attribtui.queries.settings import (
+    OLD_LAYOUT,
+    TOGGLE,
+    campaign_networks,
+    decide,
+    settings_rows,
+)
 from attribtui.vocab import Status
 
 CT = pt.conversion_touchpoints.name
@@ -53,7 +65,8 @@ def sample(ctx: CheckContext) -> Outcome:
     require_index(ctx, CT, ("conv_id",))
     convs = convs_between(ctx, ctx.now - ctx.window_s, ctx.now, SAMPLE)
     if not convs:
-        return Outcome(Status.OK, "No live conversion in the window to sample.")
+        return nothing_to_examine(f"No live conversion in the last {clock.ago(ctx.window_s)} to "
+                                  "sample: no stored journey was checked.")
     stored: dict[int, list[StoredTouch]] = defaultdict(list)
     cap = SAMPLE * (MAX_TOUCHES + 1) * 2
     for i in range(0, len(convs), 100):
@@ -73,6 +86,10 @@ def sample(ctx: CheckContext) -> Outcome:
     with_journey = sum(1 for c in convs if stored.get(c.conv_id))
     scope = (f"the newest {len(convs)} live conversions ({with_journey} with a stored journey, "
              f"{sum(len(v) for v in stored.values())} touches)")
+    if not with_journey:
+        return nothing_to_examine(f"None of the newest {len(convs)} live conversions has a stored "
+                                  "journey: no journey to check against the rule (see "
+                                  "journeys.missing).")
     if not rows:
         return Outcome(Status.OK, f"Every stored journey in {scope} follows the rule.")
     c = broken[0]
@@ -88,10 +105,15 @@ def sample(ctx: CheckContext) -> Outcome:
     )
 
 
+def toggles(ctx: CheckContext) -> bool:
+    """202_attribution_settings has the multi_touch_* columns (False: the 1.9.56 layout)."""
+    return has_column(ctx, pt.attribution_settings.name, TOGGLE)
+
+
 def _enabled_map(ctx: CheckContext, rows: list[Any]) -> dict[int, str]:
-    """conv_id -> deciding scope for the conversions whose multi-touch is enabled."""
-    settings = (settings_rows(ctx.read, [int(r[1]) for r in rows])
-                if has_column(ctx, pt.attribution_settings.name, "multi_touch_enabled") else {})
+    """conv_id -> deciding scope for the conversions whose multi-touch is enabled, decided as
+    isMultiTouchEnabled does on either layout (queries/settings.py)."""
+    settings = settings_rows(ctx.read, [int(r[1]) for r in rows], toggles=toggles(ctx))
     networks = campaign_networks(ctx.read, [int(r[2]) for r in rows])
     out = {}
     for r in rows:
@@ -105,18 +127,17 @@ def _enabled_map(ctx: CheckContext, rows: list[Any]) -> dict[int, str]:
 @skip_on_missing
 def missing(ctx: CheckContext) -> Outcome:
     rows, cut = journeyless(ctx)
-    if rows and not has_column(ctx, pt.attribution_settings.name, "multi_touch_enabled"):
-        return Outcome(Status.INFO,
-            f"{len(rows)} live conversion(s) in the window have no journey, but "
-            "202_attribution_settings predates the multi-touch toggles (see schema.columns), so "
-            "attribtui cannot tell conversions with multi-touch disabled from lost journeys.",
-            Evidence.of(["conv_id", "user_id", "campaign_id", "conv_time"],
-                        [[int(r[0]), int(r[1]), int(r[2]), clock.iso(int(r[3]))] for r in rows]))
+    w = window(ctx)
+    if not w.live:
+        return nothing_to_examine(f"No live conversion in the last {clock.ago(ctx.window_s)} "
+                                  f"({w.describe()}): no journey was expected.")
     enabled = _enabled_map(ctx, rows) if rows else {}
     bad = [r for r in rows if int(r[0]) in enabled]
-    w = window(ctx)
     off = len(rows) - len(bad)
     note = f" {off} more have multi-touch disabled, as intended." if off else ""
+    if off and not toggles(ctx):
+        note = (f" {off} more are in a scope with a settings row, which Prosper202 reads as "
+                f"disabled: {OLD_LAYOUT} (see settings.disabled).")
     if not bad:
         return Outcome(Status.OK, f"Every live conversion with multi-touch enabled has a journey "
                              f"({w.describe()}).{note}")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from attribtui.checks.framework import MAX_EVIDENCE_ROWS, CheckResult
-from attribtui.checks.runner import exit_code
+from attribtui.checks.runner import empty_text, exit_code, mostly_empty
 from attribtui.infra import paths
 from attribtui.vocab import JsonDict, Status, label
 
@@ -39,13 +39,18 @@ def to_markdown(report: JsonDict, *, environment: str = "", db_label: str = "") 
     if db_label:
         lines.append(f"- Database: {db_label}")
     lines += [f"- Override: `{o}`" for o in report.get("overrides", [])]
+    empty = empty_text(report)
     lines += [
         f"- Summary: {summary_text(report['summary'])} (exit {int(exit_code(results))})",
+        *([f"- {label(Status.INFO)}: {empty}"
+           + (": an empty window is not proof of health" if mostly_empty(report) else "")]
+          if empty else []),
         "",
         "| Status | Check | Details |",
         "|---|---|---|",
     ]
-    lines += [f"| {label(r.status)} | `{r.id}` | {_cell(r.details)} |" for r in results]
+    lines += [f"| {label(r.status)}{' (nothing to examine)' if r.nothing_to_examine else ''} "
+              f"| `{r.id}` | {_cell(r.details)} |" for r in results]
     for r in results:
         if r.status in (Status.OK, Status.INFO) and not r.evidence:
             continue

@@ -9,7 +9,13 @@ user and fails the user's whole rebuild.
 from __future__ import annotations
 
 from attribtui.checks.bounded import skip_on_missing
-from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
+from attribtui.checks.framework import (
+    CheckContext,
+    Evidence,
+    Outcome,
+    check,
+    nothing_to_examine,
+)
 from attribtui.checks.recent import models, user_name, users
 from attribtui.prosper.models import ModelRow
 from attribtui.prosper.validation import MODEL_TYPES, validate_weighting
@@ -18,6 +24,7 @@ from attribtui.vocab import Status
 INSPECT = ("SELECT model_id, model_name, model_slug, model_type, weighting_config, is_active, "
            "is_default, created_at FROM 202_attribution_models WHERE user_id = {u};")
 API = "PATCH /api/v2/attribution/models/{id}?apikey=…"
+NO_MODELS = "No model row of a live user in 202_attribution_models: nothing to examine."
 
 
 def _by_user(ctx: CheckContext) -> dict[int, list[ModelRow]]:
@@ -33,6 +40,8 @@ def _by_user(ctx: CheckContext) -> dict[int, list[ModelRow]]:
 def defaults(ctx: CheckContext) -> Outcome:
     rows, worst = [], Status.OK
     by_user = _by_user(ctx)
+    if not by_user:
+        return nothing_to_examine(NO_MODELS)
     for user_id, ms in sorted(by_user.items()):
         dflt = [m for m in ms if m.is_default]
         if len(dflt) == 1:
@@ -62,7 +71,13 @@ def defaults(ctx: CheckContext) -> Outcome:
 @check("models.default_active", "Default models are active")
 @skip_on_missing
 def default_active(ctx: CheckContext) -> Outcome:
-    bad = [m for ms in _by_user(ctx).values() for m in ms if m.is_default and not m.is_active]
+    by_user = _by_user(ctx)
+    if not by_user:
+        return nothing_to_examine(NO_MODELS)
+    if not any(m.is_default for ms in by_user.values() for m in ms):
+        return nothing_to_examine("No model is marked default: no default to check (see "
+                                  "models.defaults).")
+    bad = [m for ms in by_user.values() for m in ms if m.is_default and not m.is_active]
     if not bad:
         return Outcome(Status.OK, "Every default model is active.")
     rows = [[m.user_id, user_name(ctx, m.user_id), m.model_id, m.slug, m.type,
@@ -82,7 +97,10 @@ def default_active(ctx: CheckContext) -> Outcome:
 @skip_on_missing
 def types(ctx: CheckContext) -> Outcome:
     rows = []
-    for ms in _by_user(ctx).values():
+    by_user = _by_user(ctx)
+    if not by_user:
+        return nothing_to_examine(NO_MODELS)
+    for ms in by_user.values():
         for m in ms:
             if m.type not in MODEL_TYPES:
                 effect = ("breaks GET /api/v2/attribution/models (500) and the user's rebuild"
@@ -111,7 +129,10 @@ def types(ctx: CheckContext) -> Outcome:
 @skip_on_missing
 def weighting(ctx: CheckContext) -> Outcome:
     rows = []
-    for ms in _by_user(ctx).values():
+    by_user = _by_user(ctx)
+    if not by_user:
+        return nothing_to_examine(NO_MODELS)
+    for ms in by_user.values():
         for m in ms:
             if m.type not in MODEL_TYPES:
                 continue  # reported by models.types

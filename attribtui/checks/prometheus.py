@@ -2,7 +2,8 @@
 
 For node_exporter's textfile collector: one gauge per check and status (1 for the current status,
 0 for the others, so alerts can match `== 1` and the series never vanish), the duration of each
-check, the run's timestamp and exit code, and counts per status.
+check, the run's timestamp and exit code, counts per status, and which checks had nothing to
+examine (an empty window reads `info`, and a board of them says little).
 """
 
 from __future__ import annotations
@@ -46,6 +47,15 @@ def render(report: JsonDict) -> str:
     lines += _family(
         "attribtui_checks", "Checks per status in the run.",
         (({**base, "status": s}, n) for s, n in report["summary"].items()))
+    lines += _family(
+        "attribtui_check_nothing_to_examine",
+        "1 when the check had nothing to examine (its status is info): an empty window, not "
+        "proof of health.",
+        (({**base, "check": c["id"], "group": c["group"]},
+          1 if c.get("nothing_to_examine") else 0) for c in results))
+    lines += _family(
+        "attribtui_checks_nothing_to_examine", "Checks of the run that had nothing to examine.",
+        [(base, sum(1 for c in results if c.get("nothing_to_examine")))])
     lines += _family("attribtui_check_exit_code",
                      "The run's exit code: 0 ok, 1 warn/skipped, 2 fail, 3 could not tell.",
                      [(base, code)])

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from attribtui.checks.framework import CheckContext
+from attribtui.checks.introspect import introspect
 from attribtui.infra import clock
 from attribtui.infra.db import in_clause
 from attribtui.prosper import tables as pt
 from attribtui.prosper.hours import HOUR
 from attribtui.prosper.models import ModelRow
 from attribtui.queries import cron, idrange
+from attribtui.queries.clickrows import click_row_counts
 from attribtui.queries.models import all_models
 
 SAMPLE = 200  # conversions in the journey and credit samples
@@ -138,6 +140,56 @@ def convs_between(ctx: CheckContext, t0: int, t1: int, limit: int, *, user_id: i
     rows = ctx.read(f"SELECT {_CONV_COLS} FROM {CONV} WHERE {where} ORDER BY conv_id DESC "
                     "LIMIT :n", params)
     return [c for c in (Conv(*map(int, r)) for r in rows) if t0 <= c.conv_time <= t1]
+
+
+# -- conversions the rebuild cannot credit --------------------------------------------------------
+
+CLICK_CHUNK = 100
+
+
+def _can_count_clicks(ctx: CheckContext) -> bool:
+    """202_clicks has KEY click_id (introspected once per run): the lookups below stay bounded."""
+    live = introspect(ctx).get(pt.clicks.name)
+    return live is not None and any(ix.columns[:1] == ("click_id",) for ix in live.indexes)
+
+
+def clickless(ctx: CheckContext, conv_ids: Sequence[int]) -> set[int]:
+    """The conversions among conv_ids whose click_id has no 202_clicks row: Prosper202's rebuild
+    INNER JOINs 202_clicks, so it never counts or credits them (docs/prosper202.md, "Rebuild
+    runner"). PK lookups on 202_conversion_logs, KEY click_id on 202_clicks; empty when that key
+    is missing (the answer would need a scan)."""
+    wanted = sorted(set(conv_ids))
+    if not wanted or not _can_count_clicks(ctx):
+        return set()
+    out: set[int] = set()
+    for i in range(0, len(wanted), CLICK_CHUNK):
+        ctx.step()
+        sql, params = in_clause("c", wanted[i:i + CLICK_CHUNK])
+        clicks = {int(r[0]): int(r[1]) for r in ctx.read(
+            f"SELECT conv_id, click_id FROM {CONV} WHERE conv_id IN ({sql}) "
+            f"LIMIT {CLICK_CHUNK}", params)}
+        counts = click_row_counts(ctx.read, clicks.values())
+        out |= {conv for conv, click in clicks.items() if not counts.get(click)}
+    return out
+
+
+def first_creditable(ctx: CheckContext, convs: Iterable[WindowConv]) -> WindowConv | None:
+    """The first of convs (in the order given) that the rebuild can credit (it has a click row),
+    read a chunk at a time so a long list costs one lookup when its first one is fine."""
+    batch: list[WindowConv] = []
+    for c in convs:
+        batch.append(c)
+        if len(batch) == CLICK_CHUNK:
+            found = _first_with_click(ctx, batch)
+            if found is not None:
+                return found
+            batch = []
+    return _first_with_click(ctx, batch) if batch else None
+
+
+def _first_with_click(ctx: CheckContext, batch: list[WindowConv]) -> WindowConv | None:
+    missing = clickless(ctx, [c.conv_id for c in batch])
+    return next((c for c in batch if c.conv_id not in missing), None)
 
 
 # -- models, users, heartbeat, rebuild audit -------------------------------------------------------

@@ -36,3 +36,10 @@ def backfill_command(ctx: CheckContext, user_id: int, t0: int, t1: int) -> str:
     php, root = _php_root(ctx)
     start, end = aligned(t0, t1)
     return scripts.command("backfill", php=php, root=root, start=start, end=end, user=user_id)
+
+
+def backfill_commands(ctx: CheckContext, user_id: int, t0: int, t1: int) -> str:
+    """The backfill for user_id over the hour-aligned window covering t0..t1, in runs of 24 h."""
+    php, root = _php_root(ctx)
+    return scripts.join_commands(scripts.chunked_commands(
+        "backfill", php=php, root=root, start=t0, end=t1, user=user_id))

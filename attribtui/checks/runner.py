@@ -52,7 +52,7 @@ def run_one(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     ms = round((time.perf_counter() - t0) * 1000, 1)
     evidence = asdict(out.evidence) if out.evidence else None
     return CheckResult(spec.id, spec.group, spec.title, out.status, out.details, evidence,
-                       out.remediation, ms)
+                       out.remediation, ms, out.nothing_to_examine and out.status == Status.INFO)
 
 
 def run_checks(ctx: CheckContext, specs: Sequence[CheckSpec],
@@ -86,6 +86,23 @@ def summary(results: Iterable[CheckResult]) -> dict[str, int]:
     return out
 
 
+def nothing_to_examine(results: Iterable[CheckResult]) -> list[str]:
+    """Ids of the checks that had nothing to examine (each one `info`)."""
+    return [r.id for r in results if r.nothing_to_examine]
+
+
+def mostly_empty(report: JsonDict) -> bool:
+    """More than half of the checks had nothing to examine: a quiet board says little."""
+    total = len(report.get("checks", []))
+    return total > 0 and 2 * len(report.get("nothing_to_examine", [])) > total
+
+
+def empty_text(report: JsonDict) -> str:
+    """'7 of 12 checks had nothing to examine' ('' when none had)."""
+    n, total = len(report.get("nothing_to_examine", [])), len(report.get("checks", []))
+    return f"{n} of {total} checks had nothing to examine" if n else ""
+
+
 def exit_code(results: Iterable[CheckResult]) -> ExitCode:
     """2 fail, then 3 could not tell (error), then 1 warn/skipped, else 0."""
     return ExitCode.of(r.status for r in results)
@@ -101,6 +118,7 @@ def report(results: Sequence[CheckResult], *, profile: str, now: int | None = No
         "generated_at_iso": clock.iso(now),
         "overrides": list(overrides),
         "summary": summary(results),
+        "nothing_to_examine": nothing_to_examine(results),
         "checks": [r.to_json() for r in results],
     }
 

@@ -10,23 +10,38 @@ from __future__ import annotations
 from typing import Any
 
 from attribtui.checks.bounded import has_column, skip_on_missing
-from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
+from attribtui.checks.framework import (
+    CheckContext,
+    Evidence,
+    Outcome,
+    check,
+    nothing_to_examine,
+)
 from attribtui.checks.recent import SETTINGS_CAP, users
+from attribtui.checks.remedies import backfill_commands
 from attribtui.infra import clock
 from attribtui.infra.db import in_clause
 from attribtui.prosper import tables as pt
 from attribtui.prosper.settings import purge_blast_radius
+from attribtui.queries.settings import OLD_LAYOUT, TOGGLE
 from attribtui.vocab import Status
 
 TABLE = pt.attribution_settings.name
+NO_ROWS = f"No row in {TABLE}: nothing to examine."
 INSPECT = ("SELECT setting_id, user_id, scope_type, scope_id, model_id, multi_touch_enabled, "
            "effective_at, updated_at FROM 202_attribution_settings WHERE user_id = {u};")
 
 
+def toggles(ctx: CheckContext) -> bool:
+    """The table has the multi_touch_* columns (False: the 1.9.56 layout)."""
+    return has_column(ctx, TABLE, TOGGLE)
+
+
 def _rows(ctx: CheckContext) -> list[Any]:
+    """(setting_id, user_id, scope_type, scope_id, model_id, enabled, updated_at), enabled read as
+    Prosper202 reads it: 0 for every row on the 1.9.56 layout (queries/settings.py)."""
     def go() -> list[Any]:
-        toggles = has_column(ctx, TABLE, "multi_touch_enabled")
-        enabled = "multi_touch_enabled" if toggles else "1"
+        enabled = TOGGLE if toggles(ctx) else "0"
         return ctx.read(f"SELECT setting_id, user_id, scope_type, scope_id, model_id, {enabled}, "
                          f"updated_at FROM `{TABLE}` ORDER BY setting_id LIMIT :n",
                     {"n": SETTINGS_CAP})
@@ -42,6 +57,8 @@ def _scope(scope_type: str, scope_id: Any) -> str:
 @skip_on_missing
 def settings_models(ctx: CheckContext) -> Outcome:
     rows = _rows(ctx)
+    if not rows:
+        return nothing_to_examine(NO_ROWS)
     wanted = sorted({int(r[4]) for r in rows})
     present: set[int] = set()
     if wanted:
@@ -70,6 +87,8 @@ def settings_models(ctx: CheckContext) -> Outcome:
 @skip_on_missing
 def settings_duplicates(ctx: CheckContext) -> Outcome:
     per_user: dict[int, list[Any]] = {}
+    if not _rows(ctx):
+        return nothing_to_examine(NO_ROWS)
     for r in _rows(ctx):
         if r[2] == "global" and r[3] is None:
             per_user.setdefault(int(r[1]), []).append(r)
@@ -93,10 +112,11 @@ def settings_duplicates(ctx: CheckContext) -> Outcome:
 @check("settings.disabled", "Disabled multi-touch scopes and what the purge would delete")
 @skip_on_missing
 def settings_disabled(ctx: CheckContext) -> Outcome:
-    if not has_column(ctx, TABLE, "multi_touch_enabled"):
-        return Outcome(Status.INFO, f"{TABLE} has no multi_touch_enabled column (the 1.9.56 layout, "
-                               "see schema.columns): multi-touch is on everywhere and the purge "
-                               "script has nothing to do.")
+    if not toggles(ctx):
+        return _old_layout(ctx)
+    if not _rows(ctx):
+        return nothing_to_examine(f"{NO_ROWS} Multi-touch is on everywhere (the default) and "
+                                  "purge-disabled-journeys.php has nothing to do.")
     disabled = [r for r in _rows(ctx) if not int(r[5])]
     if not disabled:
         return Outcome(Status.INFO, "No disabled multi-touch scope: every conversion gets a journey and "
@@ -134,4 +154,45 @@ def settings_disabled(ctx: CheckContext) -> Outcome:
         f"multi_touch_enabled = 1 WHERE setting_id = {int(w[0])};) or replace it with campaign or "
         "advertiser rows that carry an id; back up the row first (mysqldump --where="
         f"'setting_id={int(w[0])}' prosper202 202_attribution_settings).",
+    )
+
+
+# Scopes isMultiTouchEnabled consults; rows of other types never decide (prosper/settings.py).
+DECIDING = ("global", "advertiser", "campaign")
+MIGRATION = (
+    "Migrate with Prosper202's own upgrade (the 1.9.57 -> 1.9.58 block of "
+    "202-config/functions-upgrade.php adds multi_touch_enabled NOT NULL DEFAULT 1, "
+    "multi_touch_enabled_at, multi_touch_disabled_at and the UNIQUE keys user_scope_model and "
+    "user_scope_multi_touch, which fail on duplicate rows: see settings.duplicates). Back the table "
+    f"up first: mysqldump prosper202 {TABLE} > settings-backup.sql")
+
+
+def _old_layout(ctx: CheckContext) -> Outcome:
+    """The 1.9.56 layout, as upstream behaves on it (docs/prosper202.md, "isMultiTouchEnabled")."""
+    rows = _rows(ctx)
+    deciding = [r for r in rows if r[2] in DECIDING]
+    purge = ("purge-disabled-journeys.php dies on its first query (Unknown column "
+             "'multi_touch_enabled', exit 255) before purging anything")
+    if not deciding:
+        return Outcome(Status.INFO,
+            f"{OLD_LAYOUT}, but none of its {len(rows)} row(s) is a global, advertiser or campaign "
+            f"row, so no conversion is affected: multi-touch is on everywhere. {purge}.",
+            None, f"{MIGRATION}.")
+    names = users(ctx, [int(r[1]) for r in deciding])
+    ev = [[int(r[0]), int(r[1]), names.get(int(r[1]), ("?", False))[0], _scope(r[2], r[3]),
+           clock.iso(int(r[6])) if r[6] else None,
+           "reads as DISABLED: no journey for its conversions (pixels and backfill)"]
+          for r in deciding]
+    first = deciding[0]
+    return Outcome(Status.WARN,
+        f"{OLD_LAYOUT} (Setting::fromDatabaseRow casts the missing column to 0): the "
+        f"{len(deciding)} global/advertiser/campaign row(s) below turn multi-touch OFF for their "
+        "scopes, so the pixels and the backfill write no journey there and every model credits "
+        f"those conversions single-touch. {purge}.",
+        Evidence.of(["setting_id", "user_id", "user_name", "scope", "updated", "upstream reads"],
+                    ev),
+        f"{MIGRATION}. After it every existing row reads as ENABLED: set multi_touch_enabled = 0 "
+        "on the scopes that must stay off, then backfill the journeys the disabled reading "
+        f"skipped, e.g. {backfill_commands(ctx, int(first[1]), ctx.now - ctx.window_s, clock.hour(ctx.now) - 1)} "
+        "and rebuild the same hours so credits use them.",
     )

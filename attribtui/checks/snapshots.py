@@ -14,10 +14,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from attribtui.checks.bounded import skip_on_missing
-from attribtui.checks.framework import CheckContext, Evidence, Outcome, check
+from attribtui.checks.framework import (
+    CheckContext,
+    Evidence,
+    Outcome,
+    check,
+    nothing_to_examine,
+)
 from attribtui.checks.recent import (
     GRACE_S,
+    clickless,
     coverage,
+    first_creditable,
     heartbeat,
     inside,
     live_users_with_active_models,
@@ -74,6 +82,9 @@ def duplicates(ctx: CheckContext) -> Outcome:
     rows = snapshot_rows(ctx, list(all_models), h0, h1)
     keys = Counter((int(r[1]), r[2], None if r[3] is None else int(r[3]), int(r[4])) for r in rows)
     dupes = {k: n for k, n in keys.items() if n > 1}
+    if not rows:
+        return nothing_to_examine(f"No snapshots in the last {clock.ago(ctx.window_s)} to examine "
+                                  f"({len(all_models)} model(s)).")
     if not dupes:
         return Outcome(Status.OK, f"No duplicated snapshot among {len(rows)} snapshot row(s) of "
                              f"{len(all_models)} model(s) in the window.")
@@ -133,22 +144,63 @@ def missing(ctx: CheckContext) -> Outcome:
                   if (mid, h) not in have)
     hours_total = sum(len(h) for h in expected.values())
     note = " (the audit read was capped: older windows were not considered)" if truncated else ""
+    if not hours_total:
+        return nothing_to_examine(
+            f"No hour of the last {clock.ago(ctx.window_s)} with live conversions was rebuilt for "
+            f"an active model (hours before {clock.iso(before)}){note}: no snapshot was expected.")
     if not gaps:
         return Outcome(Status.OK, f"Every active model has its {hours_total} expected hour snapshot(s) "
                              f"in the window (hours rebuilt before {clock.iso(before)}){note}.")
+    uncreditable = _clickless_hours(ctx, active, gaps)
     names = users(ctx, [m.user_id for m in active.values()])
-    rows = [[_label(active[mid], names), clock.iso(h), n, "no snapshot for this hour"]
+    rows = [[_label(active[mid], names), clock.iso(h), n,
+             "only conversions whose click has no 202_clicks row (never credited)"
+             if (active[mid].user_id, h) in uncreditable else "no snapshot for this hour"]
             for mid, h, n in gaps]
-    m = active[gaps[0][0]]
-    hours = [h for mid, h, _ in gaps if mid == m.model_id]
-    return Outcome(Status.FAIL,
-        f"{len(gaps)} hour(s) with conversions have no snapshot for an active model although a "
-        f"rebuild covered them after the model was created{note}: reports show zero for them.",
+    real = [g for g in gaps if (active[g[0]].user_id, g[1]) not in uncreditable]
+    fixes = []
+    if real:
+        m = active[real[0][0]]
+        hours = [h for mid, h, _ in real if mid == m.model_id]
+        fixes.append(f"Inspect: {INSPECT.format(m=m.model_id, h0=min(hours), h1=max(hours))} Then "
+                     "rebuild the hours (hour-aligned, at most 24 h per run): "
+                     + rebuild_commands(ctx, m.user_id, min(hours), max(hours)))
+    if uncreditable:
+        (user_id, hour_), convs = next(iter(sorted(uncreditable.items())))
+        fixes.append(
+            "For the hours whose conversions have no click row, a rebuild writes nothing (it "
+            "INNER JOINs 202_clicks on click_id): restore the click rows from a backup of "
+            "202_clicks first (find them: SELECT conv_id, click_id FROM 202_conversion_logs WHERE "
+            f"conv_id IN ({', '.join(map(str, convs[:20]))}); SELECT * FROM 202_clicks WHERE "
+            "click_id IN (<those click ids>); returns nothing), then rebuild: "
+            + rebuild_commands(ctx, user_id, hour_, hour_))
+    head = []
+    if real:
+        head.append(f"{len(real)} hour(s) with conversions have no snapshot for an active model "
+                    f"although a rebuild covered them after the model was created{note}: reports "
+                    "show zero for them")
+    if uncreditable:
+        head.append(f"{len(gaps) - len(real)} hour(s) have no snapshot because none of their "
+                    "conversions has its click in 202_clicks: Prosper202's rebuild skips such "
+                    "conversions, so no rebuild writes these hours")
+    return Outcome(Status.FAIL if real else Status.WARN,
+        "; ".join(head) + ".",
         Evidence.of(["model", "date_hour", "live conversions", "problem"], rows),
-        f"Inspect: {INSPECT.format(m=m.model_id, h0=min(hours), h1=max(hours))} Then rebuild "
-        "the hours (hour-aligned, at most 24 h per run): "
-        + rebuild_commands(ctx, m.user_id, min(hours), max(hours)),
+        fixes[0] if len(fixes) == 1 else " ".join(f"({i}) {f}" for i, f in enumerate(fixes, 1)),
     )
+
+
+def _clickless_hours(ctx: CheckContext, active: dict[int, ModelRow],
+                     gaps: Sequence[tuple[int, int, int]]) -> dict[tuple[int, int], list[int]]:
+    """(user, hour) -> conv_ids, for the gap hours whose live conversions all lack a click row."""
+    wanted = {(active[mid].user_id, h) for mid, h, _ in gaps}
+    convs: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for c in window(ctx).live:
+        key = (c.user_id, clock.hour(c.conv_time))
+        if key in wanted:
+            convs[key].append(c.conv_id)
+    missing = clickless(ctx, [cid for ids in convs.values() for cid in ids])
+    return {k: ids for k, ids in convs.items() if ids and set(ids) <= missing}
 
 
 @check("snapshots.agreement", "Active models of a user agree on conversions per hour")
@@ -172,6 +224,13 @@ def agreement(ctx: CheckContext) -> Outcome:
                 first = first or (user_id, h)
                 rows.append([user_id, names.get(user_id, ("?", False))[0], clock.iso(h),
                              "; ".join(f"{active[mid].label}: {n}" for mid, n in values.items())])
+    if not per_user:
+        return nothing_to_examine("No user has two or more active models: no snapshot counts to "
+                                  "compare.")
+    if not counts:
+        return nothing_to_examine(f"No snapshots in the last {clock.ago(ctx.window_s)} for the "
+                                  f"{len(active)} active model(s) of users with several: nothing "
+                                  "to compare.")
     if first is None:
         return Outcome(Status.OK, "Active models of each user attribute the same number of conversions "
                              "in every hour of the window.")
@@ -192,6 +251,8 @@ def agreement(ctx: CheckContext) -> Outcome:
 def freshness(ctx: CheckContext) -> Outcome:
     per_user = live_users_with_active_models(ctx)
     active = {m.model_id: m for ms in per_user.values() for m in ms}
+    if not active:
+        return nothing_to_examine("No active model: no snapshot is expected to keep up.")
     h0, h1 = window_hours(ctx)
     newest: dict[int, int] = {}
     for r in snapshot_rows(ctx, list(active), h0, h1):
@@ -205,16 +266,22 @@ def freshness(ctx: CheckContext) -> Outcome:
             if got:
                 newest[mid] = int(got[0][0])
     live = window(ctx).live  # newest first
+    if not any(c.user_id in per_user for c in live):
+        return nothing_to_examine(f"No live conversion in the last {clock.ago(ctx.window_s)} for "
+                                  f"a user with an active model: nothing for snapshots to keep "
+                                  "up with.")
     names = users(ctx, per_user)
     rows, stale_models = [], []
     for mid, m in sorted(active.items()):
         after = newest.get(mid, -HOUR) + HOUR
         pending = [c for c in live if c.user_id == m.user_id and c.conv_time >= after]
-        if not pending:
+        overdue = [c for c in pending if ctx.now - c.conv_time > GRACE_S]
+        # A conversion without a click row is never counted by any rebuild (credits.conservation
+        # names it): the oldest one a rebuild can count dates the staleness.
+        oldest = first_creditable(ctx, reversed(overdue))
+        if oldest is None:
             continue
-        oldest = pending[-1]
-        if ctx.now - oldest.conv_time <= GRACE_S:
-            continue
+        pending = [c for c in pending if c.conv_time >= oldest.conv_time]
         stale_models.append((m, oldest.conv_time))
         rows.append([_label(m, names),
                      clock.iso(newest[mid]) if mid in newest else "none",

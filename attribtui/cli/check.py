@@ -114,6 +114,9 @@ def _colour(status: str, text: str) -> str:
 
 
 def render_table(report: JsonDict, *, profile: Profile, db_label: str) -> str:
+    # Loaded here, as in cmd_check: importing the checks registers them all (slow for --help).
+    from attribtui.checks.runner import empty_text, mostly_empty
+
     width = 100
     lines = [f"attribtui check · profile {profile.name} ({profile.environment}) · {db_label} · "
              f"{report['generated_at_iso']}"]
@@ -132,5 +135,9 @@ def render_table(report: JsonDict, *, profile: Profile, db_label: str) -> str:
             lines.append(f"{'':11}  fix: {r['remediation']}")
     parts = ", ".join(f"{n} {k}" for k, n in report["summary"].items() if n)
     code = ExitCode.of(r["status"] for r in report["checks"])
-    lines += ["", f"Summary: {parts} (exit {int(code)})"]
+    empty = empty_text(report)
+    lines += ["", f"Summary: {parts}" + (f"; {empty}" if empty else "") + f" (exit {int(code)})"]
+    if mostly_empty(report):
+        lines.append(f"{label(Status.INFO)}: {empty}: an empty window is not proof of health; "
+                     "widen it with --window.")
     return "\n".join(lines)

@@ -21,7 +21,7 @@ from textual.widgets.option_list import OptionDoesNotExist
 
 from attribtui.checks import CheckContext, CheckResult, CheckSpec, select, summary
 from attribtui.checks.markdown import export_run, save_remediation, summary_text
-from attribtui.checks.runner import run_checks_and_save
+from attribtui.checks.runner import empty_text, mostly_empty, run_checks_and_save
 from attribtui.infra import clock
 from attribtui.infra.db import Database, DbError
 from attribtui.vocab import ExitCode, JsonDict
@@ -65,6 +65,7 @@ class HealthScreen(ConsoleScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("", id="banner")
         yield Static("", id="coverage")
+        yield Static("", id="emptiness")
         with Horizontal(id="runbar"):
             yield Label("", id="run-label")
             yield ProgressBar(id="run-progress", show_eta=False)
@@ -75,6 +76,7 @@ class HealthScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.query_one("#banner").display = False
+        self.query_one("#emptiness").display = False
         self.query_one("#runbar").display = False
         self.query_one(CheckDetail).show(None)
         self.query_one("#check-list", OptionList).focus()
@@ -114,6 +116,7 @@ class HealthScreen(ConsoleScreen):
         self.running = True
         self.results = []
         self.report = None
+        self.query_one("#emptiness").display = False
         specs = select(None)
         self._total = len(specs)
         self._show_progress(0, specs[0].id if specs else None)
@@ -224,6 +227,7 @@ class HealthScreen(ConsoleScreen):
         prefix = "Cancelled. " if cancelled else ""
         self.query_one("#summary", Static).update(Text(
             f"{prefix}{summary_text(report['summary'])}   exit {code}   {when}"))
+        self._show_emptiness(report)
         if not any(r.id == "coverage.summary" and r.status == "info" for r in self.results):
             self.query_one("#coverage", Static).update(
                 Text(f"Window {self.window} · coverage not available (see coverage.summary)"))
@@ -238,6 +242,15 @@ class HealthScreen(ConsoleScreen):
         if run.save_error:
             self.notify(f"Could not save this run under the data dir: {run.save_error}",
                         severity="warning")
+
+    def _show_emptiness(self, report: JsonDict) -> None:
+        """When most checks had nothing to examine, say so above the list: a board of `info`
+        from an empty window is not proof of health."""
+        box = self.query_one("#emptiness", Static)
+        box.display = mostly_empty(report)
+        if box.display:
+            box.update(Text(f"ℹ {empty_text(report)} in the last {self.window}: not proof of "
+                            "health"))
 
     def _set_banner(self, text: str | None) -> None:
         banner = self.query_one("#banner", Static)

@@ -74,7 +74,8 @@ class CheckDetail(VerticalScroll):
             head.set_classes("")
             text.update(Text("Select a check to see its details, evidence and remediation."))
             return
-        head.update(Text(f"{label(r.status)}  {r.id}"))
+        empty = "  · nothing to examine" if r.nothing_to_examine else ""
+        head.update(Text(f"{label(r.status)}  {r.id}{empty}"))
         head.set_classes(f"-{r.status}")
         text.update(Text(f"{r.title}\n\n{r.details}"))
         table.clear(columns=True)

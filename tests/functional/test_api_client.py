@@ -403,3 +403,33 @@ def test_key_never_in_logs_or_errors(sandbox: dict[str, Any], caplog: pytest.Log
         assert KEY1 not in record.getMessage()
     for text_ in errors:
         assert KEY1 not in text_
+
+
+def test_delete_on_the_1956_settings_layout_names_the_rows_read_as_disabled(
+        sandbox: dict[str, Any]) -> None:
+    """Without multi_touch_enabled Prosper202 reads every global/advertiser/campaign row as
+    disabled: removing one with the model re-enables multi-touch there; other scopes never
+    decide (docs/prosper202.md, "isMultiTouchEnabled")."""
+    from attribtui.sandbox.defects import PlantContext
+    from attribtui.sandbox.defects.plants.schema import settings_pre_1958
+
+    engine = create_engine(sandbox["url"])
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM 202_attribution_settings WHERE model_id = 2"))
+        settings_pre_1958(conn, PlantContext("mysql", NOW, NOW))
+        conn.execute(text("INSERT INTO 202_attribution_settings (user_id, scope_type, scope_id, "
+                          "model_id, effective_at, created_at, updated_at) VALUES "
+                          "(1, 'campaign', 42, 2, 1, 1, 1), (1, 'account', 7, 2, 1, 1, 1)"))
+    engine.dispose()
+    p = profile(sandbox["base"], url=sandbox["url"])
+    db = Database(sandbox["url"])
+    c = api.V2Client(p)
+    try:
+        listing = core.load_models(c, db)
+        plan = core.plan_delete(c, listing, listing.get(2), db)
+    finally:
+        c.close()
+        db.close()
+    assert plan.reenabled == ["campaign:42"]
+    assert any("campaign:42 had DISABLED multi-touch (202_attribution_settings is in the 1.9.56 "
+               "layout" in e for e in plan.plan.effects)

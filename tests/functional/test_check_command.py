@@ -74,13 +74,14 @@ def test_check_json_lists_the_demo_defects_with_exit_2(seeded_url: str) -> None:
     out = cli(["check", "--json"], {"ATTRIBTUI_DB_URL": seeded_url, "ATTRIBTUI_NOW": str(NOW)})
     assert out.returncode == 2, out.stderr
     doc = json.loads(out.stdout)
-    assert set(doc) == {"profile", "generated_at", "generated_at_iso", "overrides", "summary", "checks"}
+    assert set(doc) == {"profile", "generated_at", "generated_at_iso", "overrides", "summary",
+                        "nothing_to_examine", "checks"}
     assert doc["profile"] == "env" and doc["generated_at"] == NOW
     assert doc["generated_at_iso"] == "2026-11-26T12:34:56Z"
     assert any("ATTRIBTUI_DB_URL" in o for o in doc["overrides"])
     first = doc["checks"][0]
     assert set(first) == {"id", "group", "title", "status", "details", "evidence", "remediation",
-                          "duration_ms"}
+                          "duration_ms", "nothing_to_examine"}
     heartbeat = next(c for c in doc["checks"] if c["id"] == "cron.attribution_heartbeat")
     assert heartbeat["status"] == "fail" and heartbeat["remediation"]
     assert set(heartbeat["evidence"]) == {"columns", "rows", "truncated"}

@@ -335,3 +335,35 @@ async def test_long_checks_report_progress_in_the_run_bar(seeded_url: str) -> No
         await pilot.pause()
         assert "journeys: 100 of 200 conversions" in str(screen.query_one("#run-label").render())
         screen.running = False
+
+
+async def test_most_checks_with_nothing_to_examine_are_called_out(empty_url: str) -> None:
+    """An installed but unused tracker: the list reads `info`, not `ok`, and the header says how
+    many checks had nothing to look at, so a quiet board is not taken for a healthy one."""
+    app = make_app(make_profile(empty_url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HealthScreen) and screen.report is not None
+        empty = screen.report["nothing_to_examine"]
+        total = len(screen.results)
+        assert 2 * len(empty) > total
+        notice = text_of(app, "#emptiness")
+        assert notice == (f"ℹ {len(empty)} of {total} checks had nothing to examine in the "
+                          "last 48h: not proof of health")
+        ol = screen.query_one("#check-list", OptionList)
+        options = [str(ol.get_option_at_index(i).prompt) for i in range(ol.option_count)]
+        assert " ℹ info    conservation" in options
+        screen.highlight("credits.conservation")
+        await pilot.pause()
+        assert text_of(app, "#detail-head") == ("ℹ info  credits.conservation  · nothing to "
+                                                "examine")
+        assert "nothing has been credited to check" in text_of(app, "#detail-text")
+
+
+async def test_a_busy_install_shows_no_emptiness_notice(seeded_url: str) -> None:
+    app = make_app(make_profile(seeded_url))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.report is not None
+        assert not app.screen.query_one("#emptiness", Static).display

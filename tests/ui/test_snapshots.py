@@ -60,3 +60,9 @@ def test_no_config_80x24(snap_compare, monkeypatch) -> None:
     monkeypatch.setattr("screens.noconfig.default_config_path",
                         lambda: __import__("pathlib").Path("/home/op/.config/attribtui/config.toml"))
     assert snap_compare(no_config_app(), terminal_size=(80, 24))
+
+
+def test_health_80x24_empty_install(snap_compare, empty_url, deterministic_db_checks) -> None:
+    """Installed but unused: most checks had nothing to examine, and the header says so."""
+    app = _app(empty_url)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)

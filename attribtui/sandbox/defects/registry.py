@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from attribtui.prosper.validation import MSG_CONFIG_REQUIRED
 from attribtui.sandbox.defects.defect import Defect, ExpectedFinding
-from attribtui.sandbox.defects.plants import crons, journeys, schema, snapshots
+from attribtui.sandbox.defects.plants import clicks, crons, journeys, schema, snapshots
 from attribtui.sandbox.defects.plants import models_settings as ms
 from attribtui.vocab import Status
 
@@ -65,6 +65,14 @@ _INTEGRITY = [
     Defect("credits_not_credited", "One conversion has no model-1 credit rows (reset, not refilled)",
            "demo", (_finding("credits.conservation", WARN, "not credited"),),
            {"model_ids": [1], "conv_ids": PICKED}, plant=snapshots.credits_not_credited),
+    Defect("clicks_duplicate_row",
+           "A second 202_clicks row for one conversion's click: the rebuild credited it twice",
+           "demo", (_finding("credits.conservation", FAIL, "has 2 rows in 202_clicks"),),
+           {"table": "202_clicks", "conv_ids": PICKED}, plant=clicks.clicks_duplicate_row),
+    Defect("clicks_row_missing",
+           "One conversion's 202_clicks row is gone: the rebuild never credits it",
+           "demo", (_finding("credits.conservation", WARN, "has no row in 202_clicks"),),
+           {"table": "202_clicks", "conv_ids": PICKED}, plant=clicks.clicks_row_missing),
     Defect("journey_position_gap", "A journey whose last position skips one (0..n-2, n)", "demo",
            (_finding("journeys.sample", FAIL, "positions"),),
            {"conv_ids": PICKED}, plant=journeys.journey_position_gap),
@@ -140,7 +148,9 @@ _ALL = [
     Defect(
         "settings_pre_1958", "202_attribution_settings as the 1.9.56 upgrade created it",
         "isolated",
-        (_columns("multi_touch_enabled"), _indexes("user_scope_multi_touch")),
+        (_columns("multi_touch_enabled"), _indexes("user_scope_multi_touch"),
+         # upstream reads every row of that layout as disabled, and the purge script dies
+         _finding("settings.disabled", WARN, "reads as DISABLED")),
         {"table": "202_attribution_settings",
          "columns": ["multi_touch_enabled", "multi_touch_enabled_at", "multi_touch_disabled_at"],
          "indexes": ["user_scope_model", "user_scope_multi_touch"]},

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 from attribtui.infra import clock, locks
 from attribtui.infra.config import Profile
-from attribtui.infra.db import Database, DbDenied, DbError, in_clause
+from attribtui.infra.db import Database, DbDenied, DbError, MissingTable, in_clause
 from attribtui.prosper import tables as pt
 from attribtui.prosper.credit import RUNNER_BATCH
 from attribtui.queries import idrange
+from attribtui.queries.settings import OLD_LAYOUT, has_toggles
 from attribtui.services.jobs import store
 from attribtui.services.jobs.command import MAX_CHUNK, JobRequest, local_problems, remote_note
 from attribtui.services.jobs.guard import delete_guard_row as delete_guard_row
@@ -205,6 +206,10 @@ def run(profile: Profile, req: JobRequest, db: Database | None = None,
             if pf.conversions == 0 and req.kind == "rebuild":
                 pf.add(WARN, "empty", "no conversions in the window: the rebuild deletes the "
                        "window's credits and returns early, leaving the snapshot totals stale")
+        if req.kind == "backfill" and _old_settings_layout(db):
+            pf.add(WARN, "settings.layout", f"{OLD_LAYOUT}: the backfill skips every conversion "
+                   "whose global, advertiser or campaign scope has a settings row and writes no "
+                   "journey for it; migrate the table first (see the settings.disabled check)")
         if req.kind == "rebuild":
             buckets = sorted({clock.hour(e) for _, e in req.windows()})
             pf.guard_hours = guard_rows(db, buckets)
@@ -228,6 +233,15 @@ def run(profile: Profile, req: JobRequest, db: Database | None = None,
         if own:
             db.close()
     return pf
+
+
+def _old_settings_layout(db: Database) -> bool:
+    """202_attribution_settings lacks the multi_touch_* columns (a missing table is the schema
+    checks' finding, not a reason to refuse the launch)."""
+    try:
+        return not has_toggles(db.reader())
+    except MissingTable:
+        return False
 
 
 def _privileges(pf: Preflight, profile: Profile, req: JobRequest, db: Database) -> None:

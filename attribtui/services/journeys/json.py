@@ -46,6 +46,7 @@ def to_json(report: JourneyReport) -> JsonDict:
     if rec is not None:
         out["recomputed"] = {
             "multi_touch_enabled": rec.enabled, "deciding_scope": rec.scope,
+            "old_settings_layout": rec.old_settings_layout,
             "would_change": rec.changes, "verdict": rec.verdict, "backfill_command": rec.command,
             "expected": [_touch_json(t, conv_time, converting) | {"position": i}
                          for i, t in enumerate(rec.expected)],

@@ -23,9 +23,11 @@ from attribtui.prosper.journey import (
 from attribtui.prosper.models import ModelRow
 from attribtui.prosper.settings import SettingRow
 from attribtui.queries.clicks import candidate_clicks
-from attribtui.queries.settings import campaign_networks, decide, settings_rows
+from attribtui.queries.settings import campaign_networks, decide, has_toggles, settings_rows
 from attribtui.services.journeys.report import Conversion, Finding, JourneyReport, Recomputed
 from attribtui.vocab import Status
+
+OLD_LAYOUT_SHORT = "202_attribution_settings is in the 1.9.56 layout"
 
 
 def backfill_command(profile: Profile, conv: Conversion) -> str:
@@ -58,6 +60,7 @@ class Memo:
 
     def __init__(self) -> None:
         self.settings: dict[int, list[SettingRow] | str] = {}
+        self.toggles: bool | None = None  # the settings layout, probed once (None: not yet)
         self.networks: dict[int, int | None] = {}
         self.models: dict[int, list[ModelRow]] = {}
 
@@ -65,8 +68,11 @@ class Memo:
 def _settings(db: Database, user_id: int, memo: Memo) -> list[SettingRow] | str:
     if user_id not in memo.settings:
         try:
-            memo.settings[user_id] = settings_rows(db.reader(), [user_id])[user_id]
-        except DbError as e:  # e.g. a pre-1.9.58 table without multi_touch_enabled
+            if memo.toggles is None:
+                memo.toggles = has_toggles(db.reader())
+            memo.settings[user_id] = settings_rows(db.reader(), [user_id],
+                                                   toggles=memo.toggles)[user_id]
+        except DbError as e:  # e.g. the table is missing
             memo.settings[user_id] = str(e)
     return memo.settings[user_id]
 
@@ -90,6 +96,9 @@ def recompute(db: Database, profile: Profile, report: JourneyReport, memo: Memo 
         enabled, scope = decide({conv.user_id: settings},
                                 {conv.campaign_id: _network(db, conv.campaign_id, memo)},
                                 conv.user_id, conv.campaign_id)
+    old_layout = memo.toggles is False
+    if old_layout and not enabled:
+        scope = f"{scope} (its row reads as disabled: {OLD_LAYOUT_SHORT})"
     rows = candidate_clicks(db.reader(), conv.user_id, conv.campaign_id, conv.conv_time)
     candidates = select_candidates(rows, conv.conv_time)
     expected = build_journey(candidates, conv.converting)
@@ -104,7 +113,7 @@ def recompute(db: Database, profile: Profile, report: JourneyReport, memo: Memo 
     else:
         verdict = "A backfill for this conversion would change nothing."
     return Recomputed(enabled, scope, expected, diff, verdict, command, len(rows),
-                      candidate_window(conv.conv_time))
+                      candidate_window(conv.conv_time), old_layout)
 
 
 def recompute_findings(report: JourneyReport) -> list[Finding]:
@@ -113,9 +122,12 @@ def recompute_findings(report: JourneyReport) -> list[Finding]:
         return []
     if not rec.enabled:
         if report.touches:
+            purge = ("purge-disabled-journeys.php cannot delete them: on this layout it fails on "
+                     "its first query" if rec.old_settings_layout
+                     else "purge-disabled-journeys.php would delete them")
             return [Finding("disabled_but_stored", Status.WARN,
                             f"Multi-touch is disabled for {rec.scope}, yet {len(report.touches)} "
-                            "touches are stored (purge-disabled-journeys.php would delete them).")]
+                            f"touches are stored ({purge}).")]
         return []
     if rec.diff.changed:
         return [Finding("differs", Status.WARN,

@@ -55,6 +55,9 @@ class Recomputed:
     command: str
     candidates: int
     window: tuple[int, int]
+    # 202_attribution_settings lacks the multi_touch_* columns (1.9.56): upstream reads every row
+    # as disabled and purge-disabled-journeys.php fails (queries/settings.py).
+    old_settings_layout: bool = False
 
     @property
     def changes(self) -> bool:

@@ -324,11 +324,17 @@ def plan_delete(client: V2Client, listing: ModelList, x: Model, db: Database | N
     effects.append(f"First, all {total} rows are backed up to {backup_dir()} (replayable JSON).")
     for srow in settings:
         scope = srow["scope_type"] + (f":{srow['scope_id']}" if srow["scope_id"] is not None else "")
-        if not srow.get("multi_touch_enabled", 1):
+        # The 1.9.56 layout has no multi_touch_enabled: Prosper202 reads its rows as disabled.
+        old_layout = "multi_touch_enabled" not in srow
+        read_off = (srow["scope_type"] in ("global", "advertiser", "campaign") if old_layout
+                    else not srow["multi_touch_enabled"])
+        if read_off:
             action.reenabled.append(scope)
-            effects.append(f"Its settings row for {scope} had DISABLED multi-touch: removing it "
-                           "re-enables multi-touch there (enabled by default), so the pixels and "
-                           "the backfill write journeys for that scope again.")
+            why = (" (202_attribution_settings is in the 1.9.56 layout, so Prosper202 reads "
+                   "every row as disabled)" if old_layout else "")
+            effects.append(f"Its settings row for {scope} had DISABLED multi-touch{why}: removing "
+                           "it re-enables multi-touch there (enabled by default), so the pixels "
+                           "and the backfill write journeys for that scope again.")
     if x.is_default:
         effects.append(f"It is the default: user {x.user_id} will have NO default model.")
     effects.append("Exports, audit rows and campaigns' attribution_model_id are kept.")

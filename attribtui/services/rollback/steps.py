@@ -11,6 +11,7 @@ from dataclasses import asdict
 
 from attribtui.checks import CheckContext, run_checks_and_save, select
 from attribtui.checks import store as check_store
+from attribtui.checks.runner import empty_text
 from attribtui.infra import clock
 from attribtui.infra.api import V2Client
 from attribtui.infra.config import Profile
@@ -139,16 +140,19 @@ def _run_verify(profile: Profile, wt: Walkthrough, step: Step, p: StepPlan, db: 
         problems += [f"conv {r.conv_id}: {f.code} ({f.severity}): {f.message}"
                      for f in r.findings if f.severity == Status.FAIL]
     summary = checked.report["summary"]
+    empty = empty_text(checked.report)
     bad = [c for c in checked.report["checks"] if c["status"] in (Status.FAIL, Status.ERROR)]
     clean = not statuses.get(Status.FAIL) and not statuses.get(Status.ERROR)
     text = ("journeys of the affected conversions: "
             + ", ".join(f"{k} {len(v)}" for k, v in sorted(statuses.items()))
             + "; checks: " + ", ".join(f"{k} {v}" for k, v in summary.items() if v)
+            + (f" ({empty}: they verify nothing)" if empty else "")
             + ("" if clean else " — affected journeys still break the rule"))
     return finish_step(profile, wt, step, StepStatus.DONE, result=text, details={
         "check_run": str(checked.saved), "summary": summary, "clean": clean,
         "journey_status": statuses, "journey_problems": problems[:20],
-        "checks_not_ok": [f"{c['id']} {c['status']}: {c['details']}" for c in bad][:20]})
+        "checks_not_ok": [f"{c['id']} {c['status']}: {c['details']}" for c in bad][:20],
+        "nothing_to_examine": checked.report["nothing_to_examine"]})
 
 
 def _run_audit(profile: Profile, wt: Walkthrough, step: Step, p: StepPlan, db: Database | None,
