@@ -102,7 +102,7 @@ class Emulator:
         method = environ["REQUEST_METHOD"].upper()
         method = "GET" if method == "HEAD" else method
         path = environ.get("PATH_INFO", "")
-        home = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}{BASE_PATH}"
+        home = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}{BASE_PATH}/"
         query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
         if path == HEALTH_PATH:
             return Response(200, HEALTH_BODY) if method == "GET" else not_allowed(environ,

@@ -116,7 +116,7 @@ def create_export(conn: Connection, user_id: int, p: Payload, ids: Ids) -> Respo
         options=json.dumps({"requested_by": user_id, "created_via": "api"}),
         webhook_url=webhook["url"] if webhook else None,
         webhook_secret=webhook["secret"] if webhook else None,
-        webhook_headers=json.dumps(webhook["headers"]) if webhook else None,
+        webhook_headers=json.dumps(webhook["headers"]) if webhook and webhook["headers"] else None,
         queued_at=now, created_at=now, updated_at=now)))
     audit(conn, user_id, row.model_id, "export_scheduled", {
         "export_id": export_id, "scope": scope, "scope_id": scope_id, "start_hour": start,

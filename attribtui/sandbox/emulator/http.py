@@ -28,7 +28,7 @@ Ids: TypeAlias = dict[str, str]
 HEALTH_BODY = {"error": False, "message": "Attribution API ready"}
 JSON = "application/json"
 SLIM_HTML_TYPE = "text/html;charset=UTF-8"
-SLIM_JSON_TYPE = "application/json;charset=UTF-8"
+SLIM_JSON_TYPE = "application/json"
 REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
            403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
            500: "Internal Server Error"}

@@ -187,13 +187,6 @@ def _object(conn: Connection, model_id: int) -> ModelObject:
     return hydrate(dict(conn.execute(select(m).where(m.c.model_id == model_id)).one()._mapping))
 
 
-def _saved(model_id: int, user_id: int, name: str, slug: str, kind: str, config: object,
-           is_active: bool, is_default: bool, created: int, updated: int) -> ModelObject:
-    return {"model_id": model_id, "user_id": user_id, "name": name, "slug": slug, "type": kind,
-            "is_active": is_active, "is_default": is_default, "created_at": created,
-            "updated_at": updated, "weighting_config": config if config else []}
-
-
 def list_models(conn: Connection, user_id: int, p: Payload, ids: Ids) -> Response:
     kind = php_str(p["type"]) if "type" in p else ""
     if kind != "" and kind not in MODEL_TYPES:
@@ -219,10 +212,9 @@ def create_model(conn: Connection, user_id: int, p: Payload, ids: Ids) -> Respon
         user_id=user_id, model_name=name, model_slug=slug, model_type=kind,
         weighting_config=_config_column(config), is_active=int(is_active),
         is_default=int(is_default), created_at=now, updated_at=now)))
-    saved = _saved(model_id, user_id, name, slug, kind, config, is_active, is_default, now, now)
     if is_default:
         _promote(conn, user_id, model_id)
-        saved = _object(conn, model_id)
+    saved = _object(conn, model_id)  # re-read: MariaDB (sql_mode '') may have cut the name
     audit(conn, user_id, model_id, "model_create",
           {"name": saved["name"], "slug": saved["slug"], "type": saved["type"]}, now)
     return ok(saved, 201)
@@ -251,11 +243,9 @@ def update_model(conn: Connection, user_id: int, p: Payload, ids: Ids) -> Respon
         model_name=name, model_slug=slug, model_type=kind,
         weighting_config=_config_column(config), is_active=int(is_active),
         is_default=int(is_default), created_at=row.created_at, updated_at=now))
-    saved = _saved(row.model_id, user_id, name, slug, kind, config, is_active, is_default,
-                   row.created_at, now)
     if is_default:
         _promote(conn, user_id, row.model_id)
-        saved = _object(conn, row.model_id)
+    saved = _object(conn, row.model_id)
     audit(conn, user_id, row.model_id, "model_update", {
         "name": saved["name"], "slug": saved["slug"], "type": saved["type"],
         "is_active": saved["is_active"], "is_default": saved["is_default"]}, now)

@@ -92,6 +92,24 @@ def normalise_state(state: dict[str, object]) -> dict[str, object]:
     return out
 
 
+def delta(a: object, b: object, path: str = "") -> list[str]:
+    """Where two JSON values differ, as paths (at most a few)."""
+    ca, cb = golden_http.canonical(a), golden_http.canonical(b)
+    if ca == cb:
+        return []
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for k in sorted(set(a) | set(b), key=str):
+            out += delta(a.get(k, "<absent>"), b.get(k, "<absent>"), f"{path}.{k}")
+        return out[:6]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        out = []
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            out += delta(x, y, f"{path}[{i}]")
+        return out[:6]
+    return [f"{path}: upstream {json.dumps(a)[:300]} | ours {json.dumps(b)[:300]}"]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--random", type=int, default=300)
@@ -103,20 +121,25 @@ def main() -> int:
     requests = api_corpus.hand_picked() + api_corpus.random_cases(args.seed, args.random)
     theirs, their_state = run_upstream(requests, fixture)
     ours, our_state = run_ours(requests, fixture)
+    (HERE / ".work").mkdir(exist_ok=True)
+    (HERE / ".work" / "api-last.json").write_text(json.dumps(
+        {"requests": requests, "upstream": theirs, "ours": ours}, indent=1))
     diffs = 0
     for i, (r, a, b) in enumerate(zip(requests, theirs, ours, strict=True)):
         if not golden_http.same(a, b):
             diffs += 1
             if not args.quiet:
-                print(f"#{i} {r['method']} {r['path']}?{r['qs']} body={r['body']} "
-                      f"accept={r['accept']}\n  upstream: {json.dumps(a)[:600]}\n"
-                      f"  ours:     {json.dumps(b)[:600]}")
+                print(f"#{i} {r['method']} {r['path']}?{r['qs']} body={str(r['body'])[:200]} "
+                      f"accept={r['accept']}")
+                for line in delta(a, b):
+                    print(f"    {line}")
     their_n, our_n = normalise_state(their_state), normalise_state(our_state)
     state_diffs = [t for t in STATE if golden_http.canonical(their_n[t]) !=
                    golden_http.canonical(our_n[t])]
     for t in state_diffs:
-        print(f"state {t}:\n  upstream: {json.dumps(their_n[t])[:1500]}\n"
-              f"  ours:     {json.dumps(our_n[t])[:1500]}")
+        print(f"state {t}:")
+        for line in delta(their_n[t], our_n[t], t)[:12]:
+            print(f"    {line}")
     print(f"{len(requests)} requests ({len(requests) - args.random} hand-picked, "
           f"{args.random} random, seed {args.seed}): {diffs} differ; "
           f"state tables differing: {state_diffs or 'none'}")

@@ -187,7 +187,11 @@ def hand_picked() -> list[Request]:
           req("PUT", f"{M}/3", q(), accept="text/html"), req("GET", f"{A}/unknown", q(),
                                                           accept="text/html"),
           req("GET", f"{M}/3/snapshots/", q()), req("GET", f"{A}/models/", q()),
-          req("OPTIONS", M, q()), req("HEAD", f"{A}/models", q())]
+          req("OPTIONS", M, q()), req("HEAD", f"{A}/models", q()),
+          req("GET", f"{A}/unknown", q(), accept="application/json"),
+          req("PUT", f"{M}/3", q(), accept="application/json"),
+          req("GET", f"{A}/unknown", q(), accept="application/vnd.api+json"),
+          req("GET", f"{A}/unknown", q(), accept="text/plain, application/json")]
     return r
 
 
