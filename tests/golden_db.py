@@ -75,7 +75,7 @@ def admin() -> pymysql.connections.Connection:
 
 def schema_statements() -> list[str]:
     text = SCHEMA.read_text()
-    text = re.sub(r"^--.*$|/\*!.*?\*/;?", "", text, flags=re.M)
+    text = re.sub(r"^--.*$|/\*.*?\*/;?", "", text, flags=re.M)
     return [s.strip() for s in text.split(";\n") if s.strip().upper().startswith("CREATE")]
 
 
@@ -115,6 +115,8 @@ def build(database: str, fixture: Fixture, *, upstream_env: bool = False) -> Non
                 cur.execute(f"INSERT INTO `{table}` ({cols}) VALUES ({marks})",
                             [json.dumps(v) if isinstance(v, dict | list) else v
                              for v in full.values()])
+        for stmt in fixture.get("sql", []) or []:  # type: ignore[union-attr]
+            cur.execute(stmt)  # e.g. a trigger that makes one journey write fail
         if upstream_env:
             _upstream_env(cur, permissions)
 
