@@ -52,6 +52,7 @@ class _ModelState:
     order their hours first appear), the per-hour totals and the run's metrics."""
 
     snapshot_ids: dict[int, int] = field(default_factory=dict)
+    created_at: dict[int, int] = field(default_factory=dict)
     totals: dict[int, _HourTotal] = field(default_factory=dict)
     metrics: _HourTotal = field(default_factory=_HourTotal)
     batches: int = 0
@@ -73,12 +74,13 @@ def _initialise(eng: Engine, model: ModelRow, h0: int, h1: int) -> _ModelState:
     state = _ModelState()
     with eng.begin() as conn:
         rows = conn.execute(text(
-            "SELECT snapshot_id, date_hour FROM `202_attribution_snapshots` WHERE model_id = :m "
+            "SELECT snapshot_id, date_hour, created_at FROM `202_attribution_snapshots` WHERE model_id = :m "
             "AND scope_type = 'global' AND scope_id IS NULL AND date_hour BETWEEN :a AND :b "
             "ORDER BY date_hour ASC, snapshot_id ASC LIMIT :n"),
             {"m": model.model_id, "a": h0, "b": h1, "n": SNAPSHOT_LIMIT}).all()
-    for sid, h in rows:
+    for sid, h, created in rows:
         state.snapshot_ids[int(h)] = int(sid)
+        state.created_at[int(h)] = int(created)
         with eng.begin() as conn:
             conn.execute(text("DELETE FROM `202_attribution_touchpoints` WHERE snapshot_id = :s"),
                          {"s": int(sid)})
@@ -162,6 +164,7 @@ def _process_batch(eng: Engine, m: ModelRow, state: _ModelState, convs: Sequence
                     {"m": m.model_id, "u": user_id, "h": bucket, "s": start, "e": end,
                      "now": now})
                 state.snapshot_ids[bucket] = int(res.lastrowid)
+                state.created_at[bucket] = now
         total = state.totals.setdefault(bucket, _HourTotal())
         for acc in (total, state.metrics):
             acc.clicks += snap.clicks
@@ -179,23 +182,37 @@ def _process_batch(eng: Engine, m: ModelRow, state: _ModelState, convs: Sequence
     state.batches += 1
 
 
-def _finalise(eng: Engine, models: list[ModelRow], states: Mapping[int, _ModelState],
+def _finalise(eng: Engine, models: list[ModelRow], states: dict[int, _ModelState],
               user_id: int, start: int, end: int, now: int) -> None:
     """Every kept snapshot's totals (zeros for a kept hour without conversions), then per model
-    its audit row and its log line, after all models are finalised."""
+    its audit row and its log line, after all models are finalised.
+
+    Upstream's batch loop leaves `$state` a PHP reference to the last model's state, and the
+    finalise loop assigns through it (`$state = $modelsState[$id]`): so the last model (the
+    oldest) is finalised with the state of the model before it. Its snapshots are rewritten
+    with that model's totals *and model_id* (taking them over), its own placeholders keep zero
+    totals, and its audit row and log line repeat the other model's numbers
+    (docs/prosper202.md §Rebuild runner, "The finalise reference bug").
+    """
+    ref = models[-1].model_id
+    summaries: list[tuple[ModelRow, _ModelState]] = []
     for m in models:
-        state = states[m.model_id]
+        states[ref] = states[m.model_id]  # $state = $modelsState[...] through the reference
+        state = states[ref]
         with eng.begin() as conn:
             for bucket, sid in state.snapshot_ids.items():
                 t = state.totals.get(bucket, _HourTotal())
                 conn.execute(text(
-                    "UPDATE `202_attribution_snapshots` SET attributed_clicks = :c, "
-                    "attributed_conversions = :v, attributed_revenue = :r, attributed_cost = :k, "
-                    "lookback_start = :s, lookback_end = :e WHERE snapshot_id = :sid"),
-                    {"c": t.clicks, "v": t.conversions, "r": t.revenue, "k": t.cost, "s": start,
-                     "e": end, "sid": sid})
-    for m in models:
-        state = states[m.model_id]
+                    "UPDATE `202_attribution_snapshots` SET model_id = :m, user_id = :u, "
+                    "scope_type = 'global', scope_id = NULL, date_hour = :h, lookback_start = :s, "
+                    "lookback_end = :e, attributed_clicks = :c, attributed_conversions = :v, "
+                    "attributed_revenue = :r, attributed_cost = :k, created_at = :created "
+                    "WHERE snapshot_id = :sid LIMIT 1"),
+                    {"m": m.model_id, "u": user_id, "h": bucket, "s": start, "e": end,
+                     "c": t.clicks, "v": t.conversions, "r": t.revenue, "k": t.cost,
+                     "created": state.created_at.get(bucket, now), "sid": sid})
+        summaries.append((m, state))
+    for m, state in summaries:
         s = state.metrics
         meta = {"lookback_start": start, "lookback_end": end, "batches": state.batches,
                 "hours_processed": len(state.totals), "clicks": s.clicks,
