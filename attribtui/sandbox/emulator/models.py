@@ -97,7 +97,12 @@ def _loaded(model: ModelRow, *, caught: bool = True) -> ModelRow:
     problem = model.problem
     if not problem:
         return model
-    if model.type not in MODEL_TYPES or model.config_error or not caught:
+    failure = getattr(model, "failure", None)  # the PHP exception class, where the rules say it
+    if failure is not None and hasattr(failure, "is_invalid_argument"):
+        uncaught = not failure.is_invalid_argument
+    else:
+        uncaught = model.type not in MODEL_TYPES or bool(model.config_error)
+    if uncaught or not caught:
         raise Unparseable(problem)
     raise BadRequest(problem)
 
