@@ -9,6 +9,7 @@ answer must equal upstream's, except the differences listed below with their rea
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -130,10 +131,8 @@ def _jsonish(state: dict[str, Any]) -> dict[str, Any]:
             row = dict(row)
             for col in ("metadata", "weighting_config", "webhook_headers", "options"):
                 if isinstance(row.get(col), str):
-                    try:
+                    with contextlib.suppress(ValueError):
                         row[col] = {"json": json.loads(row[col])}
-                    except ValueError:
-                        pass
             fixed.append(row)
         out[table] = fixed
     return out

@@ -10,6 +10,7 @@ order (writes included), with the clock at the golden NOW. Prints each differenc
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -19,12 +20,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 sys.path[:0] = [str(HERE), str(ROOT)]
 
-import httpx  # noqa: E402
-
 import api_corpus  # noqa: E402
 import api_fixture  # noqa: E402
+import httpx  # noqa: E402
 import upstream  # noqa: E402
 from stage import stage  # noqa: E402
+
 from tests import golden_db, golden_http  # noqa: E402
 from tests.support import NOW  # noqa: E402
 
@@ -83,10 +84,8 @@ def normalise_state(state: dict[str, object]) -> dict[str, object]:
             row = dict(row)
             for col in ("metadata", "weighting_config", "webhook_headers", "options"):
                 if isinstance(row.get(col), str):
-                    try:
+                    with contextlib.suppress(ValueError):
                         row[col] = {"json": json.loads(row[col])}
-                    except ValueError:
-                        pass
             fixed.append(row)
         out[table] = fixed
     return out

@@ -25,6 +25,7 @@ sys.path[:0] = [str(HERE), str(ROOT)]
 import cron_cases  # noqa: E402
 import upstream  # noqa: E402
 from stage import stage  # noqa: E402
+
 from tests import golden_cron, golden_db  # noqa: E402
 from tests.support import NOW  # noqa: E402
 
