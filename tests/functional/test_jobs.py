@@ -94,7 +94,11 @@ def test_backfill_then_rebuild_for_the_last_24h(url: str) -> None:
     effect = preflight.rebuild_effect(prof, rec)
     assert effect.heartbeat == NOW and effect.heartbeat != before_hb
     newest = [n for _, n, _ in effect.models]
-    assert None not in newest and max(newest) == DAY_END - DAY_END % 3600
+    # Upstream's finalise reference bug (docs/prosper202.md §Rebuild runner): per user with
+    # several models, the oldest model takes over the previous model's snapshots, which then has
+    # none; the stand-in reproduces it.
+    assert newest.count(None) <= pf.users_total
+    assert max(n for n in newest if n is not None) == DAY_END - DAY_END % 3600
     assert sum(n for _, _, n in effect.models) > 0
     audits = scalar(url, "SELECT COUNT(*) FROM `202_attribution_audit` WHERE action = "
                          f"'snapshot_rebuild' AND created_at = {NOW}")

@@ -19,47 +19,82 @@ from attribtui.queries.clicks import candidate_clicks
 from attribtui.queries.settings import campaign_networks, decide, settings_rows
 from attribtui.sandbox.cron.php import (
     OUTAGE_HTML,
+    SETTING_ROW,
     connect,
     err,
+    fatal,
+    flush_displayed,
     getopt,
     iso,
     opt_int,
     out,
     php_warnings,
-    server_vars_set,
+    system_hash_warnings,
+    warn,
 )
 
 DEFAULT_BATCH = 500
-JOURNEY_REPOSITORY = ("/var/www/prosper202/202-config/Attribution/Repository/Mysql/"
-                      "ConversionJourneyRepository.php")
+SETTINGS_SERVICE = ("/var/www/prosper202/202-config/Attribution/Service/"
+                    "AttributionSettingsService.php")
 
 
 def backfill(argv: list[str]) -> int:
-    opts = getopt(argv, ("user", "start", "end", "batch-size"))
-    now = clock.now()
-    batch = max(1, opt_int(opts["batch-size"])) if "batch-size" in opts else DEFAULT_BATCH
-    end = opt_int(opts["end"]) if "end" in opts else now
-    start = opt_int(opts["start"]) if "start" in opts else end - LOOKBACK_SECONDS
-    user = opt_int(opts["user"]) if "user" in opts else None
+    """connect.php first (an outage prints its page and exits 0 whatever the arguments), then
+    the options, then the batches; PHP's displayed warnings reach stdout at exit."""
+    try:
+        return _run(argv)
+    finally:
+        flush_displayed()
+
+
+def _run(argv: list[str]) -> int:
     php_warnings()
-    if start > end:
-        err("Start time must be before end time.")
-        return 1
     eng = connect()
     if eng is None:
         out(OUTAGE_HTML)
         return 0
     try:
+        opts = getopt(argv, ("user", "start", "end", "batch-size"))
+        now = clock.now()
+        batch = max(1, opt_int(opts["batch-size"])) if "batch-size" in opts else DEFAULT_BATCH
+        end = opt_int(opts["end"]) if "end" in opts else now
+        start = opt_int(opts["start"]) if "start" in opts else end - LOOKBACK_SECONDS
+        user = opt_int(opts["user"]) if "user" in opts else None
+        if start > end:
+            err("Start time must be before end time.")
+            return 1
         return _backfill(eng, start, end, user, batch, now)
     finally:
         eng.dispose()
+
+
+def _settings(eng: Engine, uid: int, old_layout: bool) -> list[SettingRow]:
+    """The user's deciding rows; on the 1.9.56 layout (no multi_touch_enabled column) upstream
+    reads every row as disabled, with a warning (Setting::fromDatabaseRow, line 42)."""
+    with eng.connect() as conn:
+        if not old_layout:
+            return settings_rows(connection_reader(conn), [uid]).get(uid, [])
+        rows = conn.execute(text(
+            "SELECT scope_type, scope_id FROM `202_attribution_settings` WHERE user_id = :u AND "
+            "scope_type IN ('global', 'advertiser', 'campaign') ORDER BY setting_id"),
+            {"u": uid}).all()
+    return [SettingRow(str(t), None if i is None else int(i), False) for t, i in rows]
+
+
+def _old_layout(eng: Engine) -> bool:
+    with eng.connect() as conn:
+        return int(conn.execute(text(
+            "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND "
+            "TABLE_NAME = '202_attribution_settings' AND COLUMN_NAME = 'multi_touch_enabled'"
+        )).scalar_one()) == 0
 
 
 def _backfill(eng: Engine, start: int, end: int, user: int | None, batch: int, now: int) -> int:
     processed, last_id, errors = 0, 0, []
     settings: dict[int, list[SettingRow]] = {}
     networks: dict[int, int | None] = {}
-    quiet = server_vars_set()
+    decided: dict[tuple[int, int, int | None], bool] = {}  # isMultiTouchEnabled's static cache
+    old_layout = _old_layout(eng)
     where_user = " AND user_id = :u" if user is not None else ""
     while True:
         with eng.connect() as conn:
@@ -71,38 +106,54 @@ def _backfill(eng: Engine, start: int, end: int, user: int | None, batch: int, n
         if not rows:
             break
         for conv_id, click_id, uid, campaign_id, conv_time, click_time in rows:
-            uid, campaign_id = int(uid), int(campaign_id)
-            with eng.connect() as conn:
-                if uid not in settings:
-                    settings.update(settings_rows(connection_reader(conn), [uid]))
-                if campaign_id not in networks:
+            uid, campaign_id, last_id = int(uid), int(campaign_id), int(conv_id)
+            if campaign_id > 0 and campaign_id not in networks:
+                with eng.connect() as conn:
                     networks.update(campaign_networks(connection_reader(conn), [campaign_id]))
-            enabled, _ = decide(settings, networks, uid, campaign_id)
-            if not enabled:
+            if uid <= 0:  # requirePositiveInt throws outside the try block
+                return fatal("InvalidArgumentException", "Invalid user identifier supplied.",
+                             SETTINGS_SERVICE, 318)
+            key = (uid, campaign_id, networks.get(campaign_id))
+            if key not in decided:
+                if uid not in settings:
+                    settings[uid] = _settings(eng, uid, old_layout)
+                enabled, _ = decide(settings, networks, uid, campaign_id)
+                if old_layout:  # one warning per row findForScopes returns
+                    scopes = {("global", None), ("advertiser", key[2]), ("campaign", campaign_id)}
+                    for row in settings[uid]:
+                        if (row.scope_type, row.scope_id) in scopes:
+                            warn('Undefined array key "multi_touch_enabled"', SETTING_ROW, 42)
+                decided[key] = enabled
+            if not decided[key]:
                 continue
-            if not quiet:  # systemHash() reads HTTP_HOST and SERVER_ADDR per conversion
-                for key in ("HTTP_HOST", "SERVER_ADDR"):
-                    err(f'PHP Warning:  Undefined array key "{key}" in {JOURNEY_REPOSITORY} '
-                        "on line 214")
             try:
                 _persist_journey(eng, int(conv_id), int(click_id), uid, campaign_id,
                                  int(conv_time), int(click_time), now)
             except Exception as e:  # noqa: BLE001 - collected like the PHP does
-                errors.append(f"Conversion {conv_id} failed: {str(e).splitlines()[0]}")
+                errors.append(f"Conversion {conv_id} failed: MySQL execute failed: "
+                              f"{_driver_message(e)}")
+                continue
+            system_hash_warnings()
             processed += 1
-        last_id = int(rows[-1][0])
         out(f"Processed {processed} conversions...")
-        if len(rows) < batch:
-            break
+    who = f" for user {user}" if user is not None else ""
+    out(f"Journey backfill complete. {processed} conversions processed between {iso(start)} "
+        f"and {iso(end)}{who}.")
     if errors:
         err("Encountered errors while persisting journeys:")
         for line in errors:
             err(line)
         return 1
-    who = f" for user {user}" if user is not None else ""
-    out(f"Journey backfill complete. {processed} conversions processed between {iso(start)} "
-        f"and {iso(end)}{who}.")
     return 0
+
+
+def _driver_message(e: Exception) -> str:
+    """The database's own message (mysqli's error), without the driver's wrapping."""
+    orig = getattr(e, "orig", None)
+    args: tuple[object, ...] = tuple(getattr(orig, "args", ()))
+    if len(args) >= 2 and isinstance(args[1], str):
+        return args[1]
+    return str(orig or e).splitlines()[0]
 
 
 def _persist_journey(eng: Engine, conv_id: int, click_id: int, user_id: int, campaign_id: int,

@@ -18,10 +18,17 @@ from attribtui.infra import engines
 from attribtui.prosper.validation import php_int
 from attribtui.sandbox import DB_URL_ENV
 
-CONNECT = "/var/www/prosper202/202-config/connect.php"
+ROOT = "/var/www/prosper202"
+CONNECT = f"{ROOT}/202-config/connect.php"
+TRACKING_FUNCTIONS = f"{ROOT}/202-config/functions-tracking202.php"
+SETTING_ROW = f"{ROOT}/202-config/Attribution/Settings/Setting.php"
 SERVER_VARS = ("HTTP_HOST", "SERVER_ADDR", "SERVER_NAME", "REMOTE_ADDR")
-OUTAGE_HTML = ("<html><head><title>Prosper202</title></head><body>"
-               "<h2>Could not connect to the database.</h2></body></html>")
+# connect.php's _die() page on a DB outage (a full HTML document upstream; its text matters).
+OUTAGE_HTML = ("<html><head><title>Prosper202 ClickServer</title></head><body>"
+               "<h6>Error establishing a database connection</h6></body></html>")
+# What display_errors printed after connect.php: PHP holds it in an output buffer and writes it
+# at exit, after everything the script wrote to STDOUT directly.
+_displayed: list[str] = []
 
 # An option's value: the text after "=", False for a bare --name, a list when repeated.
 OptValue: TypeAlias = str | bool | list[str | bool]
@@ -66,15 +73,48 @@ def server_vars_set() -> bool:
     return any(os.environ.get(k) for k in SERVER_VARS)
 
 
-def php_warnings(n: int = 1, lines: tuple[int, ...] = (186, 187)) -> None:
-    """What connect.php's display_errors=On prints in a bare CLI (both streams)."""
+def php_warnings() -> None:
+    """connect.php in a bare CLI: SERVER_NAME (line 95, before display_errors is on: log only)
+    and REMOTE_ADDR (line 186: logged to stderr and displayed on stdout)."""
     if server_vars_set():
         return
-    for _ in range(n):
-        for key, line in zip(("REMOTE_ADDR", "SERVER_NAME"), lines, strict=True):
-            out("")
-            out(f'Warning: Undefined array key "{key}" in {CONNECT} on line {line}')
-            err(f'PHP Warning:  Undefined array key "{key}" in {CONNECT} on line {line}')
+    err(f'PHP Warning:  Undefined array key "SERVER_NAME" in {CONNECT} on line 95')
+    err(f'PHP Warning:  Undefined array key "REMOTE_ADDR" in {CONNECT} on line 186')
+    out("")
+    out(f'Warning: Undefined array key "REMOTE_ADDR" in {CONNECT} on line 186')
+
+
+def warn(message: str, file: str, line: int) -> None:
+    """A PHP warning after connect.php: logged on stderr now, displayed on stdout at exit."""
+    err(f"PHP Warning:  {message} in {file} on line {line}")
+    _displayed.append(f"\nWarning: {message} in {file} on line {line}\n")
+
+
+def system_hash_warnings() -> None:
+    """systemHash() (functions-tracking202.php line 2929) reads HTTP_HOST and SERVER_ADDR, once
+    per journey persisted or purged."""
+    if server_vars_set():
+        return
+    for key in ("HTTP_HOST", "SERVER_ADDR"):
+        warn(f'Undefined array key "{key}"', TRACKING_FUNCTIONS, 2929)
+
+
+def fatal(kind: str, message: str, file: str, line: int) -> int:
+    """An uncaught exception: PHP's fatal error on both streams, exit 255."""
+    text = f"Fatal error:  Uncaught {kind}: {message} in {file}:{line}"
+    err(f"PHP {text}")
+    err("PHP Stack trace:")
+    err("PHP   1. {main}() " + file)
+    _displayed.append(f"\n{text}\nStack trace:\n#0 {{main}}\n  thrown in {file} on line "
+                      f"{line}\n")
+    return 255
+
+
+def flush_displayed() -> None:
+    """PHP's output buffer at exit."""
+    sys.stdout.write("".join(_displayed))
+    sys.stdout.flush()
+    _displayed.clear()
 
 
 def iso(t: int) -> str:

@@ -15,6 +15,7 @@ from attribtui.sandbox.cron.php import (
     OUTAGE_HTML,
     connect,
     err,
+    flush_displayed,
     getopt,
     iso,
     opt_int,
@@ -25,19 +26,28 @@ from attribtui.sandbox.cron.runner import run_for_user
 
 
 def rebuild(argv: list[str]) -> int:
-    opts = getopt(argv, ("user", "start", "end"))
-    now = clock.now()
-    end = opt_int(opts["end"]) if "end" in opts else now
-    start = opt_int(opts["start"]) if "start" in opts else end - DAY
+    """connect.php first (an outage prints its page and exits 0 whatever the arguments), then
+    the options, the users, the guard, the runs and the heartbeat."""
+    try:
+        return _run(argv)
+    finally:
+        flush_displayed()
+
+
+def _run(argv: list[str]) -> int:
     php_warnings()
-    if start >= end:
-        err("Start timestamp must be earlier than end timestamp.")
-        return 1
     eng = connect()
     if eng is None:
         out(OUTAGE_HTML)  # connect.php on a DB outage: HTML, exit 0
         return 0
+    opts = getopt(argv, ("user", "start", "end"))
+    now = clock.now()
+    end = opt_int(opts["end"]) if "end" in opts else now
+    start = opt_int(opts["start"]) if "start" in opts else end - DAY
     try:
+        if start >= end:
+            err("Start timestamp must be earlier than end timestamp.")
+            return 1
         if "user" in opts:
             users = [opt_int(opts["user"])]
         else:

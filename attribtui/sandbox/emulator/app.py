@@ -32,7 +32,6 @@ from attribtui.sandbox.emulator.http import (
     not_allowed,
     not_found,
     slim_error,
-    wants_html,
 )
 
 VIEW = "view_attribution_reports"
@@ -42,8 +41,10 @@ MSG_KEY_REQUIRED = "API key required or user session must be active."
 MSG_KEY_INVALID = "Invalid API key."
 MSG_FORBIDDEN = "Insufficient permissions to access attribution resources."
 
+BASE_PATH = "/api/v2"
 HEALTH_PATH = "/api/v2/health"
 PREFIX = "/api/v2/attribution/"
+_PHP_TRIM = " \t\n\r\x00\x0b"  # what PHP's trim() strips from the apikey
 
 Handler = Callable[[Connection, int, Payload, Ids], Response]
 # (method, path parts pattern, permission, handler); "{id}" matches digits only.
@@ -84,33 +85,43 @@ class Emulator:
         try:
             resp = self.dispatch(environ)
         except Exception:  # Slim's default error handler: a 500 outside the envelope
-            resp = slim_error(wants_html(environ))
+            resp = slim_error(environ)
         headers = [("Content-Type", resp.content_type), ("Content-Length", str(len(resp.raw)))]
+        if resp.allow is not None:
+            headers.append(("Allow", resp.allow))
         if resp.status == 204:
             headers = []
+        body = b"" if environ["REQUEST_METHOD"].upper() == "HEAD" else resp.raw
         start_response(f"{resp.status} {REASONS.get(resp.status, '')}", headers)
-        return [resp.raw]
+        return [body]
 
     def dispatch(self, environ: WSGIEnvironment) -> Response:
+        """Slim's routing: exact paths (a trailing slash is another path), 404 before 405, HEAD
+        served by the GET route, OPTIONS answered with the allowed methods; then the route's
+        authorization middleware, then the handler."""
         method = environ["REQUEST_METHOD"].upper()
+        method = "GET" if method == "HEAD" else method
         path = environ.get("PATH_INFO", "")
-        html = wants_html(environ)
+        home = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}{BASE_PATH}/"
         query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
-        if path.rstrip("/") == HEALTH_PATH:
-            return Response(200, HEALTH_BODY) if method == "GET" else not_allowed(html)
+        if path == HEALTH_PATH:
+            return Response(200, HEALTH_BODY) if method == "GET" else not_allowed(environ,
+                                                                                    ["GET"])
         if not path.startswith(PREFIX):
-            return not_found(html)
-        parts = tuple(p for p in path[len(PREFIX):].split("/") if p)
+            return not_found(environ, home)
+        parts = tuple(path[len(PREFIX):].split("/"))
         matched = [(r, ids) for r in self.routes if (ids := match(r[1], parts)) is not None]
         if not matched:
-            return not_found(html)
+            return not_found(environ, home)
         route = next((r for r in matched if r[0][0] == method), None)
         if route is None:
-            return not_allowed(html)
+            return not_allowed(environ, [r[0] for r, _ in matched])
         (_, _, permission, handler), ids = route
-        payload = {**query, **json_body(environ)}
+        payload = {**query, **json_body(environ)} if method in ("POST", "PATCH") else query
         try:
             with self.engine.begin() as conn:
+                if conn.dialect.name == "mysql":  # connect.php: SET session sql_mode = ''
+                    conn.exec_driver_sql("SET SESSION sql_mode = ''")
                 user_id, denied = self.authenticate(conn, query.get("apikey"), permission)
                 if denied:
                     return denied
@@ -118,11 +129,12 @@ class Emulator:
         except BadRequest as e:  # the transaction was rolled back on the way out
             return fail(400, str(e))
         except Unparseable:
-            return slim_error(html)
+            return slim_error(environ)
 
     def authenticate(self, conn: Connection, apikey: str | None,
                      permission: str) -> tuple[int, Response | None]:
         """The key from the query string only; the sandbox's scope JSON stands in for roles."""
+        apikey = (apikey or "").strip(_PHP_TRIM)
         if not apikey:
             return 0, fail(401, MSG_KEY_REQUIRED)
         keys = pt.api_keys

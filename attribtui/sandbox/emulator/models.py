@@ -1,11 +1,15 @@
 """The model routes: list, create, update, delete, and the sandbox comparison over the models.
 
-Slugs are recomputed on every PATCH; setting is_default demotes every other model of the user and
-forces this one active, so `{"is_active": false}` on the default is undone; booleans are PHP
-`(bool)` casts, so `"false"` is true. A model row the engine cannot parse (a v3-only type such as
-`linear`, or an empty config on a type that needs one) makes the model routes for that user answer
-500 (docs/prosper202.md §Models: object, list, validation, §Slugs, §Defaults, §PATCH and DELETE,
-§How unparseable model rows fail).
+Every stored row is read through upstream's hydration (ModelDefinition::fromDatabaseRow): a type
+outside the enum or a weighting_config that is not JSON is an uncaught error (Slim's 500); any
+other problem is an InvalidArgumentException, a 400 with its message on the routes that catch it
+(single-model routes) and a 500 on those that do not (the list, the sandbox). The list and the
+sandbox hydrate only the user's active rows (and the list only those of ?type=), filtered in SQL
+first, newest first. Slugs are recomputed on every PATCH and made unique by looking each candidate
+up, which hydrates the row found; setting is_default demotes every other model of the user and
+forces this one active; booleans are PHP `(bool)` casts, so `"false"` is true; a `null` name on
+PATCH keeps the name (docs/prosper202.md §Models: object, list, validation, §Slugs, §Defaults,
+§PATCH and DELETE, §How unparseable model rows fail).
 """
 
 from __future__ import annotations
@@ -20,19 +24,29 @@ from sqlalchemy.engine import Connection
 from attribtui.infra import clock
 from attribtui.prosper import tables as pt
 from attribtui.prosper.models import ModelRow
+from attribtui.prosper.settings import SCOPE_TYPES
 from attribtui.prosper.validation import (
     MODEL_TYPES,
-    parse_weighting_json,
+    MSG_CONFIG_NOT_OBJECT,
+    MSG_INVALID_TYPE,
+    MSG_NAME_REQUIRED,
+    SLUG_MAX,
+    SLUG_SUFFIX_BASE,
     php_bool,
+    php_int,
+    php_is_numeric,
     slugify,
-    unique_slug,
-    validate_model_payload,
+    validate_weighting,
 )
 from attribtui.sandbox.emulator.http import BadRequest, Ids, Payload, Response, Unparseable, ok
 from attribtui.sandbox.sql import inserted_id
 
 MSG_NOT_FOUND = "Attribution model not found."
 MSG_TYPE_FILTER = "Unknown model type filter provided."
+MSG_SCOPE = "Invalid scope value."
+SANDBOX_MESSAGE = ("Attribution sandbox scaffolding ready. Computation engine will populate "
+                   "metrics in a subsequent iteration.")
+_PHP_TRIM = " \t\n\r\x00\x0b"
 
 m, s, tp, au = (pt.attribution_models, pt.attribution_snapshots, pt.attribution_touchpoints,
                 pt.attribution_audit)
@@ -53,6 +67,19 @@ class ModelObject(TypedDict):
     weighting_config: object  # the decoded config, or [] (PHP's empty array) when none
 
 
+def php_str(value: object) -> str:
+    """PHP's (string) cast of a JSON value (an array gives "Array", with a warning upstream)."""
+    if value is None or value is False:
+        return ""
+    if value is True:
+        return "1"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, list | dict):
+        return "Array"
+    return str(value)
+
+
 def model_object(model: ModelRow) -> ModelObject:
     """The v2 model object of a decoded row upstream can load."""
     return {
@@ -63,11 +90,21 @@ def model_object(model: ModelRow) -> ModelObject:
     }
 
 
-def _loaded(model: ModelRow) -> ModelRow:
-    """The row, or Unparseable where upstream's hydration fails."""
-    if model.problem:
-        raise Unparseable(model.problem)
-    return model
+def _loaded(model: ModelRow, *, caught: bool = True) -> ModelRow:
+    """The row as upstream's hydration leaves it: an uncaught error (Unparseable) for a type
+    outside the enum or a config that is not JSON, else the InvalidArgumentException (a 400
+    where the route catches it, `caught`; Unparseable where it does not)."""
+    problem = model.problem
+    if not problem:
+        return model
+    failure = getattr(model, "failure", None)  # the PHP exception class, where the rules say it
+    if failure is not None and hasattr(failure, "is_invalid_argument"):
+        uncaught = not failure.is_invalid_argument
+    else:
+        uncaught = model.type not in MODEL_TYPES or bool(model.config_error)
+    if uncaught or not caught:
+        raise Unparseable(problem)
+    raise BadRequest(problem)
 
 
 def hydrate(row: Mapping[str, object]) -> ModelObject:
@@ -80,24 +117,61 @@ def _config_column(config: object) -> str | None:
     return json.dumps(config) if config else None
 
 
-def _user_models(conn: Connection, user_id: int) -> list[ModelRow]:
-    """Every model of the user, newest first, decoded (not yet checked)."""
-    return [ModelRow.from_mapping(dict(r._mapping)) for r in conn.execute(
-        select(m).where(m.c.user_id == user_id)
-        .order_by(m.c.created_at.desc(), m.c.model_id.desc()))]
+def _active_models(conn: Connection, user_id: int, kind: str | None = None) -> list[ModelRow]:
+    """findForUser(user, type, onlyActive): the active rows (of `kind`), newest first, each
+    hydrated; any row upstream cannot load fails the whole request (uncaught: a 500)."""
+    query = select(m).where(m.c.user_id == user_id, m.c.is_active == 1)
+    if kind is not None:
+        query = query.where(m.c.model_type == kind)
+    rows = conn.execute(query.order_by(m.c.created_at.desc(), m.c.model_id.asc()))
+    return [_loaded(ModelRow.from_mapping(dict(r._mapping)), caught=False) for r in rows]
 
 
 def find_model(conn: Connection, user_id: int, model_id: int) -> ModelRow:
-    """The user's model (a missing or foreign model is a 400, never a 404); Unparseable when
-    upstream could not load it."""
-    row = conn.execute(select(m).where(m.c.model_id == model_id)).first()
-    if row is None or int(row.user_id) != user_id:
+    """requireOwnedModel: the row is hydrated first (its error wins), then a missing or foreign
+    model is a 400, never a 404."""
+    row = conn.execute(select(m).where(m.c.model_id == model_id).limit(1)).first()
+    if row is None:
         raise BadRequest(MSG_NOT_FOUND)
-    return _loaded(ModelRow.from_mapping(dict(row._mapping)))
+    model = _loaded(ModelRow.from_mapping(dict(row._mapping)))
+    if model.user_id != user_id:
+        raise BadRequest(MSG_NOT_FOUND)
+    return model
 
 
-def _object(conn: Connection, model_id: int) -> ModelObject:
-    return hydrate(dict(conn.execute(select(m).where(m.c.model_id == model_id)).one()._mapping))
+def _unique_slug(conn: Connection, user_id: int, slug: str, current: str | None) -> str:
+    """ensureUniqueSlug: the base, then its first 180 characters plus -1, -2, ... while a row
+    of the user holds the candidate (each row found is hydrated); the model's own slug is free."""
+    base = slug[:SLUG_MAX]
+    if current is not None and current == base:
+        return base
+    candidate, suffix = base, 1
+    while True:
+        row = conn.execute(select(m).where(m.c.user_id == user_id, m.c.model_slug == candidate)
+                           .limit(1)).first()
+        if row is None:
+            return candidate
+        found = _loaded(ModelRow.from_mapping(dict(row._mapping)))
+        if current is not None and found.slug == current:
+            return candidate
+        candidate = f"{base[:SLUG_SUFFIX_BASE]}-{suffix}"
+        suffix += 1
+
+
+def _config(value: object) -> dict[str, object] | list[object]:
+    """normaliseWeightingConfig: null is empty; anything but an array is refused."""
+    if value is None:
+        return {}
+    if isinstance(value, dict | list):
+        return value
+    raise BadRequest(MSG_CONFIG_NOT_OBJECT)
+
+
+def _check(kind: str, config: object) -> None:
+    """The ModelDefinition constructor's rules for the weighting config."""
+    error = validate_weighting(kind, config)
+    if error:
+        raise BadRequest(error)
 
 
 def audit(conn: Connection, user_id: int, model_id: int | None, action: str,
@@ -107,74 +181,85 @@ def audit(conn: Connection, user_id: int, model_id: int | None, action: str,
                                    metadata=json.dumps(meta), created_at=now))
 
 
-def _promote(conn: Connection, user_id: int, model_id: int, now: int) -> None:
-    """set is_default: demote every model of the user, then promote this one, forced active."""
+def _promote(conn: Connection, user_id: int, model_id: int) -> None:
+    """promoteToDefault: demote every model of the user, then this one, forced active
+    (updated_at untouched)."""
     conn.execute(update(m).where(m.c.user_id == user_id).values(is_default=0))
-    conn.execute(update(m).where(m.c.model_id == model_id)
-                 .values(is_default=1, is_active=1, updated_at=now))
+    conn.execute(update(m).where(m.c.model_id == model_id).values(is_default=1, is_active=1))
+
+
+def _object(conn: Connection, model_id: int) -> ModelObject:
+    return hydrate(dict(conn.execute(select(m).where(m.c.model_id == model_id)).one()._mapping))
 
 
 def list_models(conn: Connection, user_id: int, p: Payload, ids: Ids) -> Response:
-    kind = p.get("type")
-    if kind not in (None, "") and kind not in MODEL_TYPES:
+    kind = php_str(p["type"]) if "type" in p else ""
+    if kind != "" and kind not in MODEL_TYPES:
         raise BadRequest(MSG_TYPE_FILTER)
-    models = [model_object(_loaded(x)) for x in _user_models(conn, user_id)]  # one bad row fails all
-    return ok([x for x in models if x["is_active"] and (not kind or x["type"] == kind)])
+    return ok([model_object(x) for x in _active_models(conn, user_id, kind or None)])
 
 
 def create_model(conn: Connection, user_id: int, p: Payload, ids: Ids) -> Response:
-    name, kind, config = p.get("name"), p.get("type"), p.get("weighting_config")
-    error = validate_model_payload(name, kind, config)
-    if error:
-        raise BadRequest(error)
+    """AttributionService::createModel: name, type, config, slug, then the definition's rules."""
+    name = php_str(p.get("name")).strip(_PHP_TRIM)
+    if not name:
+        raise BadRequest(MSG_NAME_REQUIRED)
+    kind = php_str(p.get("type")).lower()
+    if kind not in MODEL_TYPES:
+        raise BadRequest(MSG_INVALID_TYPE)
+    config = _config(p.get("weighting_config"))
     now = clock.now()
-    name, kind = str(name).strip(), str(kind).lower()
-    taken = {x.slug for x in _user_models(conn, user_id)}
-    slug = unique_slug(slugify(str(p.get("slug") or "") or name, now), taken)
-    is_active = php_bool(p.get("is_active", True))
-    is_default = php_bool(p.get("is_default", False))
+    slug = _unique_slug(conn, user_id, slugify(php_str(p.get("slug")) or name, now), None)
+    is_active = php_bool(p["is_active"]) if "is_active" in p else True
+    is_default = php_bool(p["is_default"]) if "is_default" in p else False
+    _check(kind, config)
     model_id = inserted_id(conn.execute(insert(m).values(
         user_id=user_id, model_name=name, model_slug=slug, model_type=kind,
         weighting_config=_config_column(config), is_active=int(is_active),
-        is_default=0, created_at=now, updated_at=now)))
+        is_default=int(is_default), created_at=now, updated_at=now)))
     if is_default:
-        _promote(conn, user_id, model_id, now)
-    audit(conn, user_id, model_id, "model_create", {"name": name, "slug": slug, "type": kind}, now)
-    return ok(_object(conn, model_id), 201)
+        _promote(conn, user_id, model_id)
+    saved = _object(conn, model_id)  # re-read: MariaDB (sql_mode '') may have cut the name
+    audit(conn, user_id, model_id, "model_create",
+          {"name": saved["name"], "slug": saved["slug"], "type": saved["type"]}, now)
+    return ok(saved, 201)
 
 
 def update_model(conn: Connection, user_id: int, p: Payload, ids: Ids) -> Response:
-    row = find_model(conn, user_id, int(ids["id"]))
-    current, _ = parse_weighting_json(row.weighting_config)
-    name = p.get("name", row.name)
-    kind = p.get("type", row.type)
-    config = p.get("weighting_config", current)
-    error = validate_model_payload(name, kind, config)
-    if error:
-        raise BadRequest(error)
+    """AttributionService::updateModel: absent keys (and a null name) keep their values, the slug
+    is always recomputed."""
+    row = find_model(conn, user_id, php_int(ids["id"]))
+    name = php_str(p["name"] if p.get("name") is not None else row.name).strip(_PHP_TRIM)
+    if not name:
+        raise BadRequest(MSG_NAME_REQUIRED)
+    kind = row.type
+    if "type" in p:
+        kind = php_str(p["type"]).lower()
+        if kind not in MODEL_TYPES:
+            raise BadRequest(MSG_INVALID_TYPE)
+    config = _config(p["weighting_config"]) if "weighting_config" in p else (row.config or {})
     now = clock.now()
-    name, kind = str(name).strip(), str(kind).lower()
-    taken = {x.slug for x in _user_models(conn, user_id)}
-    slug = unique_slug(slugify(str(p.get("slug") or "") or name, now), taken,
-                       current=row.slug)
+    seed = php_str(p["slug"]) if "slug" in p else ""
+    slug = _unique_slug(conn, user_id, slugify(seed or name, now), row.slug)
     is_active = php_bool(p["is_active"]) if "is_active" in p else row.is_active
     is_default = php_bool(p["is_default"]) if "is_default" in p else row.is_default
+    _check(kind, config)
     conn.execute(update(m).where(m.c.model_id == row.model_id).values(
         model_name=name, model_slug=slug, model_type=kind,
         weighting_config=_config_column(config), is_active=int(is_active),
-        is_default=int(is_default), updated_at=now))
+        is_default=int(is_default), created_at=row.created_at, updated_at=now))
     if is_default:
-        _promote(conn, user_id, row.model_id, now)
-    after = _object(conn, row.model_id)
+        _promote(conn, user_id, row.model_id)
+    saved = _object(conn, row.model_id)
     audit(conn, user_id, row.model_id, "model_update", {
-        "name": after["name"], "slug": after["slug"], "type": after["type"],
-        "is_active": after["is_active"], "is_default": after["is_default"]}, now)
-    return ok(after)
+        "name": saved["name"], "slug": saved["slug"], "type": saved["type"],
+        "is_active": saved["is_active"], "is_default": saved["is_default"]}, now)
+    return ok(saved)
 
 
 def delete_model(conn: Connection, user_id: int, p: Payload, ids: Ids) -> Response:
     """The model with its snapshots, their credits and its settings rows; audit rows stay."""
-    row = find_model(conn, user_id, int(ids["id"]))
+    row = find_model(conn, user_id, php_int(ids["id"]))
     snapshot_ids = select(s.c.snapshot_id).where(s.c.model_id == row.model_id)
     conn.execute(delete(tp).where(tp.c.snapshot_id.in_(snapshot_ids)))
     conn.execute(delete(s).where(s.c.model_id == row.model_id))
@@ -187,10 +272,22 @@ def delete_model(conn: Connection, user_id: int, p: Payload, ids: Ids) -> Respon
 
 
 def sandbox(conn: Connection, user_id: int, p: Payload, ids: Ids) -> Response:
-    """The sandbox comparison stub: the chosen active models (all of them without ?models=) and
-    no comparisons."""
-    wanted = [x for x in str(p.get("models") or "").split(",") if x]
-    models = [model_object(_loaded(x)) for x in _user_models(conn, user_id)]
-    chosen = [x for x in models if x["is_active"] and (not wanted or x["slug"] in wanted)]
-    return ok({"models": chosen, "summary": {"message": "Sandbox comparison is a stub.",
-                                             "models": len(chosen)}, "comparisons": []})
+    """The sandbox comparison stub: the active models whose slug ?models= lists (none without
+    it), keyed as PHP's array_filter leaves them, and no comparisons."""
+    scope = php_str(p["scope"]) if "scope" in p else "global"
+    if scope not in SCOPE_TYPES:
+        raise BadRequest(MSG_SCOPE)
+    raw_id = p.get("scope_id")
+    scope_id = php_int(raw_id) if php_is_numeric(raw_id) else None
+    now = clock.now()
+    start = php_int(p["start_hour"]) if "start_hour" in p else now
+    end = php_int(p["end_hour"]) if "end_hour" in p else now
+    wanted = [x.strip(_PHP_TRIM) for x in php_str(p.get("models")).split(",")]
+    wanted = [x for x in wanted if x not in ("", "0")]
+    kept = {i: model_object(x) for i, x in enumerate(_active_models(conn, user_id))
+            if x.slug in wanted}
+    models: object = (list(kept.values()) if list(kept) == list(range(len(kept)))
+                      else {str(i): x for i, x in kept.items()})
+    return ok({"models": models, "summary": {"message": SANDBOX_MESSAGE, "scope": scope,
+                                             "scope_id": scope_id, "start_hour": start,
+                                             "end_hour": end}, "comparisons": []})
