@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from attribtui.infra import clock
 from attribtui.infra.db import connection_reader
 from attribtui.prosper.journey import LOOKBACK_SECONDS, Touch, build_journey
 from attribtui.prosper.settings import SettingRow
 from attribtui.queries.clicks import candidate_clicks
-from attribtui.queries.settings import campaign_networks, decide, settings_rows
+from attribtui.queries.settings import TOGGLE, campaign_networks, decide, settings_rows
 from attribtui.sandbox.cron.php import (
     OUTAGE_HTML,
     SETTING_ROW,
@@ -72,21 +73,19 @@ def _settings(eng: Engine, uid: int, old_layout: bool) -> list[SettingRow]:
     """The user's deciding rows; on the 1.9.56 layout (no multi_touch_enabled column) upstream
     reads every row as disabled, with a warning (Setting::fromDatabaseRow, line 42)."""
     with eng.connect() as conn:
-        if not old_layout:
-            return settings_rows(connection_reader(conn), [uid]).get(uid, [])
-        rows = conn.execute(text(
-            "SELECT scope_type, scope_id FROM `202_attribution_settings` WHERE user_id = :u AND "
-            "scope_type IN ('global', 'advertiser', 'campaign') ORDER BY setting_id"),
-            {"u": uid}).all()
-    return [SettingRow(str(t), None if i is None else int(i), False) for t, i in rows]
+        return settings_rows(connection_reader(conn), [uid], toggles=not old_layout).get(uid, [])
 
 
 def _old_layout(eng: Engine) -> bool:
-    with eng.connect() as conn:
-        return int(conn.execute(text(
-            "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND "
-            "TABLE_NAME = '202_attribution_settings' AND COLUMN_NAME = 'multi_touch_enabled'"
-        )).scalar_one()) == 0
+    """No multi_touch_enabled column (MariaDB or SQLite alike: a probe that reads no row)."""
+    try:
+        with eng.connect() as conn:
+            conn.execute(text(f"SELECT {TOGGLE} FROM `202_attribution_settings` WHERE 1 = 0"))
+    except DBAPIError as e:
+        if TOGGLE in str(e.orig):
+            return True
+        raise
+    return False
 
 
 def _backfill(eng: Engine, start: int, end: int, user: int | None, batch: int, now: int) -> int:
