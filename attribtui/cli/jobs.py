@@ -14,7 +14,7 @@ import math
 import os
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attribtui.cli.common import (
     Sub,
@@ -29,6 +29,9 @@ from attribtui.infra import actionlog, clock
 from attribtui.infra.config import ConfigError, Profile, load_profile
 from attribtui.prosper.credit import RUNNER_BATCH
 from attribtui.vocab import AttribtuiError, ExitCode, JobOutcome, Refused, UsageError
+
+if TYPE_CHECKING:  # loaded per command: --help stays fast
+    from attribtui.services.jobs import store
 
 RUN_EXIT_HELP = """exit codes:
   0   the job succeeded (output checked, not only the exit code)
@@ -278,6 +281,34 @@ def _find(job_id: str) -> Any:
     return rec
 
 
+def _job_fields(rec: store.JobRecord) -> list[tuple[str, str]]:
+    """The job as an operator reads it: one labelled line per fact, no Python structures."""
+    m, d = rec.meta, rec.to_json()
+    window = m.get("window") or {}
+    chunks = len(m.get("chunks") or [])
+    span = ""
+    if window:
+        span = f"{window.get('start_iso')} → {window.get('end_iso')}"
+        span += f" in {chunks} chunk(s)" if chunks > 1 else ""
+    started = f"{d['started_at_iso'] or '–'} by {m.get('operator') or 'unknown'}@{m.get('host') or '?'}"
+    codes = d["exit_codes"]
+    fields = [
+        ("job", f"{rec.id} ({rec.kind} on profile {rec.profile}, {m.get('environment') or '?'})"),
+        ("outcome", f"{rec.outcome}: {rec.reason} (exit {int(rec.exit_code)})"),
+        ("command", str(m.get("command") or "")),
+        ("window", span),
+        ("user", "all users" if m.get("user") is None else str(m.get("user"))),
+        ("batch size", "" if m.get("batch_size") is None else str(m.get("batch_size"))),
+        ("started", started),
+        ("ended", d["ended_at_iso"] or ("still running" if rec.running else "–")),
+        ("exit codes", ", ".join(map(str, codes)) if codes else ""),
+        ("lock lost", str(d["lock_lost"] or "")),
+        ("pid", "" if rec.pid is None else str(rec.pid)),
+        ("folder", str(rec.folder)),
+    ]
+    return [(k, v) for k, v in fields if v]
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     from attribtui.services.jobs import runner  # per command: --help stays fast
 
@@ -288,9 +319,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.format == "json":
         print_json(rec.to_json())
     else:
-        for k, v in rec.to_json().items():
-            if v is not None and k not in ("commands",):
-                print(f"{k:15} {v}")
+        for label, value in _job_fields(rec):
+            print(f"{label:11} {value}")
         for name, path in (("stdout", rec.stdout_log), ("stderr", rec.stderr_log)):
             tail = runner.log_tail(path, args.lines)
             print(f"--- {name} (last {len(tail)} lines of {path})")

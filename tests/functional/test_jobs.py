@@ -225,6 +225,13 @@ def test_headless_run_and_jobs(url: str, tmp_path: Path) -> None:
     assert all("P202_SANDBOX_DB_URL" in j["command"] for j in jobs)
     r = _cli(["jobs", "show", jobs[0]["id"]], env)
     assert r.returncode == 0 and "--- stdout" in r.stdout
+    head = r.stdout.split("--- stdout")[0]
+    assert "{" not in head and "[" not in head  # text, not Python structures (--json has data)
+    fields = dict(line.split(None, 1) for line in head.splitlines() if line.strip())
+    assert fields["job"].startswith(f"{jobs[0]['id']} (rebuild on profile ")
+    assert fields["outcome"].startswith("succeeded: ") and fields["outcome"].endswith("(exit 0)")
+    window = jobs[0]["window"]
+    assert fields["window"] == f"{window['start_iso']} → {window['end_iso']}"
 
 
 def test_secrets_stay_out_of_commands_and_history(tmp_path: Path) -> None:
