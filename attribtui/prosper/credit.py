@@ -182,3 +182,13 @@ def contribution(
 def money(v: Decimal) -> Decimal:
     """A revenue or cost as decimal(12,4) stores it."""
     return v.quantize(_CENT4, rounding=ROUND_HALF_UP)
+
+
+def hour_totals(parts: Iterable[Contribution]) -> tuple[float, float]:
+    items = list(parts)
+    return (float(sum((p.revenue for p in items), Decimal(0))),
+            float(sum((p.cost for p in items), Decimal(0))))
+
+
+def store_money(x: float) -> Decimal:
+    return money(Decimal(x))

@@ -74,3 +74,22 @@ def _int(value: object) -> int:
     if isinstance(value, int | float | str | Decimal):
         return int(value)
     raise TypeError(f"not a number: {value!r}")
+
+
+class _Failure:
+    def __init__(self, php_class: str, message: str) -> None:
+        self.php_class, self.message = php_class, message
+
+
+def _failure(self: ModelRow) -> _Failure | None:
+    problem = self.problem
+    if problem is None:
+        return None
+    if self.type not in MODEL_TYPES:
+        return _Failure("ValueError", problem)
+    if self.config_error:
+        return _Failure("JsonException", problem)
+    return _Failure("InvalidArgumentException", problem)
+
+
+ModelRow.failure = property(_failure)  # type: ignore[attr-defined]

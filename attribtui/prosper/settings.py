@@ -72,3 +72,21 @@ def purge_blast_radius(scope_type: str, scope_id: int | None) -> str:
     if scope_type == "advertiser":
         return "advertiser" if scope_id is not None else "nothing"
     return "all"
+
+
+class SettingsError(Exception):
+    def __init__(self, php_class: str, message: str) -> None:
+        super().__init__(message)
+        self.php_class, self.message = php_class, message
+
+
+def scope_ids(scope: dict[str, object]) -> tuple[int, int | None, int | None]:
+    def pick(key: str) -> int | None:
+        value = scope.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 \
+            else None
+
+    user = pick("user_id")
+    if user is None:
+        raise SettingsError("InvalidArgumentException", "Invalid user identifier supplied.")
+    return user, pick("advertiser_id"), pick("campaign_id")

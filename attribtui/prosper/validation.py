@@ -202,3 +202,66 @@ def parse_weighting_json(text: str | None) -> tuple[object | None, str | None]:
         return json.loads(text, parse_constant=_refuse_constant), None
     except ValueError as exc:
         return None, f"weighting_config is not valid JSON: {exc}"
+
+
+# --- baseline wrappers (the console's current behaviour, for the conformance harness) ---------
+
+php_string = _php_string
+
+
+class Decoded:
+    def __init__(self, value: object, error: str | None) -> None:
+        self.value, self.error = value, error
+
+
+def decode_weighting_json(text: str | None) -> Decoded:
+    value, err = parse_weighting_json(text)
+    return Decoded(value, err)
+
+
+class V2Error(Exception):
+    def __init__(self, php_class: str, message: str) -> None:
+        super().__init__(message)
+        self.php_class, self.message = php_class, message
+
+
+def _v2_model(model_id: int, user_id: int, name: str, slug: str, kind: str, config: object,
+              is_active: bool, is_default: bool) -> dict[str, object]:
+    return {"model_id": model_id, "user_id": user_id, "name": name, "slug": slug, "type": kind,
+            "is_active": is_active or is_default, "is_default": is_default,
+            "weighting_config": config if config else []}
+
+
+def v2_create(user_id: int, p: Mapping[str, object], rows: list, now: int,  # type: ignore[type-arg]
+              next_id: int) -> dict[str, object]:
+    name, kind, config = p.get("name"), p.get("type"), p.get("weighting_config")
+    err = validate_model_payload(name, kind, config)
+    if err:
+        raise V2Error("InvalidArgumentException", err)
+    name, kind = str(name).strip(), str(kind).lower()
+    taken = {x.slug for x in rows}
+    slug = unique_slug(slugify(str(p.get("slug") or "") or name, now), taken)
+    return _v2_model(next_id, user_id, name, slug, kind, config,
+                     php_bool(p.get("is_active", True)), php_bool(p.get("is_default", False)))
+
+
+def v2_update(user_id: int, model_id: int, p: Mapping[str, object], rows: list,  # type: ignore[type-arg]
+              now: int) -> dict[str, object]:
+    row = next((r for r in rows if r.model_id == model_id), None)
+    if row is None or row.user_id != user_id:
+        raise V2Error("InvalidArgumentException", "Attribution model not found.")
+    if row.problem:
+        raise V2Error("InvalidArgumentException", row.problem)
+    current, _ = parse_weighting_json(row.weighting_config)
+    name = p.get("name", row.name)
+    kind = p.get("type", row.type)
+    config = p.get("weighting_config", current)
+    err = validate_model_payload(name, kind, config)
+    if err:
+        raise V2Error("InvalidArgumentException", err)
+    name, kind = str(name).strip(), str(kind).lower()
+    taken = {x.slug for x in rows}
+    slug = unique_slug(slugify(str(p.get("slug") or "") or name, now), taken, current=row.slug)
+    is_active = php_bool(p["is_active"]) if "is_active" in p else row.is_active
+    is_default = php_bool(p["is_default"]) if "is_default" in p else row.is_default
+    return _v2_model(row.model_id, user_id, name, slug, kind, config, is_active, is_default)
