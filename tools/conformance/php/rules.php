@@ -79,17 +79,28 @@ function conformance_plain(mixed $value): mixed
     return $value;
 }
 
-/** PHP arrays keep their shape on the wire: a list stays a list, anything else is an object. */
+/**
+ * PHP arrays keep their shape on the wire: a list stays a list, anything else is an object, and
+ * an array with a key starting with NUL (which no object property can hold) is
+ * {"__pairs__": [[key, value], ...]}.
+ */
 function conformance_shape(mixed $value): mixed
 {
     if (!is_array($value)) {
         return conformance_plain($value);
     }
     $out = [];
+    $pairs = [];
+    $nul = false;
     foreach ($value as $k => $v) {
         $out[(string) $k] = conformance_shape($v);
+        $pairs[] = [(string) $k, $out[(string) $k]];
+        $nul = $nul || str_starts_with((string) $k, "\0");
     }
-    return array_is_list($value) ? array_values($out) : (object) $out;
+    if (array_is_list($value)) {
+        return array_values($out);
+    }
+    return $nul ? ['__pairs__' => $pairs] : (object) $out;
 }
 
 // --- rules -----------------------------------------------------------------------------------
@@ -112,11 +123,11 @@ function rule_casts(array $in): array
     return $out;
 }
 
-/** ModelDefinition::decodeConfig's json_decode on a stored weighting_config text. */
+/** ModelDefinition::decodeConfig on a stored weighting_config text (private; via reflection). */
 function rule_json(array $in): array
 {
-    $decoded = json_decode($in['text'], true, flags: JSON_THROW_ON_ERROR);
-    return ['is_array' => is_array($decoded), 'value' => conformance_shape($decoded)];
+    $decode = new ReflectionMethod(ModelDefinition::class, 'decodeConfig');
+    return ['value' => conformance_shape($decode->invoke(null, $in['text']))];
 }
 
 function model_summary(ModelDefinition $m): array

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from random import Random
 
-from attribtui.prosper import validation as v
+from attribtui.prosper import php as v
 
 from .core import Answer, Context, Json, Rule, default_compare, output
 from .values import NUMBERS, WHITESPACE, random_value

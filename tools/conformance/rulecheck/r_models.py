@@ -3,12 +3,14 @@ order a user's rows are hydrated in, POST/PATCH /models validation and slugs."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from random import Random
 
 from sqlalchemy import text
 
+from attribtui.prosper import v2models as v2
 from attribtui.prosper import validation as v
 from attribtui.prosper.models import ModelRow
 from attribtui.queries.models import user_models
@@ -23,12 +25,26 @@ SERVICE_FILES = (*MODEL_FILES, "202-config/Attribution/AttributionService.php")
 
 # --- weighting_config JSON ---------------------------------------------------------------------
 
+def shape(value: Json) -> Json:
+    """Our decoded PHP array as the driver writes upstream's (see conformance_shape): a dict with
+    a key starting with NUL becomes ``{"__pairs__": ...}``, a non-finite float a tagged string.
+    The JSON round trip keeps it iterative (PHP allows 511 levels)."""
+    def fix(obj: Json) -> Json:
+        if any(k.startswith("\x00") for k in obj):
+            return {"__pairs__": [[k, x] for k, x in obj.items()]}
+        return obj
+
+    def special(token: str) -> Json:
+        return {"__float__": {"NaN": "NAN", "Infinity": "INF", "-Infinity": "-INF"}[token]}
+
+    return json.loads(json.dumps(value), object_hook=fix, parse_constant=special)
+
+
 def ours_json(_ctx: Context, case: Json) -> Answer:
-    decoded = v.decode_weighting_json(case["text"])
-    if decoded.error:
-        return error("JsonException", decoded.error)
-    return output({"is_array": isinstance(decoded.value, list | dict),
-                   "value": decoded.value})
+    value, failure = v.decode_weighting_config(case["text"])
+    if failure is not None:
+        return error(failure.php_class, failure.message)
+    return output({"value": shape(value)})
 
 
 def json_edges() -> list[Json]:
@@ -64,7 +80,7 @@ JSON_RULE = Rule(
     name="weighting_json",
     php_rule="json",
     upstream_files=("202-config/Attribution/ModelDefinition.php (decodeConfig: json_decode with "
-                    "JSON_THROW_ON_ERROR)",),
+                    "JSON_THROW_ON_ERROR)", "PHP 8.2 ext/json"),
     edges=json_edges,
     random=json_random,
     ours=ours_json,
@@ -77,7 +93,7 @@ JSON_RULE = Rule(
 
 def summary(row: ModelRow) -> Json:
     return {"model_id": row.model_id, "user_id": row.user_id, "name": row.name, "slug": row.slug,
-            "type": row.type, "weighting_config": row.config if row.config is not None else [],
+            "type": row.type, "weighting_config": shape(row.config),
             "is_active": row.is_active, "is_default": row.is_default,
             "created_at": row.created_at, "updated_at": row.updated_at}
 
@@ -357,20 +373,22 @@ def _rows(case: Json) -> list[ModelRow]:
 
 def ours_create(_ctx: Context, case: Json) -> Answer:
     try:
-        model = v.v2_create(case["user_id"], case["payload"], _rows(case), now=_NOW,
+        model = v2.v2_create(case["user_id"], case["payload"], _rows(case), now=_NOW,
                             next_id=case["next_id"])
-    except v.V2Error as exc:
+    except v2.V2Error as exc:
         return error(exc.php_class, exc.message)
-    return output({"model": model, "time": [_NOW, _NOW]})
+    return output({"model": {**model, "weighting_config": shape(model["weighting_config"])},
+                   "time": [_NOW, _NOW]})
 
 
 def ours_update(_ctx: Context, case: Json) -> Answer:
     try:
-        model = v.v2_update(case["user_id"], case["model_id"], case["payload"], _rows(case),
+        model = v2.v2_update(case["user_id"], case["model_id"], case["payload"], _rows(case),
                             now=_NOW)
-    except v.V2Error as exc:
+    except v2.V2Error as exc:
         return error(exc.php_class, exc.message)
-    return output({"model": model, "time": [_NOW, _NOW]})
+    return output({"model": {**model, "weighting_config": shape(model["weighting_config"])},
+                   "time": [_NOW, _NOW]})
 
 
 CREATE_RULE = Rule(
