@@ -318,10 +318,10 @@ def php_array(value: object) -> object:
         return value
     # Post-order over containers: each is rebuilt after its children.
     done: dict[int, object] = {}
-    stack: list[tuple[object, bool]] = [(value, False)]
+    stack: list[tuple[list[object] | dict[str, object], bool]] = [(value, False)]
     while stack:
         node, ready = stack.pop()
-        children = list(node.values()) if isinstance(node, dict) else node  # type: ignore[union-attr]
+        children = list(node.values()) if isinstance(node, dict) else node
         if not ready:
             stack.append((node, True))
             stack.extend((c, False) for c in children if isinstance(c, list | dict))

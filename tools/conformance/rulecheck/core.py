@@ -58,7 +58,7 @@ class Rule:
     edges: Callable[[], list[Json]]
     random: Callable[[Random, int], Json]
     ours: Callable[[Context, Json], Answer]
-    compare: Callable[[Json, Answer, Answer], tuple[str, str] | None]
+    compare: Callable[[Json, Answer, Answer, Context], tuple[str, str] | None]
     deliberate: Mapping[str, str] = field(default_factory=dict)
     needs_db: bool = False
     layout: str = "current"  # the scratch database's settings layout ("current" or "1.9.56")
@@ -70,7 +70,8 @@ class Rule:
     to_php: Callable[[Json], Json] | None = None
 
 
-def default_compare(_input: Json, upstream: Answer, ours: Answer) -> tuple[str, str] | None:
+def default_compare(_input: Json, upstream: Answer, ours: Answer,
+                    _ctx: Context | None = None) -> tuple[str, str] | None:
     up = {k: upstream.get(k) for k in ("output", "error")}
     mine = {k: ours.get(k) for k in ("output", "error")}
     if up == mine:
@@ -134,7 +135,7 @@ def compare_all(rule: Rule, ctx: Context, cases: Sequence[tuple[int, Json]],
                 answers: Sequence[Answer], result: Result, keep: int = 3) -> None:
     for (_, case), upstream in zip(cases, answers, strict=True):
         result.cases += 1
-        diff = rule.compare(case, upstream, ours_answer(rule, ctx, case))
+        diff = rule.compare(case, upstream, ours_answer(rule, ctx, case), ctx)
         if diff is None:
             continue
         kind, detail = diff

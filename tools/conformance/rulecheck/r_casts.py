@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from random import Random
 
 from attribtui.prosper import php as v
 
@@ -50,5 +49,5 @@ RULE = Rule(
     random=lambda rng, _i: {"value": random_value(rng)},
     ours=ours,
     compare=default_compare,
-    golden_random=3000,
+    golden_random=1200,
 )

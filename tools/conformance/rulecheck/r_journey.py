@@ -49,7 +49,8 @@ def ours(ctx: Context, case: Json) -> Answer:
     return output({"rows": rows, "fetched": [[t.click_id, t.click_time] for t in pure]})
 
 
-def compare(case: Json, upstream: Answer, mine: Answer) -> tuple[str, str] | None:
+def compare(case: Json, upstream: Answer, mine: Answer,
+                _ctx: Context | None = None) -> tuple[str, str] | None:
     if "output" in upstream:
         stored = [StoredTouch(p, c, t) for p, c, t in upstream["output"]["rows"]]
         violations = validate_journey(stored, case["click_id"], case["conv_time"])
@@ -144,7 +145,7 @@ RULE = Rule(
     compare=compare,
     needs_db=True,
     prepare=prepare,
-    golden_random=1500,
+    golden_random=500,
 )
 
 RULES = [RULE]
