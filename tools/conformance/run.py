@@ -114,8 +114,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    import pymysql
+
     try:
         sys.exit(main())
-    except RuntimeError as exc:
+    except (RuntimeError, OSError, pymysql.err.Error) as exc:  # PHP or MariaDB unavailable
         print(f"run.py: {exc}", file=sys.stderr)
         sys.exit(2)
