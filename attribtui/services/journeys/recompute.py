@@ -21,7 +21,7 @@ from attribtui.prosper.journey import (
     select_candidates,
 )
 from attribtui.prosper.models import ModelRow
-from attribtui.prosper.settings import SettingRow
+from attribtui.prosper.settings import SettingRow, SettingsError
 from attribtui.queries.clicks import candidate_clicks
 from attribtui.queries.settings import campaign_networks, decide, settings_rows
 from attribtui.services.journeys.report import Conversion, Finding, JourneyReport, Recomputed
@@ -51,6 +51,9 @@ def describe_diff(diff: JourneyDiff) -> str:
         moves = ", ".join(f"{cid} {old}→{new}" for cid, old, new in diff.moved[:8])
         parts.append(f"move {len(diff.moved)} touch(es) ({moves})")
     return "; ".join(parts)
+
+
+SETTINGS_ERROR = "error: "  # prefix of Recomputed.scope when the settings cannot be decided
 
 
 class Memo:
@@ -84,12 +87,16 @@ def recompute(db: Database, profile: Profile, report: JourneyReport, memo: Memo 
     assert conv is not None
     memo = memo or Memo()
     settings = _settings(db, conv.user_id, memo)
+    failed: str | None = None
     if isinstance(settings, str):
         enabled, scope = True, f"default (settings unreadable: {settings})"
     else:
-        enabled, scope = decide({conv.user_id: settings},
-                                {conv.campaign_id: _network(db, conv.campaign_id, memo)},
-                                conv.user_id, conv.campaign_id)
+        try:
+            enabled, scope = decide({conv.user_id: settings},
+                                    {conv.campaign_id: _network(db, conv.campaign_id, memo)},
+                                    conv.user_id, conv.campaign_id)
+        except SettingsError as e:  # a row only MariaDB's collation matches ('GLOBAL')
+            enabled, scope, failed = False, f"{SETTINGS_ERROR}{e.message}", e.message
     rows = candidate_clicks(db.reader(), conv.user_id, conv.campaign_id, conv.conv_time)
     candidates = select_candidates(rows, conv.conv_time)
     expected = build_journey(candidates, conv.converting)
@@ -97,6 +104,9 @@ def recompute(db: Database, profile: Profile, report: JourneyReport, memo: Memo 
     command = backfill_command(profile, conv)
     if conv.deleted:
         verdict = "A backfill would skip it: the conversion is soft-deleted (deleted=1)."
+    elif failed:
+        verdict = (f"A backfill would stop before writing anything (exit 255): upstream's "
+                   f"isMultiTouchEnabled throws {failed} Fix the settings row's scope_type first.")
     elif not enabled:
         verdict = f"A backfill would skip it: multi-touch disabled for {scope}."
     elif diff.changed:
@@ -111,6 +121,12 @@ def recompute_findings(report: JourneyReport) -> list[Finding]:
     rec, conv = report.recomputed, report.conversion
     if rec is None or conv is None or conv.deleted:
         return []
+    if rec.scope.startswith(SETTINGS_ERROR):
+        return [Finding("settings_unloadable", Status.WARN,
+                        f"Upstream cannot decide multi-touch for this conversion: "
+                        f"{rec.scope[len(SETTINGS_ERROR):]} (a 202_attribution_settings row "
+                        "whose scope_type matches only through MariaDB's collation, e.g. "
+                        "'GLOBAL'); the backfill dies on it.")]
     if not rec.enabled:
         if report.touches:
             return [Finding("disabled_but_stored", Status.WARN,
