@@ -24,6 +24,7 @@ from attribtui.infra import clock
 from attribtui.infra.db import RawRow, in_clause
 from attribtui.prosper import tables as pt
 from attribtui.prosper.journey import MAX_TOUCHES, StoredTouch, validate_journey
+from attribtui.prosper.settings import SettingsError
 from attribtui.queries.settings import (
     OLD_LAYOUT,
     TOGGLE,
@@ -113,11 +114,14 @@ def toggles(ctx: CheckContext) -> bool:
 def _enabled_map(ctx: CheckContext, rows: list[Any]) -> dict[int, str]:
     """conv_id -> deciding scope for the conversions whose multi-touch is enabled, decided as
     isMultiTouchEnabled does on either layout (queries/settings.py)."""
-    settings = settings_rows(ctx.read, [int(r[1]) for r in rows], toggles=toggles(ctx))
+    settings = settings_rows(ctx.read, [int(r[1]) for r in rows])
     networks = campaign_networks(ctx.read, [int(r[2]) for r in rows])
     out = {}
     for r in rows:
-        on, scope = decide(settings, networks, int(r[1]), int(r[2]))
+        try:
+            on, scope = decide(settings, networks, int(r[1]), int(r[2]))
+        except SettingsError as e:  # upstream throws here too: the backfill dies (exit 255)
+            on, scope = True, f"undecidable: {e.message} Fix that settings row before a backfill"
         if on:
             out[int(r[0])] = scope
     return out

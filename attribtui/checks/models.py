@@ -1,9 +1,10 @@
-"""Model lint: one default per user, an active default, v2 types, v2-valid weighting configs.
+"""Model lint: one default per user, an active default, v2 types, rows upstream can load.
 
-The v2 rules and their exact messages come from prosper/validation.py (the model editor and the
-emulator use the same ones). v3 writes rows without these rules (docs/prosper202.md, "Operator
-gotchas"), and one unparseable active row makes GET /api/v2/attribution/models answer 500 for that
-user and fails the user's whole rebuild.
+Whether upstream can load a row is prosper/models.py's ModelRow.failure: ModelDefinition's own
+rules, order and messages, checked against upstream by tools/conformance (the model editor and
+the emulator use the same ones). v3 writes rows without these rules (docs/prosper202.md,
+"Operator gotchas"), and one unparseable active row makes GET /api/v2/attribution/models answer
+500 for that user and fails the user's whole rebuild.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from attribtui.checks.framework import (
 )
 from attribtui.checks.recent import models, user_name, users
 from attribtui.prosper.models import ModelRow
-from attribtui.prosper.validation import MODEL_TYPES, validate_weighting
+from attribtui.prosper.validation import MODEL_TYPES
 from attribtui.vocab import Status
 
 INSPECT = ("SELECT model_id, model_name, model_slug, model_type, weighting_config, is_active, "
@@ -110,14 +111,15 @@ def types(ctx: CheckContext) -> Outcome:
     if not rows:
         return Outcome(Status.OK, f"Every model type is one of {', '.join(MODEL_TYPES)}.")
     status = Status.FAIL if any(r[5] == "active" for r in rows) else Status.WARN
-    u, t = rows[0][0], rows[0][4]
+    u = rows[0][0]
+    first = next(m for ms in _by_user(ctx).values() for m in ms if m.type not in MODEL_TYPES)
+    message = first.problem or ""
     return Outcome(
         status,
         f"{len(rows)} model(s) have a type outside the v2 enum ({', '.join(MODEL_TYPES)}); "
         f"v3 writes first_touch and linear. The engine cannot parse such a row, so for user {u} "
         f"GET /api/v2/attribution/models answers 500 and every rebuild of the user fails with "
-        f"'User {u}: \"{t}\" is not a valid backing value for enum …ModelType': none of that "
-        "user's models get new snapshots.",
+        f"'User {first.user_id}: {message}': none of that user's models get new snapshots.",
         Evidence.of(["user_id", "user_name", "model_id", "slug", "type", "state", "effect"], rows),
         f"Inspect: {INSPECT.format(u=u)} Fix through v3 (the only API that can see the row): "
         "PUT /api/v3/attribution/models/ID with a v2 type (e.g. \"model_type\": \"last_touch\"), "
@@ -125,7 +127,7 @@ def types(ctx: CheckContext) -> Outcome:
     )
 
 
-@check("models.weighting", "Weighting configs pass the v2 validation rules")
+@check("models.weighting", "Model rows load in upstream (weighting config, name, slug)")
 @skip_on_missing
 def weighting(ctx: CheckContext) -> Outcome:
     rows = []
@@ -134,25 +136,29 @@ def weighting(ctx: CheckContext) -> Outcome:
         return nothing_to_examine(NO_MODELS)
     for ms in by_user.values():
         for m in ms:
-            if m.type not in MODEL_TYPES:
-                continue  # reported by models.types
-            message = m.config_error or validate_weighting(m.type, m.config)
-            if message:
-                rows.append([m.user_id, user_name(ctx, m.user_id), m.model_id, m.slug, m.type,
-                             "active" if m.is_active else "inactive",
-                             "" if m.weighting_config is None else m.weighting_config[:80], message])
+            failure = m.failure
+            if failure is None or m.type not in MODEL_TYPES:
+                continue  # a type outside the enum is reported by models.types
+            rows.append([m.user_id, user_name(ctx, m.user_id), m.model_id, m.slug, m.type,
+                         "active" if m.is_active else "inactive",
+                         "" if m.weighting_config is None else m.weighting_config[:80],
+                         failure.message])
     if not rows:
-        return Outcome(Status.OK, "Every model's weighting config passes the v2 rules for its type.")
+        return Outcome(Status.OK, "Every model row loads in upstream's ModelDefinition: its "
+                                  "weighting config, name and slug pass the rules of its type.")
     status = Status.FAIL if any(r[5] == "active" for r in rows) else Status.WARN
     return Outcome(
         status,
-        f"{len(rows)} model(s) have a weighting config the v2 API rejects for their type; the "
-        f"API would answer 400 with: {rows[0][7]} v3 writes such rows (e.g. time_decay with {{}}), "
-        "and the engine then fails the user's rebuild and v2 model list.",
+        f"{len(rows)} model row(s) cannot be loaded by upstream's ModelDefinition, which throws: "
+        f"{rows[0][7]} Once such a row is active, the user's GET /api/v2/attribution/models "
+        "answers 500 and every rebuild of the user fails; v3 and hand-written SQL write such "
+        "rows (e.g. time_decay with {}, a config of JSON null, an empty name).",
         Evidence.of(["user_id", "user_name", "model_id", "slug", "type", "state",
-                     "weighting_config", "v2 message"], rows),
-        f"Inspect: {INSPECT.format(u=rows[0][0])} Then set a valid config through v2 "
-        f"({API.format(id=rows[0][2])}): time_decay needs {{\"half_life_hours\": 48}} (a positive "
-        "integer); position_based needs first_touch_weight and last_touch_weight in 0..1 with a "
-        "sum <= 1; last_touch and assisted take none (send {}).",
+                     "weighting_config", "upstream message"], rows),
+        f"Inspect: {INSPECT.format(u=rows[0][0])} v2 cannot repair the row: PATCH loads it first "
+        "and fails with the same message. Fix it through v3, which writes rows as given: "
+        f"PUT /api/v3/attribution/models/{rows[0][2]} with a valid weighting_config (time_decay: "
+        "{\"half_life_hours\": 48}, a positive integer; position_based: first_touch_weight and "
+        "last_touch_weight in 0..1 with a sum <= 1; last_touch and assisted: {}), a non-empty "
+        "model_name and model_slug; or deactivate it there (\"is_active\": 0).",
     )

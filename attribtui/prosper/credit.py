@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from attribtui.prosper.journey import Touch
-from attribtui.prosper.validation import MODEL_TYPES, php_float, php_int, php_is_numeric
+from attribtui.prosper.php import php_float, php_int, php_is_numeric
+from attribtui.prosper.validation import MODEL_TYPES
 
 __all__ = [
     "MODEL_TYPES",
@@ -20,8 +21,11 @@ __all__ = [
     "Credit",
     "assign_credits",
     "contribution",
+    "hour_totals",
     "money",
+    "php_sum",
     "round_credit",
+    "store_money",
 ]
 
 DEFAULT_HALF_LIFE_HOURS = 48
@@ -61,13 +65,21 @@ def _last_touch(converting: Touch) -> list[Credit]:
     return [Credit(0, converting.click_id, 1.0)]
 
 
-def _normalise(weights: list[float]) -> list[float]:
-    """Scale to 1, then let the last touch absorb an error above 1e-4 (as the PHP does)."""
-    total = sum(weights)
+def php_sum(values: Iterable[float]) -> float:
+    """array_sum: left to right in plain doubles (Python 3.12's sum() compensates, PHP never)."""
+    total = 0.0
+    for v in values:
+        total += v
+    return total
+
+
+def _time_decay_shares(weights: list[float]) -> list[float]:
+    """TimeDecayStrategy: w / total, then the last touch absorbs an error above 1e-4."""
+    total = php_sum(weights)
     shares = [max(0.0, w / total) for w in weights]
-    error = 1.0 - sum(shares)
-    if abs(error) > _TOLERANCE:
-        shares[-1] = max(0.0, shares[-1] + error)
+    normalised = php_sum(shares)
+    if abs(normalised - 1.0) > _TOLERANCE:
+        shares[-1] = max(0.0, shares[-1] + (1.0 - normalised))
     return shares
 
 
@@ -81,9 +93,9 @@ def _half_life(config: Mapping[str, object]) -> int:
 def _time_decay(config: Mapping[str, object], journey: Sequence[Touch], conv_time: int) -> list[float]:
     decay = math.log(2) / _half_life(config)
     weights = [math.exp(-decay * max(0.0, (conv_time - t.click_time) / 3600)) for t in journey]
-    if sum(weights) <= 0.0:  # every weight underflowed: equal split
+    if php_sum(weights) <= 0.0:  # every weight underflowed: equal split
         return [1.0 / len(journey)] * len(journey)
-    return _normalise(weights)
+    return _time_decay_shares(weights)
 
 
 def _position_weights(config: Mapping[str, object]) -> tuple[float, float, float]:
@@ -99,18 +111,31 @@ def _position_weights(config: Mapping[str, object]) -> tuple[float, float, float
 
 
 def _position_based(config: Mapping[str, object], journey: Sequence[Touch]) -> list[float]:
+    """PositionBasedStrategy::calculateJourneyCredits, to the last bit.
+
+    PHP fills its credits array as [0 => first, n-1 => last, 1 => share, ...], so array_sum adds
+    first, last, then the middles; each credit is then multiplied by ``1 / sum`` (not divided by
+    the sum), and the last touch absorbs an error above 1e-4.
+    """
     n = len(journey)
     first, middle, last = _position_weights(config)
     if n == 1:
         return [1.0]
+    first, last, middle = max(0.0, first), max(0.0, last), max(0.0, middle)
     if n == 2:
         total = first + last
         return [0.5, 0.5] if total <= 0.0 else [first / total, last / total]
-    weights = [first, *([middle / (n - 2)] * (n - 2)), last]
-    if sum(weights) <= 0.0:
+    share = middle / (n - 2)
+    in_php_order = [first, last, *([share] * (n - 2))]
+    total = php_sum(in_php_order)
+    if total <= 0.0:
         return [1.0 / n] * n
-    # Weights above 1 (allowed by the runner, refused by v2 validation) are normalised too.
-    return _normalise(weights)
+    scale = 1.0 / total
+    credits = [max(0.0, c * scale) for c in [first, *([share] * (n - 2)), last]]
+    checked = php_sum([credits[0], credits[-1], *credits[1:-1]])
+    if abs(checked - 1.0) > _TOLERANCE:
+        credits[-1] = max(0.0, credits[-1] + (1.0 - checked))
+    return credits
 
 
 def _assisted(journey: Sequence[Touch]) -> list[float]:
@@ -147,11 +172,14 @@ def assign_credits(
         for position, (touch, share) in enumerate(zip(touches, shares, strict=True))
         if share > 0.0
     ]
-    if not credits:
-        # TimeDecayStrategy's guard: the converting click gets 1. The PHP writes it at the last
-        # position (n-1) even when the converting click sits elsewhere; we copy that.
-        credits = [Credit(len(touches) - 1, converting.click_id, 1.0)]
-    return credits
+    if credits or model_type == "position_based":
+        return credits
+    if model_type == "time_decay":
+        # TimeDecayStrategy's guard: the converting click gets 1 at the last position (n-1),
+        # even when it sits elsewhere in the journey.
+        return [Credit(len(touches) - 1, converting.click_id, 1.0)]
+    # AssistedStrategy's guard (unreachable: assisted always credits someone): the last touch.
+    return [Credit(len(touches) - 1, touches[-1].click_id, 1.0)]
 
 
 def round_credit(x: float) -> Decimal:
@@ -166,19 +194,37 @@ def round_credit(x: float) -> Decimal:
 def contribution(
     credits: Iterable[Credit], payout: Decimal, converting_cpc: Decimal
 ) -> Contribution:
-    """Clicks, revenue and cost one conversion adds to its snapshot hour.
+    """Clicks, revenue and cost one conversion adds to its snapshot hour, in PHP doubles.
 
-    Cost uses the converting click's CPC for every touch (as Prosper202 does). Sums are exact
-    Decimals of the unrounded credits; the caller rounds to decimal(12,4) when comparing.
+    The strategies add ``clickPayout * credit`` (and ``clickCost * credit``: every touch is costed
+    at the converting click's CPC) to 0.0, touch by touch. Revenue and cost are the exact values
+    of those doubles; ``hour_totals`` adds conversions up the way the snapshot does.
     """
     items = list(credits)
-    return Contribution(
-        clicks=len(items),
-        revenue=sum((payout * Decimal(c.credit) for c in items), Decimal(0)),
-        cost=sum((converting_cpc * Decimal(c.credit) for c in items), Decimal(0)),
-    )
+    p, c = float(payout), float(converting_cpc)
+    revenue = cost = 0.0
+    for item in items:
+        revenue += p * item.credit
+        cost += c * item.credit
+    return Contribution(clicks=len(items), revenue=Decimal(revenue), cost=Decimal(cost))
+
+
+def hour_totals(parts: Iterable[Contribution]) -> tuple[float, float]:
+    """A snapshot hour's revenue and cost as the runner binds them: doubles added conversion by
+    conversion, in the order the conversions were read (conv_id)."""
+    revenue = cost = 0.0
+    for part in parts:
+        revenue += float(part.revenue)
+        cost += float(part.cost)
+    return revenue, cost
+
+
+def store_money(x: float) -> Decimal:
+    """What decimal(12,4) keeps of a bound double (MariaDB rounds its shortest repr half up)."""
+    return money(Decimal(repr(float(x))))
 
 
 def money(v: Decimal) -> Decimal:
     """A revenue or cost as decimal(12,4) stores it."""
     return v.quantize(_CENT4, rounding=ROUND_HALF_UP)
+

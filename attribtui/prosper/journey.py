@@ -75,6 +75,9 @@ def select_candidates(clicks: Iterable[Touch], conv_time: int) -> list[Touch]:
 def build_journey(candidates: Iterable[Touch], converting: Touch) -> list[Touch]:
     """The journey persistJourney writes; the list index is the stored position.
 
+    The converting click is appended with the time it was given whenever its id is not among
+    the candidates, even if that time is outside the lookback or after the conversion.
+
     De-duplication mirrors PHP's ``$journey[click_id] = row``: for a repeated click_id (202_clicks
     has no unique key) the *later* row in candidate order wins, i.e. the older click_time.
     """
@@ -166,9 +169,13 @@ def _check_duplicates(stored: Sequence[StoredTouch], converting_click_id: int) -
 def _check_lookback(
     stored: Sequence[StoredTouch], converting_click_id: int, conv_time: int
 ) -> list[Violation]:
+    """Touches the candidate query could not have returned. The converting click is exempt:
+    persistJourney appends it with the time it was given whatever that time is (older than the
+    lookback, or after conv_time when the click row or conversion_logs.click_time says so)."""
     start, _ = candidate_window(conv_time)
-    too_old = [t for t in stored if t.click_id != converting_click_id and t.click_time < start]
-    too_new = [t for t in stored if t.click_time > conv_time]
+    others = [t for t in stored if t.click_id != converting_click_id]
+    too_old = [t for t in others if t.click_time < start]
+    too_new = [t for t in others if t.click_time > conv_time]
     problems = []
     if too_old:
         problems.append(f"clicks {_ids(too_old)} are older than the 30-day lookback ({start})")

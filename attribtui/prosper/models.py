@@ -1,9 +1,11 @@
 """A 202_attribution_models row, decoded once, and whether upstream could load it.
 
-Upstream reads every model through one hydration step; a row it cannot load (a v3-only type, a
-weighting_config that is not JSON or breaks the v2 rules) fails the user's whole rebuild and the
-v2 model list (docs/prosper202.md §V2 API, "How unparseable model rows fail"). The checks, the
-Models screen, the API emulator and the rebuild stand-in all decode rows here, so they agree.
+Upstream reads every model through ModelDefinition::fromDatabaseRow; a row it cannot load (a
+v3-only type, a weighting_config that is not JSON, that decodes to no array, or breaks the rules
+of its type, an empty name or slug) fails the user's whole rebuild and the v2 model list
+(docs/prosper202.md §V2 API, "How unparseable model rows fail"). The checks, the Models screen,
+the API emulator and the rebuild stand-in all decode rows here, so they agree with upstream
+(tools/conformance, golden file tests/golden/model_hydrate.json).
 """
 
 from __future__ import annotations
@@ -13,7 +15,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
-from attribtui.prosper.validation import MODEL_TYPES, parse_weighting_json, validate_weighting
+from attribtui.prosper.validation import (
+    INVALID_ARGUMENT,
+    MODEL_TYPES,
+    MSG_NAME_EMPTY,
+    MSG_SLUG_EMPTY,
+    Failure,
+    decode_weighting_config,
+    enum_failure,
+    weighting_rule,
+)
 
 COLUMNS = ("model_id", "user_id", "model_name", "model_slug", "model_type", "weighting_config",
            "is_active", "is_default", "created_at", "updated_at")
@@ -46,28 +57,44 @@ class ModelRow:
         return f"{self.model_id} {self.slug}"
 
     @cached_property
-    def _decoded(self) -> tuple[object | None, str | None]:
-        return parse_weighting_json(self.weighting_config)
+    def _decoded(self) -> tuple[object, Failure | None]:
+        return decode_weighting_config(self.weighting_config)
 
     @property
-    def config(self) -> object | None:
-        """The decoded weighting_config (None when empty or not JSON)."""
+    def config(self) -> object:
+        """The decoded weighting_config as upstream holds it: a dict, or a list (PHP arrays
+        that are lists, ``[]`` for NULL, '' and ``{}``); None when it cannot be decoded."""
         return self._decoded[0]
 
     @property
     def config_error(self) -> str | None:
-        """Why weighting_config is not JSON, or None."""
-        return self._decoded[1]
+        """Why weighting_config cannot be decoded (upstream's message), or None."""
+        failure = self._decoded[1]
+        return failure.message if failure else None
+
+    @cached_property
+    def failure(self) -> Failure | None:
+        """ModelDefinition::fromDatabaseRow's exception for this row, or None when it loads.
+
+        The order is upstream's: the type (ModelType::from), the config (decodeConfig), then the
+        constructor: empty name, empty slug, the config rules of the type.
+        """
+        if self.type not in MODEL_TYPES:
+            return enum_failure(self.type)
+        config, failure = self._decoded
+        if failure is not None:
+            return failure
+        if self.name == "":
+            return Failure(INVALID_ARGUMENT, MSG_NAME_EMPTY)
+        if self.slug == "":
+            return Failure(INVALID_ARGUMENT, MSG_SLUG_EMPTY)
+        message = weighting_rule(self.type, config)
+        return Failure(INVALID_ARGUMENT, message) if message else None
 
     @property
     def problem(self) -> str | None:
         """Why upstream cannot load this row (its message), or None when it can."""
-        if self.type not in MODEL_TYPES:
-            return (f'"{self.type}" is not a valid backing value for enum '
-                    "Prosper202\\Attribution\\ModelType")
-        if self.config_error:
-            return self.config_error
-        return validate_weighting(self.type, self.config)
+        return self.failure.message if self.failure else None
 
 
 def _int(value: object) -> int:

@@ -17,9 +17,15 @@ def all_models(read: Read, limit: int) -> list[ModelRow]:
 
 def user_models(read: Read, user_id: int, limit: int, *, active_only: bool = False,
                 newest_first: bool = True) -> list[ModelRow]:
-    """One user's models (KEY model_slug_user), newest first as upstream lists them."""
+    """One user's models, newest first in the order upstream lists and hydrates them.
+
+    Upstream orders by created_at DESC alone; on MariaDB ties come back by model_id ascending
+    (filesort appends the primary key to the sort key; the longtext column rules out addon
+    fields), checked by tools/conformance (rule model_order). The rebuild fails on the first
+    unloadable row in this order, so it decides which error a user sees.
+    """
     active = " AND is_active = 1" if active_only else ""
-    order = "created_at DESC, model_id DESC" if newest_first else "model_id"
+    order = "created_at DESC, model_id ASC" if newest_first else "model_id"
     rows = read(f"{_SELECT} WHERE user_id = :u{active} ORDER BY {order} LIMIT :n",
                 {"u": user_id, "n": limit})
     return [ModelRow.from_mapping(dict(r._mapping)) for r in rows]

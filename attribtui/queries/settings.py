@@ -36,25 +36,38 @@ def has_toggles(read: Read) -> bool:
     return True
 
 
-def settings_rows(read: Read, user_ids: Iterable[int], *, toggles: bool = True
-                  ) -> dict[int, list[SettingRow]]:
-    """Each user's rows that can decide multi-touch, by setting_id (KEY user_scope).
+# The scope type MariaDB's collation matches each row to, as upstream's
+# `scope_type = 'global'` does (utf8mb4_general_ci: case, accents and trailing spaces ignored).
+_COLLATES_AS = ("CASE WHEN s.scope_type = 'global' THEN 'global' "
+                "WHEN s.scope_type = 'advertiser' THEN 'advertiser' "
+                "WHEN s.scope_type = 'campaign' THEN 'campaign' END")
 
-    toggles=False reads the 1.9.56 layout as Prosper202 does: every row disabled (has_toggles
-    tells which); with toggles=True that layout raises the database's error.
+
+def settings_rows(read: Read, user_ids: Iterable[int]) -> dict[int, list[SettingRow]]:
+    """Each user's rows that can decide multi-touch, in the order upstream reads them.
+
+    Upstream's findForScopes has no ORDER BY; MariaDB answers it through UNIQUE user_scope
+    (user_id, scope_type, scope_id), so rows come by scope type in collation order, then scope_id,
+    then setting_id (checked by tools/conformance, rules settings and settings_1956). That order
+    decides which duplicate global row wins and which unloadable row's error is raised.
+    ``SELECT s.*`` like upstream's repository, so a table in the 1.9.56 layout (no
+    multi_touch_enabled column) reads as upstream reads it: every row disabled.
     """
     wanted = sorted(set(user_ids))
     out: dict[int, list[SettingRow]] = {u: [] for u in wanted}
     if not wanted:
         return out
     sql, params = in_clause("u", wanted)
-    enabled = TOGGLE if toggles else "0"
-    for r in read(f"SELECT user_id, scope_type, scope_id, {enabled} FROM "
-                  f"`{pt.attribution_settings.name}` WHERE user_id IN ({sql}) AND scope_type IN "
-                  "('global', 'advertiser', 'campaign') ORDER BY setting_id LIMIT :cap",
-                  {**params, "cap": ROWS_CAP}):
-        out[int(r[0])].append(SettingRow(str(r[1]), None if r[2] is None else int(r[2]),
-                                         bool(int(r[3]))))
+    for r in read(f"SELECT s.*, {_COLLATES_AS} AS attribtui_collates_as FROM "
+                  f"`{pt.attribution_settings.name}` s WHERE s.user_id IN ({sql}) AND "
+                  "s.scope_type IN ('global', 'advertiser', 'campaign') "
+                  "ORDER BY s.user_id, s.scope_type, s.scope_id, s.setting_id LIMIT :cap", {**params, "cap": ROWS_CAP}):
+        row = r._mapping
+        enabled = row.get("multi_touch_enabled")
+        out[int(row["user_id"])].append(SettingRow(
+            str(row["scope_type"]), None if row["scope_id"] is None else int(row["scope_id"]),
+            bool(int(enabled)) if enabled is not None else False,
+            str(row["attribtui_collates_as"])))
     return out
 
 

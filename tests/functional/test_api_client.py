@@ -98,7 +98,9 @@ def test_unauthorized_forbidden_not_configured(sandbox: dict[str, Any]) -> None:
 @pytest.mark.parametrize(("body", "message"), [
     ({"name": "", "type": "last_touch"}, v.MSG_NAME_REQUIRED),
     ({"name": "x", "type": "first_touch"}, v.MSG_INVALID_TYPE),
-    ({"name": "x", "type": "time_decay", "weighting_config": [1]}, v.MSG_CONFIG_NOT_OBJECT),
+    ({"name": "x", "type": "time_decay", "weighting_config": "48"}, v.MSG_CONFIG_NOT_OBJECT),
+    # A JSON list is a PHP array: upstream checks it as a config (tests/golden/v2_create.json).
+    ({"name": "x", "type": "time_decay", "weighting_config": [1]}, v.MSG_HALF_LIFE),
     ({"name": "x", "type": "algorithmic"}, v.MSG_CONFIG_REQUIRED),
     ({"name": "x", "type": "time_decay", "weighting_config": {"half_life_hours": -2}}, v.MSG_HALF_LIFE),
     ({"name": "x", "type": "position_based", "weighting_config": {"first_touch_weight": 0.4}},

@@ -209,6 +209,32 @@ def test_disabled_scope_would_be_skipped(planted_db, frozen_clock) -> None:
     assert report.status == "ok"
 
 
+def test_undecidable_settings_row_is_named(planted_db, frozen_clock) -> None:
+    """A settings row MariaDB matches to 'global' only through its collation ('GLOBAL') makes
+    upstream's isMultiTouchEnabled throw, so the backfill dies: the lookup says so instead of
+    offering a backfill (tests/golden/settings.json has upstream's answers)."""
+    url, planted = planted_db
+    conv_id = planted["clean"]
+    with _conn(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT user_id FROM `202_conversion_logs` WHERE conv_id = %s", (conv_id,))
+        user = cur.fetchone()[0]
+        cur.execute("INSERT INTO `202_attribution_settings` (user_id, scope_type, scope_id, "
+                    "model_id, multi_touch_enabled, effective_at, created_at, updated_at) "
+                    "VALUES (%s, 'GLOBAL', NULL, 0, 1, 0, 0, 0)", (user,))
+        setting_id = cur.lastrowid
+    try:
+        report = _report(url, conv_id)
+        rec = report.recomputed
+        assert rec is not None and not rec.enabled
+        assert "exit 255" in rec.verdict
+        assert '"GLOBAL" is not a valid backing value for enum' in rec.verdict
+        assert "settings_unloadable" in _codes(report)
+    finally:
+        with _conn(url) as conn, conn.cursor() as cur:
+            cur.execute("DELETE FROM `202_attribution_settings` WHERE setting_id = %s",
+                        (setting_id,))
+
+
 def test_unknown_id_and_many_ids_in_two_reads(planted_db, frozen_clock) -> None:
     url, planted = planted_db
     db = Database(url)

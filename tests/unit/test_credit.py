@@ -14,7 +14,9 @@ from attribtui.prosper.credit import (
     Credit,
     assign_credits,
     contribution,
+    hour_totals,
     round_credit,
+    store_money,
 )
 from attribtui.prosper.journey import LOOKBACK_SECONDS, Touch, journey_for_credit
 
@@ -152,9 +154,25 @@ def test_contribution_uses_converting_cpc() -> None:
     result = contribution(credits, Decimal("10.00000"), Decimal("0.40000"))
     assert result.clicks == 2
     assert result.revenue == Decimal("10")
-    assert result.cost == Decimal("0.4")
+    # PHP doubles, exactly: 0.4 * 0.25 + 0.4 * 0.75 is the double nearest 0.4.
+    assert result.cost == Decimal(0.4) and store_money(float(result.cost)) == Decimal("0.4000")
     last = contribution([Credit(0, 9, 1.0)], Decimal("2.5"), Decimal("0.1"))
-    assert (last.clicks, last.revenue, last.cost) == (1, Decimal("2.5"), Decimal("0.1"))
+    assert (last.clicks, last.revenue, last.cost) == (1, Decimal("2.5"), Decimal(0.1))
+
+
+def test_hour_totals_add_doubles_in_order() -> None:
+    """The snapshot adds each conversion's double to a running double (PHP), so three thirds
+    of 1.0 store as 1.0000 where exact decimals would keep 0.99999...99 (then 1.0000 too)."""
+    parts = [contribution([Credit(0, 1, 1 / 3)], Decimal("1"), Decimal("0.3")) for _ in range(3)]
+    revenue, cost = hour_totals(parts)
+    assert revenue == (1 / 3 + 1 / 3) + 1 / 3
+    assert store_money(revenue) == Decimal("1.0000") and store_money(cost) == Decimal("0.3000")
+
+
+def test_store_money_rounds_the_shortest_repr_half_up() -> None:
+    # MariaDB's double -> decimal(12,4): 1.00005 is 1.0000499999... in binary, yet stores 1.0001.
+    assert store_money(1.00005) == Decimal("1.0001")
+    assert store_money(12.34565) == Decimal("12.3457")
 
 
 touch_lists = st.lists(

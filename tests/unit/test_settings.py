@@ -8,8 +8,10 @@ import pytest
 from attribtui.prosper.settings import (
     SCOPE_TYPES,
     SettingRow,
+    SettingsError,
     is_multi_touch_enabled,
     purge_blast_radius,
+    scope_ids,
 )
 
 
@@ -45,6 +47,29 @@ def test_other_scopes_and_bad_ids_are_ignored() -> None:
     ]
     assert is_multi_touch_enabled(rows, 1, 7) == (True, "default")
     assert is_multi_touch_enabled([SettingRow("campaign", 0, False)], None, 0) == (True, "default")
+
+
+def test_a_row_matched_only_by_the_collation_fails_like_scopetype_from() -> None:
+    """MariaDB matches 'GLOBAL' to 'global'; upstream then cannot hydrate the row and
+    isMultiTouchEnabled throws (the backfill dies with exit 255)."""
+    rows = [SettingRow("GLOBAL", None, False, collates_as="global")]
+    with pytest.raises(SettingsError) as e:
+        is_multi_touch_enabled(rows, None, 7)
+    assert e.value.php_class == "ValueError"
+    assert e.value.message == ('"GLOBAL" is not a valid backing value for enum '
+                               "Prosper202\\Attribution\\ScopeType")
+    # Not selected (another campaign): harmless.
+    rows = [SettingRow("Campaign", 8, False, collates_as="campaign")]
+    assert is_multi_touch_enabled(rows, None, 7) == (True, "default")
+
+
+def test_scope_ids_follow_is_numeric_and_int_casts() -> None:
+    assert scope_ids({"user_id": "5", "campaign_id": 7.9, "advertiser_id": " 3"}) == (5, 3, 7)
+    assert scope_ids({"user_id": 0, "userId": 4, "campaign_id": "x"}) == (4, None, None)
+    with pytest.raises(SettingsError) as e:
+        scope_ids({"user_id": "abc"})
+    assert (e.value.php_class, e.value.message) == ("InvalidArgumentException",
+                                                   "Invalid user identifier supplied.")
 
 
 def test_duplicate_global_rows_last_wins() -> None:

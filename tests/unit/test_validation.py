@@ -11,6 +11,7 @@ from attribtui.prosper.validation import (
     php_float,
     php_int,
     php_is_numeric,
+    php_string,
     slugify,
     unique_slug,
     validate_model_payload,
@@ -42,7 +43,9 @@ def test_messages_are_verbatim() -> None:
         ("M", "linear", None, v.MSG_INVALID_TYPE),
         ("M", None, None, v.MSG_INVALID_TYPE),
         ("M", "time_decay", "48", v.MSG_CONFIG_NOT_OBJECT),
-        ("M", "time_decay", [48], v.MSG_CONFIG_NOT_OBJECT),
+        # A JSON list is a PHP array: it passes rule 3 and fails on the type's own rule.
+        ("M", "time_decay", [48], v.MSG_HALF_LIFE),
+        ("M", "last_touch", [1], v.MSG_NO_WEIGHTING),
         ("M", "last_touch", 5, v.MSG_CONFIG_NOT_OBJECT),
         ("M", "time_decay", None, v.MSG_CONFIG_REQUIRED),
         ("M", "position_based", {}, v.MSG_CONFIG_REQUIRED),
@@ -97,6 +100,8 @@ def test_each_rule_fires(name, model_type, config, message) -> None:
         ("position_based", {"first_touch_weight": 0.4, "last_touch_weight": 0.4}),
         ("position_based", {"first_touch_weight": "1", "last_touch_weight": 0}),
         ("algorithmic", {"anything": True}),
+        ("algorithmic", [1]),  # is_array() passes a list
+        ("time_decay", {"half_life_hours": "1e19"}),  # (int) of a numeric string saturates
     ],
 )
 def test_valid_payloads(model_type, config) -> None:
@@ -146,6 +151,18 @@ def test_php_numeric_casts() -> None:
     assert php_int("1.9") == 1 and php_int("1e3") == 1000 and php_int(" 12") == 12
     assert php_int("12abc") == 12 and php_int("abc") == 0 and php_int(-2.7) == -2
     assert php_float("0.5x") == 0.5 and php_float("x") == 0.0 and php_float(True) == 1.0
+    # Floats wrap modulo 2**64 (zend_dval_to_lval); numeric strings saturate, except INF.
+    assert php_int(1e19) == -8446744073709551616 and php_int(-1e19) == 8446744073709551616
+    assert php_int(2.0**63) == -(2**63) and php_int(float("inf")) == 0
+    assert php_int("1e19") == 2**63 - 1 and php_int("1e309") == 0
+    assert validate_model_payload("M", "time_decay", {"half_life_hours": 1e19}) == v.MSG_HALF_LIFE
+
+
+def test_php_string_of_floats_is_precision_14() -> None:
+    assert [php_string(x) for x in (1.0, 0.1 + 0.2, 1e15, 1e14, 1e13, 1e-5, 0.0001, -0.0)] == [
+        "1", "0.3", "1.0E+15", "1.0E+14", "10000000000000", "1.0E-5", "0.0001", "-0"]
+    assert php_string(123456789012345.0) == "1.2345678901234E+14"  # ties to even
+    assert (php_string(True), php_string(None), php_string([1])) == ("1", "", "Array")
 
 
 def test_slugify() -> None:

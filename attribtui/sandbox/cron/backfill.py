@@ -69,11 +69,11 @@ def _run(argv: list[str]) -> int:
         eng.dispose()
 
 
-def _settings(eng: Engine, uid: int, old_layout: bool) -> list[SettingRow]:
+def _settings(eng: Engine, uid: int) -> list[SettingRow]:
     """The user's deciding rows; on the 1.9.56 layout (no multi_touch_enabled column) upstream
     reads every row as disabled, with a warning (Setting::fromDatabaseRow, line 42)."""
     with eng.connect() as conn:
-        return settings_rows(connection_reader(conn), [uid], toggles=not old_layout).get(uid, [])
+        return settings_rows(connection_reader(conn), [uid]).get(uid, [])
 
 
 def _old_layout(eng: Engine) -> bool:
@@ -115,7 +115,7 @@ def _backfill(eng: Engine, start: int, end: int, user: int | None, batch: int, n
             key = (uid, campaign_id, networks.get(campaign_id))
             if key not in decided:
                 if uid not in settings:
-                    settings[uid] = _settings(eng, uid, old_layout)
+                    settings[uid] = _settings(eng, uid)
                 enabled, _ = decide(settings, networks, uid, campaign_id)
                 if old_layout:  # one warning per row findForScopes returns
                     scopes = {("global", None), ("advertiser", key[2]), ("campaign", campaign_id)}

@@ -21,7 +21,7 @@ from attribtui.prosper.journey import (
     select_candidates,
 )
 from attribtui.prosper.models import ModelRow
-from attribtui.prosper.settings import SettingRow
+from attribtui.prosper.settings import SettingRow, SettingsError
 from attribtui.queries.clicks import candidate_clicks
 from attribtui.queries.settings import campaign_networks, decide, has_toggles, settings_rows
 from attribtui.services.journeys.report import Conversion, Finding, JourneyReport, Recomputed
@@ -55,6 +55,9 @@ def describe_diff(diff: JourneyDiff) -> str:
     return "; ".join(parts)
 
 
+SETTINGS_ERROR = "error: "  # prefix of Recomputed.scope when the settings cannot be decided
+
+
 class Memo:
     """Per-run cache of the small reads shared by many conversions (settings, campaigns, models)."""
 
@@ -70,8 +73,7 @@ def _settings(db: Database, user_id: int, memo: Memo) -> list[SettingRow] | str:
         try:
             if memo.toggles is None:
                 memo.toggles = has_toggles(db.reader())
-            memo.settings[user_id] = settings_rows(db.reader(), [user_id],
-                                                   toggles=memo.toggles)[user_id]
+            memo.settings[user_id] = settings_rows(db.reader(), [user_id])[user_id]
         except DbError as e:  # e.g. the table is missing
             memo.settings[user_id] = str(e)
     return memo.settings[user_id]
@@ -90,14 +92,18 @@ def recompute(db: Database, profile: Profile, report: JourneyReport, memo: Memo 
     assert conv is not None
     memo = memo or Memo()
     settings = _settings(db, conv.user_id, memo)
+    failed: str | None = None
     if isinstance(settings, str):
         enabled, scope = True, f"default (settings unreadable: {settings})"
     else:
-        enabled, scope = decide({conv.user_id: settings},
-                                {conv.campaign_id: _network(db, conv.campaign_id, memo)},
-                                conv.user_id, conv.campaign_id)
+        try:
+            enabled, scope = decide({conv.user_id: settings},
+                                    {conv.campaign_id: _network(db, conv.campaign_id, memo)},
+                                    conv.user_id, conv.campaign_id)
+        except SettingsError as e:  # a row only MariaDB's collation matches ('GLOBAL')
+            enabled, scope, failed = False, f"{SETTINGS_ERROR}{e.message}", e.message
     old_layout = memo.toggles is False
-    if old_layout and not enabled:
+    if old_layout and not enabled and not failed:
         scope = f"{scope} (its row reads as disabled: {OLD_LAYOUT_SHORT})"
     rows = candidate_clicks(db.reader(), conv.user_id, conv.campaign_id, conv.conv_time)
     candidates = select_candidates(rows, conv.conv_time)
@@ -106,6 +112,9 @@ def recompute(db: Database, profile: Profile, report: JourneyReport, memo: Memo 
     command = backfill_command(profile, conv)
     if conv.deleted:
         verdict = "A backfill would skip it: the conversion is soft-deleted (deleted=1)."
+    elif failed:
+        verdict = (f"A backfill would stop before writing anything (exit 255): upstream's "
+                   f"isMultiTouchEnabled throws {failed} Fix the settings row's scope_type first.")
     elif not enabled:
         verdict = f"A backfill would skip it: multi-touch disabled for {scope}."
     elif diff.changed:
@@ -120,6 +129,12 @@ def recompute_findings(report: JourneyReport) -> list[Finding]:
     rec, conv = report.recomputed, report.conversion
     if rec is None or conv is None or conv.deleted:
         return []
+    if rec.scope.startswith(SETTINGS_ERROR):
+        return [Finding("settings_unloadable", Status.WARN,
+                        f"Upstream cannot decide multi-touch for this conversion: "
+                        f"{rec.scope[len(SETTINGS_ERROR):]} (a 202_attribution_settings row "
+                        "whose scope_type matches only through MariaDB's collation, e.g. "
+                        "'GLOBAL'); the backfill dies on it.")]
     if not rec.enabled:
         if report.touches:
             purge = ("purge-disabled-journeys.php cannot delete them: on this layout it fails on "
