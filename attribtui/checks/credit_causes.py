@@ -23,7 +23,12 @@ from attribtui.vocab import Status
 
 TOLERANCE = 0.001  # of a credit sum; credits.conservation uses the same
 DUPLICATE, CLICKLESS, PARTIAL, UNFILLED = "duplicate", "clickless", "partial", "unfilled"
+SNAPSHOTS = "snapshots"
 HEADS = {
+    SNAPSHOTS: "{n} pair(s) counted in more than one global snapshot of the same hour and model: "
+               "Prosper202's rebuild with several active models hands the oldest model the "
+               "snapshot of the model before it (its finalise reference bug, docs/prosper202.md "
+               "\"The finalise reference bug\"), so that model's credits add up twice",
     DUPLICATE: "{n} pair(s) credited once per row of a duplicated click: 202_clicks.click_id is "
                "not unique and Prosper202's rebuild joins conversions to 202_clicks on it, so "
                "each extra row credits (and counts) the conversion again",
@@ -37,8 +42,11 @@ HEADS = {
 CLICKS_INSPECT = "SELECT * FROM 202_clicks WHERE click_id IN ({ids});"
 
 
-def cause_of(total: float, rows: int | None) -> str:
-    """Why the credits of one pair sum to `total`, given the click's 202_clicks row count."""
+def cause_of(total: float, rows: int | None, snapshots: int = 1) -> str:
+    """Why the credits of one pair sum to `total`, given the click's 202_clicks row count and
+    how many global snapshots the model has for the conversion's hour."""
+    if snapshots > 1 and total > 0:
+        return SNAPSHOTS
     if total == 0:
         return CLICKLESS if rows == 0 else UNFILLED
     if rows is not None and rows > 1 and abs(total - rows) <= TOLERANCE * rows:
@@ -65,18 +73,23 @@ def _problem(cause: str, total: float, click_id: int, rows: int | None,
         return f"not credited: click {click_id} has no row in 202_clicks"
     if cause == UNFILLED:
         return "not credited (hour reset, not refilled)"
+    if cause == SNAPSHOTS:
+        return f"credits sum to {fmt_sum(total)} over several snapshots of the hour"
     unknown = " (202_clicks rows not counted: no KEY click_id)" if rows is None else ""
     return f"credits sum to {fmt_sum(total)}{unknown}"
 
 
-def explain(ctx: CheckContext, scope: str,
-               found: list[tuple[Conv, ModelRow, float]]) -> Outcome:
+def explain(ctx: CheckContext, scope: str, found: list[tuple[Conv, ModelRow, float]],
+            snapshots: dict[tuple[int, int], int] | None = None) -> Outcome:
+    """snapshots: (model_id, conv_id) -> the global snapshots of the model for its hour."""
     counts = _click_counts(ctx, [c.click_id for c, _, _ in found])
-    causes = [cause_of(t, None if counts is None else counts.get(c.click_id)) for c, _, t in found]
+    per = snapshots or {}
+    causes = [cause_of(t, None if counts is None else counts.get(c.click_id),
+                       per.get((m.model_id, c.conv_id), 1)) for c, m, t in found]
     dup_ids = sorted({c.click_id for (c, _, _), k in zip(found, causes, strict=True)
                       if k == DUPLICATE})
     listed = click_rows(ctx.read, dup_ids) if dup_ids else {}
-    order = (DUPLICATE, PARTIAL, CLICKLESS, UNFILLED)
+    order = (DUPLICATE, PARTIAL, SNAPSHOTS, CLICKLESS, UNFILLED)
     ranked = sorted(zip(found, causes, strict=True), key=lambda fc: order.index(fc[1]))
     rows = []
     by_cause: dict[str, list[tuple[Conv, ModelRow]]] = defaultdict(list)
@@ -128,6 +141,12 @@ def _remedy(ctx: CheckContext, cause: str, pairs: list[tuple[Conv, ModelRow]],
             "click_id). Restore the rows from a backup of 202_clicks (mysqldump --where='click_id "
             f"IN ({ids})' on the backup, then load it), then rebuild the hours: {rebuild} "
             "Without the rows these conversions stay out of every model's snapshots and reports.")
+    if cause == SNAPSHOTS:
+        return (
+            "Several global snapshots of one hour and model: see snapshots.duplicates. Prosper202's "
+            "rebuild causes this whenever a user has more than one active model (its finalise "
+            "reference bug), so a rebuild reproduces it; it is upstream's to fix. Until then, "
+            f"read this model's figures with care (model {m.model_id}, user {m.user_id}).")
     if cause == PARTIAL:
         return (
             "Inspect: SELECT t.touchpoint_id, t.click_id, t.position, t.credit FROM "

@@ -111,4 +111,6 @@ def conservation(ctx: CheckContext) -> Outcome:
              f"conversion(s) (up to the last rebuild, {clock.iso(end)})")
     if not found:
         return Outcome(Status.OK, f"Credits sum to 1 within {TOLERANCE} for {scope}.")
-    return explain(ctx, scope, found)
+    counted = {(m.model_id, c.conv_id): len(snaps[(m.model_id, clock.hour(c.conv_time))])
+               for c, m, _ in found}
+    return explain(ctx, scope, found, counted)

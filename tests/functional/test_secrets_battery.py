@@ -304,7 +304,8 @@ async def test_console_screens_confirmations_and_ctrl_r(battery: Battery,
             await look("e")  # the eviction's confirmation
             assert isinstance(app.screen, ActionConfirmScreen)
             await look("escape")
-            await look("3")
+            app.action_show("models")  # digits on Journeys' results start the next lookup
+            await look()
             await look("down")
             await look("d")  # model 3: the deactivation's confirmation, with the request
             assert isinstance(app.screen, ActionConfirmScreen)

@@ -58,9 +58,9 @@ def test_the_layout_is_probed_and_every_row_reads_disabled(old_layout: str, clea
     try:
         assert has_toggles(clean.reader()) is True
         assert has_toggles(db.reader()) is False
-        rows = settings_rows(db.reader(), [1, 2], toggles=False)
+        rows = settings_rows(db.reader(), [1, 2])
         assert rows[1] and all(not r.multi_touch_enabled for r in rows[1])
-        assert SettingRow("global", None, False) in rows[1]
+        assert SettingRow("global", None, False, "global") in rows[1]
     finally:
         db.close()
         clean.close()
