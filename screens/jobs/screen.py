@@ -74,7 +74,9 @@ class JobsScreen(ConsoleScreen):
         Binding("v", "tab('live')", "Live", show=False),
         Binding("n", "tab('launch')", "New job", show=False),
         Binding("r", "refresh_history", "Refresh", show=False),
-        Binding("escape", "leave_input", "Leave input"),  # shown only while an input has focus
+        # Shown only while a text box has focus, where q and ? are typed, not keys.
+        Binding("escape", "leave_input", "Leave input"),
+        Binding("ctrl+q", "quit_from_input", "Quit"),
     ]
 
     pf: var[preflight.Preflight | None] = var(None, bindings=True)  # of the form as it is
@@ -156,6 +158,9 @@ class JobsScreen(ConsoleScreen):
         """Esc: out of a text box, onto the tabs, where letters are the screen's keys again."""
         self.query_one("#jobs-tabs Tabs").focus()
 
+    async def action_quit_from_input(self) -> None:
+        await self.app.run_action("quit")
+
     def action_align(self) -> None:
         if self.req is not None:
             self.form.set_span(*hours.aligned(self.req.start, self.req.end))
@@ -228,7 +233,7 @@ class JobsScreen(ConsoleScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         read_only = self.profile.read_only
-        if action == "leave_input":
+        if action in ("leave_input", "quit_from_input"):
             return isinstance(self.focused, Input)  # hidden otherwise: Esc belongs to others
         if action == "delete_guard":
             return bool(self.pf and self.pf.guard_hours and not read_only)
