@@ -177,7 +177,7 @@ class JobsScreen(ConsoleScreen):
         banner.display = True
 
     def _load_history(self, reattach: bool = False) -> None:
-        self.query_one(JobHistory).load(self.profile.name, reattach=reattach)
+        self.query_one(JobHistory).load(self.profile, reattach=reattach)
 
     @on(HistoryLoaded)
     def _history_loaded(self, message: HistoryLoaded) -> None:
