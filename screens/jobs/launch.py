@@ -139,11 +139,14 @@ class LaunchForm(VerticalScroll):
         self.query_one("#btn-guard", Button).display = False
         self.query_one("#batch", Input).disabled = self.kind() != "backfill"
         req = self.show_command(profile)
-        # The panel never says "ready" for a form it has not checked (or that does not parse).
+        self.unchecked(req is not None)
+        return req
+
+    def unchecked(self, parses: bool) -> None:
+        """The panel never says "ready" for a form it has not checked (or that does not parse)."""
         self.query_one("#preflight", Static).update(Text(
             "Pre-flight: not run for this form yet (p checks it; L checks it, then asks)"
-            if req is not None else "Pre-flight: ✖ cannot launch: the form has an error (above)"))
-        return req
+            if parses else "Pre-flight: ✖ cannot launch: the form has an error (above)"))
 
     def show_command(self, profile: Profile) -> JobRequest | None:
         """The command line the request runs, or what is wrong with the form (None then)."""

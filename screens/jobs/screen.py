@@ -76,7 +76,7 @@ class JobsScreen(ConsoleScreen):
         Binding("r", "refresh_history", "Refresh", show=False),
         # Shown only while a text box has focus, where q and ? are typed, not keys.
         Binding("escape", "leave_input", "Leave input"),
-        Binding("ctrl+q", "quit_from_input", "Quit"),
+        Binding("ctrl+q", "quit_from_input", "Quit", priority=True),  # over the app's hidden one
     ]
 
     pf: var[preflight.Preflight | None] = var(None, bindings=True)  # of the form as it is
@@ -200,6 +200,9 @@ class JobsScreen(ConsoleScreen):
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#jobs-tabs", TabbedContent).active = tab
+        # Focus goes with the tab: keys must never land in a text box of a hidden tab.
+        self.query_one({"launch": "#kind", "live": "#job-log", "history": "#history-table"}[tab]
+                       ).focus()
         if tab == "history":
             self._load_history()
 
@@ -279,6 +282,7 @@ class JobsScreen(ConsoleScreen):
     @on(JobStarted)
     def _started(self, message: JobStarted) -> None:
         self.pf = None
+        self.form.unchecked(True)  # that pre-flight is spent: the next launch checks again
         self.attach(message.record, from_start=True)
         self.notify(f"Started job {message.record.id}.", title="Jobs")
 
