@@ -263,7 +263,8 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     from attribtui.services.jobs import store  # per command: --help stays fast
 
     _bounded("--limit", args.limit, 1, MAX_LIMIT)
-    recs = store.history(args.limit, getattr(args, "profile", None))
+    name = getattr(args, "profile", None)
+    recs = store.history(args.limit, name, _database(args) if name else None)
     if args.format == "json":
         print_json([r.to_json() for r in recs])
         return ExitCode.OK
@@ -276,6 +277,17 @@ def cmd_jobs(args: argparse.Namespace) -> int:
               f"{r.profile:10} {clock.iso(w.get('start'))}..{clock.iso(w.get('end'))}  "
               f"{r.reason[:70]}")
     return ExitCode.OK
+
+
+def _database(args: argparse.Namespace) -> str | None:
+    """The selected profile's database: its history includes jobs run there under any profile
+    (the demo's console and a headless run with ATTRIBTUI_DB_URL share one)."""
+    from attribtui.services.jobs import store  # per command: --help stays fast
+
+    try:
+        return store.database_id(profile_of(args).db.url)
+    except ConfigError:
+        return None  # a profile no longer configured: its jobs are still listed by name
 
 
 def _find(job_id: str) -> Any:

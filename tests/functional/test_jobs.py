@@ -411,6 +411,8 @@ def test_profile_demo_works_headless_and_shares_the_console_history(tmp_path: Pa
     shared = store.history(200, demo.PROFILE_NAME, store.database_id(url))
     assert sorted(j.profile for j in shared) == ["demo", "env"]
     assert [j.profile for j in store.history(200, demo.PROFILE_NAME)] == ["demo"]
+    listed = json.loads(_cli(["jobs", "--profile", "demo", "--json"], env).stdout)
+    assert sorted(j["profile"] for j in listed) == ["demo", "env"]
     # A config file's own 'demo' profile wins over the embedded one.
     cfg = tmp_path / "c.toml"
     cfg.write_text('[profiles.demo]\nenvironment = "staging"\n')
