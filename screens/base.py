@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -18,6 +19,7 @@ from attribtui.infra.db import Database
 from attribtui.infra.redact import redact_text
 from screens.app import ConsoleApp
 from screens.components.header import ShellHeader
+from screens.textual_private import FooterKey
 
 
 def describe_error(error: Exception, known: tuple[type[Exception], ...], profile: Profile, *,
@@ -28,6 +30,36 @@ def describe_error(error: Exception, known: tuple[type[Exception], ...], profile
     if first_line and text:
         text = text.splitlines()[0]
     return redact_text(text, profile.secrets())
+
+
+def _key_width(key: FooterKey) -> int:
+    """Cells a footer key takes: " k " then "description " (Textual's non-compact padding)."""
+    return cell_len(key.key_display) + 2 + (cell_len(key.description) + 1 if key.description else 0)
+
+
+class ShellFooter(Footer):
+    """Textual's footer, except that the shell's own keys (Help, Quit) never fall off its right
+    edge: when the keys do not fit, the screen's last ones go first (help, F1, lists them all)."""
+
+    def compose(self) -> ComposeResult:
+        widgets = list(super().compose())
+        shell = {a.binding.action for a in self.screen.active_bindings.values()
+                 if a.node is self.app}
+        keys = [w for w in widgets if isinstance(w, FooterKey)]
+        palette = [k for k in keys if k.has_class("-command-palette")]  # docked right
+        keys = [k for k in keys if k not in palette]
+        room = self.app.size.width - sum(_key_width(k) + 2 for k in palette)
+        used = sum(_key_width(k) for k in keys)
+        for key in reversed(keys):
+            if used <= room:
+                break
+            if key.action not in shell:
+                widgets.remove(key)
+                used -= _key_width(key)
+        yield from widgets
+
+    def on_resize(self) -> None:
+        self.refresh(recompose=True)
 
 
 class ConsoleScreen(Screen[None]):
@@ -52,7 +84,7 @@ class ConsoleScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield ShellHeader(self.profile, self.console.db_label)
         yield from self.compose_body()
-        yield Footer()
+        yield ShellFooter()
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets."""

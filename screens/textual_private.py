@@ -10,6 +10,7 @@ import traceback
 
 from rich.text import Text
 from textual.app import App
+from textual.widgets._footer import FooterKey as FooterKey  # ShellFooter (base.py): no public name
 from textual.worker import WorkerFailed
 
 

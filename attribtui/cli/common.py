@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn, TypeAlias
 
 from attribtui.infra import clock
-from attribtui.infra.config import Profile, load_profile
+from attribtui.infra.config import Profile, load_profile, profile_names
 from attribtui.infra.redact import db_url_problem, redact_urls_in
 from attribtui.services.actions import ActionPlan, typed_requirement, where
 from attribtui.vocab import ExitCode, Refused
@@ -184,9 +185,18 @@ def print_json(doc: object) -> None:
 
 
 def profile_of(args: argparse.Namespace) -> Profile:
-    """The profile the command line selects; its warnings go to stderr (ConfigError: exit 3)."""
-    profile = load_profile(getattr(args, "profile", None),
-                           config_path=getattr(args, "config", None))
+    """The profile the command line selects; its warnings go to stderr (ConfigError: exit 3).
+
+    `demo`, unless the config file defines a profile of that name, is the embedded demo's: the
+    same database, job history and (while `attribtui demo` is open) API as the console's."""
+    name = getattr(args, "profile", None) or os.environ.get("ATTRIBTUI_PROFILE")
+    config = getattr(args, "config", None)
+    if name == "demo" and "demo" not in profile_names(config):
+        from attribtui.services import demo  # per command: `attribtui --help` stays fast
+
+        profile = demo.headless_profile()
+    else:
+        profile = load_profile(name, config_path=config)
     for warning in profile.warnings:
         err(f"warning: {warning}")
     return profile

@@ -23,7 +23,21 @@ def register(sub: Sub) -> None:
                        "the console on it with a `demo` profile. The demo is reseeded when older "
                        "than 6 h, since its findings are relative to when it was seeded.")
     p.add_argument("--reset", action="store_true", help="reseed the demo database now")
+    p.add_argument("--pace", type=pace_arg, default=0.0, metavar="SECONDS",
+                   help="the demo's jobs wait this long after each batch or user (at most 60), "
+                   "so cancel and re-attach can be practised; headless "
+                   "commands with --profile demo run their jobs at the same pace")
     p.set_defaults(func=cmd_demo)
+
+
+def pace_arg(text: str) -> float:
+    # Loaded here: the stand-ins' package loads SQLAlchemy, and `attribtui --help` stays fast.
+    from attribtui.sandbox.cron.pace import parse
+
+    try:
+        return parse(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e).replace("--pace=", "", 1)) from None
 
 
 def open_console(profile: Profile | None, *, prepare: Callable[[Progress], None] | None = None,
@@ -54,7 +68,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     busy = demo.busy_reason()
     if args.reset and busy:
         raise Refused(f"not reseeding the demo now: {busy}; wait for it or cancel it first")
-    profile = demo.profile(path)
+    profile = demo.profile(path, pace=args.pace)
     port = demo.api_port(profile)
 
     def prepare(progress: Progress) -> None:
@@ -66,5 +80,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             demo.reseed(path, progress)
         progress("starting the v2 API emulator", 1.0)
         demo.start_api(path, port)
+        demo.save_console(port, args.pace)  # for `--profile demo` in another terminal
 
-    return open_console(profile, prepare=prepare)
+    try:
+        return open_console(profile, prepare=prepare)
+    finally:
+        demo.clear_console()

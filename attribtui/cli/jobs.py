@@ -42,6 +42,9 @@ RUN_EXIT_HELP = """exit codes:
   3   could not start: no database, runner missing, a missing privilege, the lock unreachable
   64  the command line could not be parsed, or a size is out of bounds (the limit is named)"""
 
+NOISE_HELP = ("print connect.php's warnings about missing $_SERVER keys too (by default they are "
+              "folded into one counted line; errors and the script's own lines never are)")
+
 # Sizes of `jobs` options, bounded when parsed (docs/architecture.md, "Exit codes": 64).
 MAX_LIMIT = 10_000  # jobs --limit
 MAX_LINES = 100_000  # jobs show --lines
@@ -79,6 +82,7 @@ def register(sub: Sub) -> None:
     p.add_argument("--delete-guard", action="store_true",
                    help="rebuild: delete the guard row of the hour of --end first (confirmed, "
                    "logged) so the run is not skipped")
+    p.add_argument("--show-noise", action="store_true", help=NOISE_HELP)
     mutation_args(p)
     p.set_defaults(func=cmd_run)
 
@@ -96,6 +100,7 @@ def register(sub: Sub) -> None:
     show.add_argument("--lines", type=int, default=40,
                       help=f"log lines to print (default 40, at most {MAX_LINES})")
     show.add_argument("--follow", action="store_true", help="follow it until it ends")
+    show.add_argument("--show-noise", action="store_true", help=NOISE_HELP)
     show.set_defaults(func=cmd_show)
     cancel = jsub.add_parser("cancel", help="terminate a running job (SIGTERM, then SIGKILL)")
     common_args(cancel)
@@ -185,7 +190,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.format == "json":
             print_json(rec.to_json())
         return ExitCode.OK
-    return _follow(rec, args.format == "json")
+    return _follow(rec, args.format == "json", show_noise=args.show_noise)
 
 
 def _refusal(findings: list[Any], cannot_start: frozenset[str]) -> AttribtuiError:
@@ -208,17 +213,21 @@ def _effects(req: Any) -> list[str]:
             "conversions, except those of scopes with multi-touch disabled"]
 
 
-def _follow(rec: Any, as_json: bool, from_start: bool = True) -> int:
+def _follow(rec: Any, as_json: bool, from_start: bool = True, show_noise: bool = False) -> int:
     from attribtui.services.jobs import parse, runner, store  # per command: --help stays fast
 
     tty = sys.stderr.isatty()
     state = {"last": 0.0, "shown": False}
+    folded = [0]
 
     def on_batch(lines: list[parse.LineEvent], snap: runner.Snapshot) -> None:
         if not as_json:
             if state["shown"] and tty:
                 sys.stderr.write("\r\033[K")
             for ev in lines:
+                if not show_noise and parse.is_known_noise(ev.kind, ev.text):
+                    folded[0] += 1
+                    continue
                 (sys.stdout if ev.stream == "stdout" else sys.stderr).write(ev.text + "\n")
             sys.stdout.flush()
         now = time.monotonic()
@@ -240,6 +249,8 @@ def _follow(rec: Any, as_json: bool, from_start: bool = True) -> int:
         return ExitCode.OK
     if tty:
         sys.stderr.write("\n")
+    if folded[0]:
+        err(parse.fold_note(folded[0], "--show-noise"))
     final = store.load(rec.folder) or rec
     outcome = JobOutcome(final.outcome)
     err(f"{outcome.label}: {final.reason} (exit {int(final.exit_code)})")
@@ -252,7 +263,8 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     from attribtui.services.jobs import store  # per command: --help stays fast
 
     _bounded("--limit", args.limit, 1, MAX_LIMIT)
-    recs = store.history(args.limit, getattr(args, "profile", None))
+    name = getattr(args, "profile", None)
+    recs = store.history(args.limit, name, _database(args) if name else None)
     if args.format == "json":
         print_json([r.to_json() for r in recs])
         return ExitCode.OK
@@ -265,6 +277,17 @@ def cmd_jobs(args: argparse.Namespace) -> int:
               f"{r.profile:10} {clock.iso(w.get('start'))}..{clock.iso(w.get('end'))}  "
               f"{r.reason[:70]}")
     return ExitCode.OK
+
+
+def _database(args: argparse.Namespace) -> str | None:
+    """The selected profile's database: its history includes jobs run there under any profile
+    (the demo's console and a headless run with ATTRIBTUI_DB_URL share one)."""
+    from attribtui.services.jobs import store  # per command: --help stays fast
+
+    try:
+        return store.database_id(profile_of(args).db.url)
+    except ConfigError:
+        return None  # a profile no longer configured: its jobs are still listed by name
 
 
 def _find(job_id: str) -> Any:
@@ -310,12 +333,12 @@ def _job_fields(rec: store.JobRecord) -> list[tuple[str, str]]:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from attribtui.services.jobs import runner  # per command: --help stays fast
+    from attribtui.services.jobs import parse, runner  # per command: --help stays fast
 
     _bounded("--lines", args.lines, 1, MAX_LINES)
     rec = _find(args.id)
     if args.follow and rec.running:
-        return _follow(rec, args.format == "json", from_start=False)
+        return _follow(rec, args.format == "json", from_start=False, show_noise=args.show_noise)
     if args.format == "json":
         print_json(rec.to_json())
     else:
@@ -324,8 +347,14 @@ def cmd_show(args: argparse.Namespace) -> int:
         for name, path in (("stdout", rec.stdout_log), ("stderr", rec.stderr_log)):
             tail = runner.log_tail(path, args.lines)
             print(f"--- {name} (last {len(tail)} lines of {path})")
+            folded = 0
             for line in tail:
-                print(line)
+                if not args.show_noise and parse.is_known_noise(parse.kind_of(name, line), line):
+                    folded += 1
+                else:
+                    print(line)
+            if folded:
+                print(parse.fold_note(folded, "--show-noise"))
     return ExitCode.OK if rec.running else rec.exit_code
 
 

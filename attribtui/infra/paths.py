@@ -26,6 +26,8 @@ LAYOUT: dict[str, tuple[str, str]] = {
     "backups": ("backups", "purge and model-delete backups (replayable)"),
     "rollbacks": ("rollbacks", "rollback walkthroughs, saved after every step"),
     "demo": ("demo/demo.sqlite", "the demo's SQLite database"),
+    "demo-console": ("demo/console.json", "the open demo console: its API port and job pace, "
+                     "for `--profile demo`"),
     "reports": ("reports", "incident reports, exported check runs, copied fixes"),
     "locks": ("locks", "who holds the one-operator lock of each database"),
 }

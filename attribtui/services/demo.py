@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from attribtui.infra import clock, paths
-from attribtui.infra.config import ApiConfig, DbConfig, JobsConfig, Profile
+from attribtui.infra.config import ApiConfig, ConfigError, DbConfig, JobsConfig, Profile
 from attribtui.services.jobs import store
 from attribtui.services.rollback import latest_active
 from attribtui.vocab import JsonDict
@@ -44,21 +44,71 @@ def free_port() -> int:
         return port
 
 
-def profile(path: Path | None = None, api_port: int | None = None) -> Profile:
-    """The `demo` profile: a dev environment on the demo database, jobs through the stand-ins,
-    and the v2 API emulator on a loopback port (started by `start_api`, after the first paint:
-    it loads SQLAlchemy)."""
+def profile(path: Path | None = None, api_port: int | None = None,
+            pace: float = 0.0) -> Profile:
+    """The `demo` profile: a dev environment on the demo database, jobs through the stand-ins
+    (waiting `pace` seconds per batch or user, for drills), and the v2 API emulator on a loopback
+    port (started by `start_api`, after the first paint: it loads SQLAlchemy)."""
     path = path or db_path()
     port = api_port or free_port()
+    env = {}
+    if pace:
+        # Loaded only for a paced demo: the stand-ins' package loads SQLAlchemy (first paint).
+        from attribtui.sandbox.cron.pace import PACE_ENV
+
+        env[PACE_ENV] = f"{pace:g}"
     return Profile(
         name=PROFILE_NAME,
         environment="dev",
         db=DbConfig(url=url_for(path), statement_timeout_ms=5000, connect_timeout_s=2),
         api=ApiConfig(base_url=f"http://127.0.0.1:{port}", key_env=API_KEY_VAR,
                       environ=_api_env, timeout_s=5.0, user_id=DEMO_USER_ID),
-        jobs=JobsConfig(runner="sandbox"),
+        jobs=JobsConfig(runner="sandbox", env=env),
         sources={"*": "demo"},
     )
+
+
+# -- `--profile demo` for headless commands --------------------------------------------------------
+# The open console records its emulator's port and pace, so a headless command on the demo reaches
+# the same API, paces its jobs alike, and (same data dir, same database) shares the job history.
+
+def save_console(port: int, pace: float) -> None:
+    paths.write_json(paths.data_file("demo-console"),
+                     {"pid": os.getpid(), "api_port": port, "pace": pace})
+
+
+def clear_console() -> None:
+    state = paths.read_json(paths.data_file("demo-console"))
+    if state and state.get("pid") == os.getpid():
+        paths.data_file("demo-console").unlink(missing_ok=True)
+
+
+def _open_console() -> JsonDict | None:
+    """The running demo console's state, or None (no console, or it died without cleaning up)."""
+    state = paths.read_json(paths.data_file("demo-console"))
+    pid = state.get("pid") if state else None
+    if not isinstance(pid, int) or not store.pid_alive(pid, None):
+        return None
+    return state
+
+
+def headless_profile() -> Profile:
+    """`--profile demo` outside the console: the demo database, the open console's API and pace.
+
+    ConfigError (exit 3, one line) when the demo is not set up yet."""
+    path = db_path()
+    if not path.exists():
+        raise ConfigError(f"profile 'demo': the demo is not set up ({path} does not exist); run "
+                          "`attribtui demo` once to seed it")
+    state = _open_console() or {}
+    load_api_key(path)
+    port, pace = state.get("api_port"), state.get("pace")
+    prof = profile(path, api_port=port if isinstance(port, int) else None,
+                   pace=float(pace) if isinstance(pace, int | float) else 0.0)
+    if not state:
+        prof.warnings.append("the demo console is not open, so its v2 API emulator is not "
+                             "running: API commands need `attribtui demo` open")
+    return prof
 
 
 def api_port(profile: Profile) -> int:

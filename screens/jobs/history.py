@@ -7,6 +7,7 @@ from textual import on, work
 from textual.widgets import DataTable
 
 from attribtui.infra import clock
+from attribtui.infra.config import Profile
 from attribtui.services.jobs import store
 from attribtui.vocab import JobOutcome
 from screens.jobs.messages import HistoryLoaded
@@ -29,8 +30,10 @@ class JobHistory(DataTable[Text]):
         self.add_columns("job", "outcome", "window (UTC)", "user", "why")
 
     @work(thread=True, exclusive=True, group="jobs-history", name="load job history")
-    def load(self, profile_name: str, *, reattach: bool = False) -> None:
-        self.post_message(HistoryLoaded(store.history(200, profile_name), reattach))
+    def load(self, profile: Profile, *, reattach: bool = False) -> None:
+        """The profile's jobs and every job run on its database (e.g. headless, on the demo's)."""
+        found = store.history(200, profile.name, store.database_id(profile.db.url))
+        self.post_message(HistoryLoaded(found, reattach))
 
     @on(HistoryLoaded)
     def _show(self, message: HistoryLoaded) -> None:

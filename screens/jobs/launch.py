@@ -26,6 +26,7 @@ from attribtui.services.jobs.command import (
     remote_note,
 )
 from screens.jobs.messages import UsersFailed, UsersLoaded
+from screens.jobs.toggle import Toggle
 
 WINDOWS = (("last 1 h", hours.HOUR), ("last 6 h", 6 * hours.HOUR), ("last 24 h", hours.DAY),
            ("last 7 d", 7 * hours.DAY))
@@ -64,6 +65,7 @@ class LaunchForm(VerticalScroll):
     def __init__(self) -> None:
         super().__init__(id="form")
         self.chunk = False  # split into 24 h runs
+        self.error = ""  # what is wrong with the form, one line ("" when it parses)
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="form-row"):
@@ -85,7 +87,7 @@ class LaunchForm(VerticalScroll):
             yield Input(id="start", placeholder="epoch, ISO UTC or 24h", compact=True)
             yield Label("End", classes="lbl")
             yield Input(id="end", placeholder="epoch, ISO UTC or now", compact=True)
-        yield Checkbox("Split into hour-aligned chunks of 24 h (k)", id="chunks", compact=True)
+        yield Toggle("Split into hour-aligned chunks of 24 h (k)", id="chunks", compact=True)
         yield Static("", id="command")
         yield Static("", id="preflight")
         with Horizontal(id="launch-buttons"):
@@ -94,7 +96,6 @@ class LaunchForm(VerticalScroll):
             yield Button("Delete guard row (g)", id="btn-guard", variant="warning", compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#btn-launch", Button).disabled = True
         self.query_one("#btn-guard", Button).display = False
         self.set_window(hours.DAY)
 
@@ -135,10 +136,17 @@ class LaunchForm(VerticalScroll):
 
     def changed(self, profile: Profile) -> JobRequest | None:
         """After any change: no pre-flight any more; the command line for the new request."""
-        self.query_one("#btn-launch", Button).disabled = True
         self.query_one("#btn-guard", Button).display = False
         self.query_one("#batch", Input).disabled = self.kind() != "backfill"
-        return self.show_command(profile)
+        req = self.show_command(profile)
+        self.unchecked(req is not None)
+        return req
+
+    def unchecked(self, parses: bool) -> None:
+        """The panel never says "ready" for a form it has not checked (or that does not parse)."""
+        self.query_one("#preflight", Static).update(Text(
+            "Pre-flight: not run for this form yet (p checks it; L checks it, then asks)"
+            if parses else "Pre-flight: ✖ cannot launch: the form has an error (above)"))
 
     def show_command(self, profile: Profile) -> JobRequest | None:
         """The command line the request runs, or what is wrong with the form (None then)."""
@@ -146,8 +154,10 @@ class LaunchForm(VerticalScroll):
         try:
             req = self.request()
         except (RequestError, ValueError) as e:
+            self.error = str(e)
             out.update(Text(f"✖ {e}", style="bold"))
             return None
+        self.error = ""
         cmds = build_commands(profile, req)
         head = f"Command ({len(cmds)} runs, one after another):" if len(cmds) > 1 else "Command:"
         shown = [c.display for c in cmds[:3]] + ([f"… {len(cmds) - 3} more"] if len(cmds) > 3
@@ -190,12 +200,12 @@ class LaunchForm(VerticalScroll):
 
     def show_preflight(self, pf: preflight.Preflight, read_only: bool) -> None:
         marks = {level: (mark, style) for level, mark, style in SYMBOL}
-        head = "Pre-flight: ✔ ready to launch (L)" if pf.ok else \
+        head = "Pre-flight: ✔ ready to launch (L)" if pf.ok and not read_only else \
             "Pre-flight: ✖ cannot launch as it is"
         text = Text(head + "\n", style="bold")
         for f in pf.findings:
             mark, style = marks[f.level]
             text.append(f"{mark} {f.text}\n", style=style)
         self.query_one("#preflight", Static).update(text)
-        self.query_one("#btn-launch", Button).disabled = not pf.ok or read_only
+        self.query_one("#btn-launch", Button).disabled = read_only
         self.query_one("#btn-guard", Button).display = bool(pf.guard_hours) and not read_only

@@ -23,6 +23,7 @@ from attribtui.services.actions import ActionPlan
 from attribtui.services.jobs import parse, preflight, runner, store
 from attribtui.vocab import JobOutcome
 from screens.jobs.messages import RebuildVerified
+from screens.jobs.toggle import Toggle
 
 MAX_LINES = 2000  # on screen; the log files keep every line
 LIVE_CAP = 60  # lines drawn per batch while following (a screenful); a pause (f) shows MAX_LINES
@@ -85,10 +86,10 @@ class LiveLog(Vertical):
             yield ProgressBar(id="job-progress", show_eta=False)
             yield Label("", id="job-rate")
         with Horizontal(id="log-controls"):
-            yield Checkbox("follow", True, id="follow", compact=True)
-            yield Checkbox("stdout", True, id="show-stdout", compact=True)
-            yield Checkbox("stderr", True, id="show-stderr", compact=True)
-            yield Checkbox("noise", True, id="show-noise", compact=True)
+            yield Toggle("follow", True, id="follow", compact=True)
+            yield Toggle("stdout", True, id="show-stdout", compact=True)
+            yield Toggle("stderr", True, id="show-stderr", compact=True)
+            yield Toggle("noise (N)", False, id="show-noise", compact=True)
             yield Input(placeholder="filter text", id="filter", compact=True)
             yield Button("Cancel job (x)", id="btn-cancel", variant="error", compact=True)
         yield RichLog(id="job-log", max_lines=MAX_LINES, wrap=False, markup=False,
@@ -102,11 +103,23 @@ class LiveLog(Vertical):
     def reset(self) -> None:
         """A new job: an empty log, no verification yet."""
         self.query_one("#job-log", RichLog).clear()
+        self.show_folded(0)
         self.query_one("#job-effect").display = False
 
     def toggle_follow(self) -> None:
         box = self.query_one("#follow", Checkbox)
         box.value = not box.value
+
+    def toggle_noise(self) -> None:
+        box = self.query_one("#show-noise", Checkbox)
+        box.value = not box.value
+
+    def show_folded(self, folded: int) -> None:
+        """The one counted line standing for the known noise, on the log's bottom border."""
+        shown = self.query_one("#show-noise", Checkbox).value
+        self.query_one("#job-log", RichLog).border_subtitle = (
+            f"… {folded:,} lines of known PHP noise folded · N shows them"
+            if folded and not shown else "")
 
     def _visible(self) -> Callable[[parse.LineEvent], bool]:
         """The log view's filter, read from the widgets once per batch (not once per line)."""
@@ -114,9 +127,10 @@ class LiveLog(Vertical):
                    if self.query_one(f"#show-{s}", Checkbox).value}
         noise = self.query_one("#show-noise", Checkbox).value
         needle = self.query_one("#filter", Input).value.lower()
+        known_noise = parse.is_known_noise
 
         def visible(ev: parse.LineEvent) -> bool:
-            return (ev.stream in streams and (noise or ev.kind != parse.NOISE)
+            return (ev.stream in streams and (noise or not known_noise(ev.kind, ev.text))
                     and (not needle or needle in ev.text.lower()))
 
         return visible

@@ -44,6 +44,16 @@ from screens.jobs.messages import (
     UsersFailed,
 )
 
+
+def preflight_refusal(pf: preflight.Preflight | None) -> str:
+    """Why a launch stops at the pre-flight, in one line."""
+    errors = [f.text for f in pf.findings if f.level == "error"] if pf else []
+    if not errors:
+        return "the pre-flight did not finish; press L again"
+    more = f" (and {len(errors) - 1} more on the Launch tab)" if len(errors) > 1 else ""
+    return f"{errors[0]}{more}; nothing was started"
+
+
 RING = 5000  # recent lines kept for re-filtering
 VERIFIED = ("succeeded", "skipped", "suspicious", "failed", "cancelled")  # rebuilds re-read after
 
@@ -59,10 +69,14 @@ class JobsScreen(ConsoleScreen):
         Binding("k", "toggle_chunks", "Chunk 24h", show=False),
         Binding("g", "delete_guard", "Delete guard row", show=False),
         Binding("f", "toggle_follow", "Follow", show=False),
+        Binding("N", "toggle_noise", "Show or fold known PHP noise", show=False),
         Binding("h", "tab('history')", "History"),
         Binding("v", "tab('live')", "Live", show=False),
         Binding("n", "tab('launch')", "New job", show=False),
         Binding("r", "refresh_history", "Refresh", show=False),
+        # Shown only while a text box has focus, where q and ? are typed, not keys.
+        Binding("escape", "leave_input", "Leave input"),
+        Binding("ctrl+q", "quit_from_input", "Quit", priority=True),  # over the app's hidden one
     ]
 
     pf: var[preflight.Preflight | None] = var(None, bindings=True)  # of the form as it is
@@ -76,6 +90,7 @@ class JobsScreen(ConsoleScreen):
         self._poster: JobOutputPoster | None = None
         self.ring: deque[parse.LineEvent] = deque(maxlen=RING)
         self.lines_seen = 0
+        self.noise_folded = 0  # known noise lines of the followed job (all of them, not the ring's)
         self.history: list[store.JobRecord] = []
 
     # -- layout ----------------------------------------------------------------------------------
@@ -103,6 +118,7 @@ class JobsScreen(ConsoleScreen):
         banner = self.query_one("#jobs-banner", Static)
         banner.update(Text(" · ".join(notes)))
         banner.display = bool(notes)
+        self.query_one("#btn-launch", Button).disabled = self.profile.read_only
         self.console.when_ready(self._load)
 
     def _load(self) -> None:
@@ -138,6 +154,13 @@ class JobsScreen(ConsoleScreen):
         self.form.chunk = event.value
         self._form_changed()
 
+    def action_leave_input(self) -> None:
+        """Esc: out of a text box, onto the tabs, where letters are the screen's keys again."""
+        self.query_one("#jobs-tabs Tabs").focus()
+
+    async def action_quit_from_input(self) -> None:
+        await self.app.run_action("quit")
+
     def action_align(self) -> None:
         if self.req is not None:
             self.form.set_span(*hours.aligned(self.req.start, self.req.end))
@@ -154,7 +177,7 @@ class JobsScreen(ConsoleScreen):
         banner.display = True
 
     def _load_history(self, reattach: bool = False) -> None:
-        self.query_one(JobHistory).load(self.profile.name, reattach=reattach)
+        self.query_one(JobHistory).load(self.profile, reattach=reattach)
 
     @on(HistoryLoaded)
     def _history_loaded(self, message: HistoryLoaded) -> None:
@@ -177,6 +200,9 @@ class JobsScreen(ConsoleScreen):
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#jobs-tabs", TabbedContent).active = tab
+        # Focus goes with the tab: keys must never land in a text box of a hidden tab.
+        self.query_one({"launch": "#kind", "live": "#job-log", "history": "#history-table"}[tab]
+                       ).focus()
         if tab == "history":
             self._load_history()
 
@@ -185,7 +211,7 @@ class JobsScreen(ConsoleScreen):
     def action_preflight(self) -> None:
         self.req = self.form.show_command(self.profile)
         if self.req is None:
-            self.notify("Fix the form first (see the line under the form).", severity="warning")
+            self.notify(f"Cannot run the pre-flight: {self.form.error}", severity="warning")
             return
         self.form.checking()
         self._run_preflight(self.req)
@@ -198,7 +224,10 @@ class JobsScreen(ConsoleScreen):
     def _show_preflight(self, message: PreflightDone) -> None:
         pf = message.preflight
         if self.req != pf.request:
-            return  # the form changed meanwhile
+            if message.launch:
+                self.notify("The form changed during the pre-flight: nothing was launched; "
+                            "press L again.", severity="warning")
+            return
         self.pf = pf
         if message.launch:
             self.pf_fresh = True
@@ -207,8 +236,8 @@ class JobsScreen(ConsoleScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         read_only = self.profile.read_only
-        if action == "launch":
-            return None if read_only or self.pf is None or not self.pf.ok else True
+        if action in ("leave_input", "quit_from_input"):
+            return isinstance(self.focused, Input)  # hidden otherwise: Esc belongs to others
         if action == "delete_guard":
             return bool(self.pf and self.pf.guard_hours and not read_only)
         if action == "cancel_job":
@@ -225,16 +254,16 @@ class JobsScreen(ConsoleScreen):
         if not self.pf_fresh:
             # Never launch on an old pre-flight: the database may have changed since (a guard
             # row written by the last run, a job started by a colleague).
+            self.req = self.form.show_command(profile)
             if self.req is None:
-                self.notify("Fix the form first (see the line under the form).", severity="warning")
+                self.notify(f"Cannot launch: {self.form.error}", severity="warning")
                 return
             self.form.checking()
             self._run_preflight(self.req, launch=True)
             return
         self.pf_fresh = False
         if pf is None or not pf.ok:
-            self.notify("The pre-flight found problems (listed on the Launch tab); nothing was "
-                        "started.", severity="warning")
+            self.notify(f"Cannot launch: {preflight_refusal(pf)}", severity="warning")
             return
         self.app.push_screen(ActionConfirmScreen(profile, launch_plan(pf, profile)),
                              if_yes(lambda: self._start(pf.request, pf)))
@@ -253,7 +282,7 @@ class JobsScreen(ConsoleScreen):
     @on(JobStarted)
     def _started(self, message: JobStarted) -> None:
         self.pf = None
-        self.query_one("#btn-launch", Button).disabled = True
+        self.form.unchecked(True)  # that pre-flight is spent: the next launch checks again
         self.attach(message.record, from_start=True)
         self.notify(f"Started job {message.record.id}.", title="Jobs")
 
@@ -296,6 +325,7 @@ class JobsScreen(ConsoleScreen):
             self.follower.stop()
         self.ring.clear()
         self.lines_seen = 0
+        self.noise_folded = 0
         self.live.reset()
         self.query_one("#jobs-tabs", TabbedContent).active = "live"
         self._poster = JobOutputPoster(self, RING)
@@ -303,6 +333,8 @@ class JobsScreen(ConsoleScreen):
         self.job = rec
         self.live.show_status(rec, None)
         self.follower.start()
+        # Keys now belong to the job (x cancels, q quits), not to the form's inputs.
+        self.query_one("#job-log").focus()
 
     @on(JobOutput)
     def _on_output(self, message: JobOutput) -> None:
@@ -311,7 +343,9 @@ class JobsScreen(ConsoleScreen):
             return  # the output of a job no longer shown
         self.ring.extend(message.lines)
         self.lines_seen += message.count
+        self.noise_folded += sum(1 for ev in message.lines if parse.is_known_noise(ev.kind, ev.text))
         self.live.add(message.lines, dropped=message.count - len(message.lines))
+        self.live.show_folded(self.noise_folded)
         self.live.show_status(self.job, message.snapshot)
         if message.snapshot.finished:
             self._finished()
@@ -320,9 +354,13 @@ class JobsScreen(ConsoleScreen):
     @on(Input.Changed, "#filter")
     def _log_view_changed(self) -> None:
         self.live.rerender(self.ring)
+        self.live.show_folded(self.noise_folded)
 
     def action_toggle_follow(self) -> None:
         self.live.toggle_follow()
+
+    def action_toggle_noise(self) -> None:
+        self.live.toggle_noise()
 
     def _finished(self) -> None:
         rec = store.load(self.job.folder) if self.job else None

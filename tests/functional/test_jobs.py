@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -328,3 +329,101 @@ def test_cancel_refuses_read_only_in_the_core(url: str) -> None:
         assert store.load(rec.id).running
     finally:
         runner.cancel(rec, grace_s=1)
+
+
+def test_known_php_noise_is_folded_into_one_counted_line(url: str, tmp_path: Path) -> None:
+    """The real stand-ins' output: connect.php's $_SERVER warnings (two per persisted journey)
+    fold into one counted line; the script's own lines and errors stay; --show-noise shows all."""
+    env = {k: v for k, v in _config(tmp_path, url).items()
+           if k not in ("HTTP_HOST", "SERVER_ADDR", "SERVER_NAME", "REMOTE_ADDR")}
+    r = _cli(["run", "backfill", "--last=24h", "--user=1", "--yes"], env)
+    assert r.returncode == 0, r.stderr
+    both = r.stdout + r.stderr
+    assert "Undefined array key" not in both
+    assert "Journey backfill complete." in r.stdout and "Processed " in r.stdout
+    (rec,) = store.history()
+    logged = rec.stdout_log.read_text() + rec.stderr_log.read_text()
+    noise = [line for stream, log in (("stdout", rec.stdout_log), ("stderr", rec.stderr_log))
+             for line in log.read_text().splitlines()
+             if parse.is_known_noise(parse.kind_of(stream, line), line)]
+    assert logged.count('Undefined array key "HTTP_HOST"') > 20  # one per journey, both streams
+    assert all("Undefined array key" in line or not line.strip() for line in noise)
+    assert f"… {len(noise):,} lines of known PHP noise folded" in r.stderr
+    assert "--show-noise shows them" in r.stderr
+    shown = _cli(["jobs", "show", rec.id, "--lines=100000", "--show-noise"], env).stdout
+    folded = _cli(["jobs", "show", rec.id, "--lines=100000"], env).stdout
+    assert 'PHP Warning:  Undefined array key "SERVER_NAME"' in shown
+    assert "Undefined array key" not in folded and "lines of known PHP noise folded" in folded
+    again = _cli(["run", "backfill", "--last=24h", "--user=1", "--yes", "--show-noise"], env)
+    assert 'Undefined array key "REMOTE_ADDR"' in again.stdout + again.stderr
+    assert "noise folded" not in again.stderr
+
+
+def test_other_warnings_and_errors_are_never_folded() -> None:
+    kept = [("stderr", "PHP Warning:  mysqli::query(): MySQL server has gone away in x.php"),
+            ("stderr", "PHP Fatal error:  Uncaught Exception: boom in x.php:3"),
+            ("stdout", "Processed 10 conversions..."),
+            ("stderr", "Conversion 7 failed: MySQL execute failed: Duplicate entry")]
+    for stream, line in kept:
+        assert not parse.is_known_noise(parse.kind_of(stream, line), line), line
+    assert parse.is_known_noise(parse.NOISE, "")
+    assert parse.is_known_noise(parse.NOISE, 'Warning: Undefined array key 2 in /x/connect.php '
+                                              "on line 401")
+
+
+def test_pace_slows_the_stand_ins_and_a_bad_pace_is_one_line(url: str) -> None:
+    env = {**os.environ, "P202_SANDBOX_DB_URL": url}
+    env.pop("P202_SANDBOX_PACE", None)
+    cmd = [sys.executable, "-m", "attribtui.sandbox.cron", "backfill", f"--start={DAY_START}",
+           f"--end={DAY_END}", "--user=1", "--batch-size=10"]
+    bad = subprocess.run([*cmd, "--pace=soon"], capture_output=True, text=True, env=env,
+                         timeout=60)
+    assert bad.returncode == 64
+    assert bad.stderr.strip() == ("--pace=soon is not a number of seconds from 0 to 60; "
+                                  "e.g. --pace=2")
+    t0 = time.monotonic()
+    ok = subprocess.run([*cmd, "--pace=0.2"], capture_output=True, text=True, env=env,
+                        timeout=120)
+    took = time.monotonic() - t0
+    assert ok.returncode == 0, ok.stderr
+    batches = ok.stdout.count("Processed ")
+    assert batches >= 3 and "Journey backfill complete." in ok.stdout
+    assert took >= 0.2 * batches  # it waited after every batch
+
+
+def test_profile_demo_works_headless_and_shares_the_console_history(tmp_path: Path) -> None:
+    from attribtui.services import demo
+
+    env = {k: v for k, v in os.environ.items() if k not in ("ATTRIBTUI_CONFIG", "ATTRIBTUI_DB_URL")}
+    r = _cli(["check", "--profile", "demo"], env)
+    assert r.returncode == 3
+    assert r.stderr.strip().endswith("run `attribtui demo` once to seed it")
+    assert len(r.stderr.strip().splitlines()) == 1
+    demo.reseed(demo.db_path(), conversions=200)
+    r = _cli(["run", "backfill", "--profile", "demo", "--last=7d", "--user=1", "--yes"], env)
+    assert "started job" in r.stderr, r.stderr
+    assert "the demo console is not open" in r.stderr  # API commands need it; this one does not
+    # The same database through ATTRIBTUI_DB_URL (the implicit profile 'env', production care).
+    url = demo.url_for(demo.db_path())
+    r = _cli(["run", "backfill", "--last=7d", "--user=1", "--yes", "--confirm=env"],
+             {**env, "ATTRIBTUI_DB_URL": url, "ATTRIBTUI_JOBS_RUNNER": "sandbox"})
+    assert "started job" in r.stderr, r.stderr
+    shared = store.history(200, demo.PROFILE_NAME, store.database_id(url))
+    assert sorted(j.profile for j in shared) == ["demo", "env"]
+    assert [j.profile for j in store.history(200, demo.PROFILE_NAME)] == ["demo"]
+    listed = json.loads(_cli(["jobs", "--profile", "demo", "--json"], env).stdout)
+    assert sorted(j["profile"] for j in listed) == ["demo", "env"]
+    # A config file's own 'demo' profile wins over the embedded one.
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[profiles.demo]\nenvironment = "staging"\n')
+    r = _cli(["config", "show", "--profile", "demo"], {**env, "ATTRIBTUI_CONFIG": str(cfg)})
+    assert "staging" in r.stdout, r.stderr
+
+
+def test_demo_pace_reaches_the_jobs_and_is_bounded() -> None:
+    from attribtui.services import demo
+
+    assert demo.profile(pace=2).jobs.env == {"P202_SANDBOX_PACE": "2"}
+    assert demo.profile().jobs.env == {}
+    r = _cli(["demo", "--pace=90"], dict(os.environ))
+    assert r.returncode == 64 and "90 is not a number of seconds from 0 to 60" in r.stderr

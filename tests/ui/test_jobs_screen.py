@@ -9,14 +9,16 @@ from pathlib import Path
 
 import pymysql
 import pytest
-from textual.widgets import Button, DataTable, RichLog, Select, Static
+from textual.widgets import Button, DataTable, Input, RichLog, Select, Static, TabbedContent
 
 from attribtui.infra import locks
 from attribtui.infra.config import DbConfig, JobsConfig, Profile
 from attribtui.services.jobs import runner, store
 from attribtui.services.jobs.command import Command, JobRequest, build_commands, last_hours
 from screens.components.confirm import ActionConfirmScreen
+from screens.components.help import binding_rows
 from screens.jobs import SCREEN, JobsScreen
+from screens.textual_private import FooterKey
 from tests.support import MARIADB_HOST, MARIADB_PORT, NOW
 from tests.ui.conftest import make_app, settle
 
@@ -37,8 +39,8 @@ def seeded(fresh_db, monkeypatch) -> str:
 
 def sandbox_profile(url: str, **kw) -> Profile:
     return Profile(name=kw.pop("name", "demo"), environment=kw.pop("environment", "dev"),
-                   db=DbConfig(url=url, connect_timeout_s=2.0), jobs=JobsConfig(runner="sandbox"),
-                   **kw)
+                   db=DbConfig(url=url, connect_timeout_s=2.0),
+                   jobs=kw.pop("jobs", JobsConfig(runner="sandbox")), **kw)
 
 
 def ssh_profile(url: str) -> Profile:
@@ -77,40 +79,48 @@ async def test_launch_watch_and_the_second_run_is_flagged(seeded: str) -> None:
         assert offered == ["all", "1", "2"]  # user 3 is deleted: not offered
         assert users.value == "1"  # the demo defaults to the demo user
         assert f"--user=1 --start={DAY_START} --end={DAY_END}" in text(app, "#command")
-        assert screen.query_one("#btn-launch", Button).disabled  # no pre-flight yet
+        assert "not run for this form yet" in text(app, "#preflight")
         await pilot.press("p")
         await settle(pilot)
         assert "ready to launch" in text(app, "#preflight")
         assert "42 conversions in the window for user 1" in text(app, "#preflight")
-        await pilot.press("L")
-        await pilot.pause()
+        await pilot.press("L")  # a fresh pre-flight, then the confirmation
+        await settle(pilot)
         assert isinstance(app.screen, ActionConfirmScreen)
         await pilot.press("y")
         await pilot.pause()
         await wait_job(pilot)
+        assert app.focused is screen.query_one("#job-log")  # keys belong to the job now
+        assert "not run for this form yet" in text(app, "#preflight")  # that check is spent
         status = text(app, "#job-status")
         assert "✔ succeeded: Attribution recalculation complete for 1 user(s)" in status
         log = screen.query_one("#job-log", RichLog)
         shown = "\n".join(line.text for line in log.lines)
         assert "[Prosper202][attribution_job] model_id=1 user_id=1" in shown
-        assert 'PHP Warning:  Undefined array key "SERVER_NAME"' in shown
+        assert "Undefined array key" not in shown  # known noise is folded into one counted line
+        assert str(log.border_subtitle) == "… 4 lines of known PHP noise folded · N shows them"
         assert "Heartbeat (202_cronjob_logs id 2)" in text(app, "#job-effect")
         assert "✔ written by this run" in text(app, "#job-effect")
         # noise toggle and filter re-render from memory
-        await pilot.click("#show-noise")
+        await pilot.press("N")
         await pilot.pause()
         shown = "\n".join(line.text for line in log.lines)
-        assert "Warning" not in shown and "attribution_job" in shown
+        assert 'PHP Warning:  Undefined array key "SERVER_NAME"' in shown
+        assert "attribution_job" in shown and not log.border_subtitle
+        await pilot.press("N")
+        await pilot.pause()
         screen.query_one("#filter").value = "model_id=2"
         await pilot.pause()
         kept = [line.text.strip() for line in log.lines if line.text.strip()]
         assert len(kept) == 1 and "[attribution_job] model_id=2" in kept[0]
         # the same window again: flagged before it is wasted, with upstream's ways past the guard
-        await pilot.press("n", "p")
+        await pilot.press("n", "L")
         await settle(pilot)
         pre = text(app, "#preflight")
         assert "cannot launch" in pre and "already has ('attr'" in pre
-        assert screen.query_one("#btn-launch", Button).disabled
+        assert isinstance(app.screen, JobsScreen)  # L said why in one line, nothing to confirm
+        assert any(n.startswith("Cannot launch: ") and "already has ('attr'" in n
+                   for n in notes(app))
         assert screen.query_one("#btn-guard", Button).display
         # history lists the job and opens its log
         await pilot.press("h")
@@ -148,7 +158,62 @@ async def test_bad_input_is_one_line_and_the_console_keeps_running(clean_url: st
         await pilot.press("p")
         await settle(pilot)
         assert "is not before end" in text(app, "#preflight")
-        assert screen.query_one("#btn-launch", Button).disabled
+        assert "ready" not in text(app, "#preflight")
+
+
+async def test_launch_always_answers_and_never_reads_ready_for_a_bad_form(seeded: str) -> None:
+    app = jobs_app(sandbox_profile(seeded))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("p")
+        await settle(pilot)
+        assert "ready to launch (L)" in text(app, "#preflight")
+        rows = dict((d, k) for k, d in binding_rows(screen)["screen"])
+        assert rows.get("Launch") == "L"  # help and panel agree: never "(not now)"
+        screen.query_one("#start").focus()
+        await pilot.press("ctrl+u", "v", "q")  # q is typed into the box, not a quit
+        await pilot.pause()
+        assert screen.query_one("#start").value == "vq"
+        assert "ready" not in text(app, "#preflight")
+        assert "the form has an error" in text(app, "#preflight")
+        await pilot.press("escape")  # Esc leaves the box: letters are keys again
+        assert not isinstance(app.focused, Input)
+        await pilot.press("L")
+        await settle(pilot)
+        assert isinstance(app.screen, JobsScreen)
+        assert notes(app)[-1].startswith("Cannot launch: Start: 'vq' is not a time")
+        await pilot.press("v")
+        assert screen.query_one("#jobs-tabs", TabbedContent).active == "live"
+        assert screen.query_one("#start").value == "vq"
+
+
+async def test_after_a_launch_x_cancels_and_q_quits(seeded: str) -> None:
+    # A paced stand-in (5 s per user): the job is still running when the keys come.
+    prof = sandbox_profile(seeded, jobs=JobsConfig(runner="sandbox",
+                                                   env={"P202_SANDBOX_PACE": "5"}))
+    app = jobs_app(prof)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#start").focus()  # where the keys went before
+        await pilot.press("escape", "L")
+        await settle(pilot)
+        await pilot.press("y")
+        await until(pilot, lambda: screen.job is not None)
+        assert app.focused is screen.query_one("#job-log")
+        assert screen.query_one("#jobs-tabs", TabbedContent).active == "live"
+        footer = " ".join(k.description for k in app.screen.query(FooterKey))
+        assert "Cancel job" in footer and "Help" in footer and "Quit" in footer
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ActionConfirmScreen)
+        await pilot.press("y")
+        await wait_job(pilot)
+        assert "✖ cancelled" in text(app, "#job-status")
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code is not None  # q quit the console
 
 
 async def test_reattaches_to_a_job_left_running(clean_url: str) -> None:
@@ -291,10 +356,46 @@ def test_finished_job_120x40(snap_compare, seeded: str) -> None:
 
     async def open_it(pilot) -> None:
         await settle(pilot)
-        await pilot.press("h")
+        await pilot.press("h")  # focus goes with the tab
         await settle(pilot)
-        app.screen.query_one("#history-table", DataTable).focus()
         await pilot.press("enter")
         await wait_job(pilot)
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=open_it)
+
+
+def test_bad_form_in_a_text_box_80x24_no_color(snap_compare, clean_url: str, monkeypatch) -> None:
+    """Start 'vq': the panel says it cannot launch; the footer says how to leave the box."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = jobs_app(sandbox_profile(clean_url))
+
+    async def type_vq(pilot) -> None:
+        await settle(pilot)
+        app.screen.query_one("#start").focus()
+        await pilot.press("ctrl+u", "v", "q")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=type_vq)
+
+
+def test_finished_job_80x24_no_color(snap_compare, seeded: str, monkeypatch) -> None:
+    """The log without its known noise (one counted line on its border); focus on the log."""
+    prof = sandbox_profile(seeded)
+    req = JobRequest("rebuild", DAY_START, DAY_END, user=1)
+    real = build_commands(prof, req)[0]
+    real.display = f"python -m attribtui.sandbox.cron rebuild --user=1 --start={DAY_START} " \
+                   f"--end={DAY_END}"
+    rec = runner.run_attached(runner.start(prof, req, users_total=1, commands=[real]),
+                              lambda b, s: None)
+    assert rec.outcome == "succeeded"
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = jobs_app(prof)
+
+    async def open_it(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_job(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_it)

@@ -546,6 +546,7 @@ def test_data_dir_and_app_paths(tmp_path: Path) -> None:
         "backups",
         "rollbacks",
         "demo",
+        "demo-console",
         "reports",
         "locks",
     ]

@@ -18,6 +18,7 @@ from attribtui.prosper.journey import LOOKBACK_SECONDS, Touch, build_journey
 from attribtui.prosper.settings import SettingRow
 from attribtui.queries.clicks import candidate_clicks
 from attribtui.queries.settings import TOGGLE, campaign_networks, decide, settings_rows
+from attribtui.sandbox.cron import pace
 from attribtui.sandbox.cron.php import (
     OUTAGE_HTML,
     SETTING_ROW,
@@ -135,6 +136,7 @@ def _backfill(eng: Engine, start: int, end: int, user: int | None, batch: int, n
             system_hash_warnings()
             processed += 1
         out(f"Processed {processed} conversions...")
+        pace.step()
     who = f" for user {user}" if user is not None else ""
     out(f"Journey backfill complete. {processed} conversions processed between {iso(start)} "
         f"and {iso(end)}{who}.")

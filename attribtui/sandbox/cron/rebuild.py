@@ -11,6 +11,7 @@ from sqlalchemy import text
 from attribtui.infra import clock
 from attribtui.prosper.hours import DAY, hour
 from attribtui.queries.cron import GUARD_TYPE, REBUILD_HEARTBEAT
+from attribtui.sandbox.cron import pace
 from attribtui.sandbox.cron.php import (
     OUTAGE_HTML,
     connect,
@@ -76,6 +77,7 @@ def _run(argv: list[str]) -> int:
             except Exception as e:  # noqa: BLE001 - collected like the PHP does
                 msg = str(getattr(e, "orig", None) or e).splitlines()[0]
                 errors.append(f"User {user}: {msg}")
+            pace.step()
         with eng.begin() as conn:
             conn.execute(text("DELETE FROM `202_cronjob_logs` WHERE id = :id"),
                          {"id": REBUILD_HEARTBEAT})

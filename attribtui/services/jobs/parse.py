@@ -45,6 +45,13 @@ NOISE_PREFIXES = (
     "PHP Strict Standards:", "Strict Standards:",
 )
 
+# connect.php's warnings in a bare CLI run: the web $_SERVER keys are missing (docs/prosper202.md,
+# "What connect.php does to a CLI run"). Folded by default; other PHP warnings stay visible.
+_KNOWN_NOISE = re.compile(
+    r'^(?:PHP )?(?:Warning|Notice):\s+Undefined (?:array key|index) '
+    r'(?:"(?:HTTP_HOST|SERVER_ADDR|SERVER_NAME|REMOTE_ADDR|HTTP_USER_AGENT|REQUEST_URI)"|\d+) in ')
+NOISE_HINT = "missing $_SERVER keys in a CLI run"
+
 _PROCESSED = re.compile(r"^Processed (\d+) conversions\.\.\.$")
 _BACKFILL_DONE = re.compile(
     r"^Journey backfill complete\. (\d+) conversions processed between (\S+) and (\S+?)"
@@ -90,6 +97,17 @@ def kind_of(stream: str, text: str) -> str:
     if c in "< \t" and _HTML.match(text):
         return HTML
     return OTHER
+
+
+def is_known_noise(kind: str, text: str) -> bool:
+    """A blank line or one of connect.php's warnings about $_SERVER keys: says nothing about the
+    job, and a backfill prints two per conversion. Errors and the script's lines never are."""
+    return kind == NOISE and (not text.strip() or _KNOWN_NOISE.match(text) is not None)
+
+
+def fold_note(folded: int, how: str) -> str:
+    """The one line that stands for the folded noise; how: the key or flag that shows it."""
+    return f"… {folded:,} lines of known PHP noise folded ({NOISE_HINT}); {how} shows them"
 
 
 @dataclass(frozen=True, slots=True)

@@ -176,7 +176,7 @@ def run(profile: Profile, req: JobRequest, db: Database | None = None,
     if note:
         pf.add(INFO, "remote", note)
     if req.kind == "rebuild":
-        mine = store.running(profile.name, "rebuild")
+        mine = store.running(profile.name, "rebuild", store.database_id(profile.db.url))
         if mine:
             pf.add(ERROR, "running", f"rebuild {mine[0].id} is still running (started "
                    f"{clock.describe(mine[0].started_at, now)}); wait for it or cancel it first")

@@ -70,6 +70,7 @@ def start(profile: Profile, req: JobRequest, *, total: int | None = None,
         "started_at": clock.now(), "pid": None, "pid_start": None,
         "stdout_log": str(folder / store.STDOUT_LOG), "stderr_log": str(folder / store.STDERR_LOG),
         "remote": bool(profile.jobs.command_prefix),
+        "database": store.database_id(profile.db.url),
     }
     paths.write_json(folder / store.JOB_FILE, meta)
     use_lock = lock if lock is not None else (req.kind in ("rebuild", "backfill")

@@ -19,6 +19,7 @@ from pathlib import Path
 from attribtui.infra import clock, paths
 from attribtui.infra.actionlog import operator
 from attribtui.infra.paths import read_json
+from attribtui.infra.redact import describe_db_url
 from attribtui.vocab import ExitCode, JobOutcome, JsonDict
 
 JOB_FILE, EXIT_FILE, CANCEL_FILE = "job.json", "exit.json", "cancel.json"
@@ -204,15 +205,29 @@ def load(job_id_or_folder: str | Path) -> JobRecord | None:
     return JobRecord(folder.name, folder, meta, read_json(folder / EXIT_FILE))
 
 
-def history(limit: int = 200, profile: str | None = None) -> list[JobRecord]:
-    """Newest first (ids start with the UTC start time)."""
+def database_id(url: str | None) -> str | None:
+    """The database a job runs on, without secrets ('sqlite /abs/demo.sqlite', 'mysql h:3306/db'):
+    jobs of any profile on one database share one history (the demo's and a headless run's)."""
+    if not url:
+        return None
+    described = describe_db_url(url)
+    if described.startswith("sqlite ") and ":memory:" not in described:
+        return "sqlite " + os.path.realpath(described.split(" ", 1)[1])
+    return described
+
+
+def history(limit: int = 200, profile: str | None = None,
+            database: str | None = None) -> list[JobRecord]:
+    """Newest first (ids start with the UTC start time); a job matches the profile by its name,
+    or by its database (database_id) when one is given."""
     root = jobs_root()
     out = []
     folders = [p for p in root.iterdir() if p.is_dir()]
     folders.sort(key=lambda p: (p.name.split("-")[0], _seq(p.name)), reverse=True)
     for folder in folders:
         rec = load(folder)
-        if rec is None or (profile is not None and rec.profile != profile):
+        if rec is None or (profile is not None and rec.profile != profile and (
+                database is None or rec.meta.get("database") != database)):
             continue
         out.append(rec)
         if len(out) >= limit:
@@ -225,8 +240,10 @@ def _seq(name: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
-def running(profile: str | None = None, kind: str | None = None) -> list[JobRecord]:
-    return [r for r in history(1000, profile) if r.running and (kind is None or r.kind == kind)]
+def running(profile: str | None = None, kind: str | None = None,
+            database: str | None = None) -> list[JobRecord]:
+    return [r for r in history(1000, profile, database)
+            if r.running and (kind is None or r.kind == kind)]
 
 
 def create_folder(kind: str) -> Path:
