@@ -25,30 +25,15 @@ from tests.support import SERVER_URL, new_database_name
 GOLDEN = golden_db.GOLDEN / "api" / "v2.json"
 
 # Where we knowingly answer differently. Each entry: a predicate on the request, and why.
-NEEDS_RULES_FIX = (
-    "needs rules fix: prosper/models.py ModelRow.problem does not yet report what "
-    "ModelDefinition::fromDatabaseRow throws (empty name or slug, a JSON null or scalar config, "
-    "a JSON list config), and prosper/validation.py refuses JSON lists that PHP's is_array "
-    "accepts; the emulator takes its messages from there")
 PHP_WARNING = ("deliberate: PHP prints 'Array to string conversion' into the body when a "
                "parameter arrives as an array (apikey[]=, name: [..]); the emulator does not "
                "reproduce PHP warnings (nor PHP's parse_str array syntax)")
 
 
 def _allowed(case: dict[str, Any]) -> str | None:
-    req, resp = case["request"], case["response"]
-    body = resp["body"]
+    body = case["response"]["body"]
     if isinstance(body, str) and "<b>Warning</b>" in body:
         return PHP_WARNING
-    message = body.get("message", "") if isinstance(body, dict) else ""
-    if message in ("Invalid weighting configuration payload.", "Model name cannot be empty.",
-                   "Model slug cannot be empty."):
-        return NEEDS_RULES_FIX
-    text = str(req.get("body") or "") + str(req.get("path"))
-    if (message.startswith("Position based models require numeric")
-            or message == "This attribution model does not accept weighting parameters.") and (
-            "[" in text or "/models/9/" in text):
-        return NEEDS_RULES_FIX
     return None
 
 
@@ -98,8 +83,7 @@ def test_every_answer_matches_upstream(golden: dict[str, Any], replayed: Any) ->
 
 
 def test_database_ends_as_upstream_left_it(golden: dict[str, Any], replayed: Any) -> None:
-    """Writes (models, audit rows, exports, deletes) land as upstream's do; rows a request the
-    allow-list explains touched are compared without those rows."""
+    """Writes (models, audit rows, exports, deletes) land as upstream's do."""
     _, state = replayed
     theirs = golden_http.canonical(_jsonish(golden["state"]))
     ours = golden_http.canonical(_jsonish(state))
@@ -107,16 +91,8 @@ def test_database_ends_as_upstream_left_it(golden: dict[str, Any], replayed: Any
     for table in ("202_attribution_snapshots", "202_attribution_touchpoints",
                   "202_attribution_exports", "202_attribution_settings"):
         assert ours[table] == theirs[table], table
-    # needs rules fix: the emulator still accepts a PATCH of model 6 (empty stored name), which
-    # adds one model_update audit row and renames the row; everything else must match.
-    drop = {6}
-    assert ([r for r in ours["202_attribution_models"] if r["model_id"] != ("int", 6)] ==
-            [r for r in theirs["202_attribution_models"] if r["model_id"] != ("int", 6)])
-    ours_audit = [r for r in ours["202_attribution_audit"]
-                  if r["model_id"] not in {("int", m) for m in drop}]
-    theirs_audit = [r for r in theirs["202_attribution_audit"]
-                    if r["model_id"] not in {("int", m) for m in drop}]
-    assert [_no_id(r) for r in ours_audit] == [_no_id(r) for r in theirs_audit]
+    for table in ("202_attribution_models", "202_attribution_audit"):
+        assert [_no_id(r) for r in ours[table]] == [_no_id(r) for r in theirs[table]], table
 
 
 def _no_id(row: Any) -> Any:
