@@ -144,8 +144,7 @@ def _process_batch(eng: Engine, m: ModelRow, state: _ModelState, convs: Sequence
         # §Rebuild runner), not 202_clicks'; a duplicated click row repeats the conversion.
         converting = Touch(int(click_id), int(click_time))
         journey = journey_for_credit(journeys.get(int(conv_id), []), converting)
-        credits = [c for c in assign_credits(m.type, m.config, journey, converting,
-                                             int(conv_time)) if c.credit > 0]
+        credits = assign_credits(m.type, m.config, journey, converting, int(conv_time))
         bucket = hour(int(conv_time))
         parts.setdefault(bucket, []).append(
             contribution(credits, Decimal(str(payout)), Decimal(str(cpc))))
