@@ -62,7 +62,8 @@ def test_stand_in_matches_upstream(path: Path) -> None:
 def test_corpus_covers_the_named_edges() -> None:
     names = {p.stem for p in FILES}
     for wanted in ("backfill_one_fails", "backfill_db_down_bad_args", "backfill_user_zero",
-                   "backfill_settings_1956", "rebuild_duplicate_click_row",
+                   "backfill_settings_1956", "backfill_settings_collation",
+                   "backfill_settings_1956_collation", "rebuild_duplicate_click_row",
                    "rebuild_missing_click_row", "rebuild_conversion_click_time",
                    "rebuild_db_down", "rebuild_duplicate_snapshots"):
         assert wanted in names
