@@ -4,7 +4,7 @@ The golden file was written by tools/conformance/engine/api.py from Prosper202 a
 names (PHP 8.2, Slim 3.12, MariaDB): its fixture database, every request in order (writes
 included) and upstream's response to each, then the attribution tables at the end. Here the same
 database is built, the same requests go to our emulator with the clock at the same NOW, and each
-answer must equal upstream's, except the differences listed below with their reason.
+answer must equal upstream's, except where golden_http.explained says why (PHP's warnings printed into a body).
 """
 
 from __future__ import annotations
@@ -23,19 +23,6 @@ from tests import golden_db, golden_http
 from tests.support import SERVER_URL, new_database_name
 
 GOLDEN = golden_db.GOLDEN / "api" / "v2.json"
-
-# Where we knowingly answer differently. Each entry: a predicate on the request, and why.
-PHP_WARNING = ("deliberate: PHP prints 'Array to string conversion' into the body when a "
-               "parameter arrives as an array (apikey[]=, name: [..]); the emulator does not "
-               "reproduce PHP warnings (nor PHP's parse_str array syntax)")
-
-
-def _allowed(case: dict[str, Any]) -> str | None:
-    body = case["response"]["body"]
-    if isinstance(body, str) and "<b>Warning</b>" in body:
-        return PHP_WARNING
-    return None
-
 
 @pytest.fixture(scope="module")
 def golden() -> dict[str, Any]:
@@ -72,7 +59,7 @@ def test_every_answer_matches_upstream(golden: dict[str, Any], replayed: Any) ->
     for i, (case, ours) in enumerate(zip(golden["cases"], answers, strict=True)):
         if golden_http.same(case["response"], ours):
             continue
-        reason = _allowed(case)
+        reason = golden_http.explained(case["response"])
         entry = f"#{i} {case['request']['method']} {case['request']['path']}?{case['request']['qs']}"
         if reason is None:
             unexplained.append(f"{entry}\n  upstream {case['response']}\n  ours     {ours}")
