@@ -6,15 +6,15 @@ model object v2 answers with, or the Failure upstream throws. The order of the s
 message a request gets matches too (docs/prosper202.md §V2 API; tools/conformance, golden files
 tests/golden/v2_create.json and v2_update.json).
 
-What stays outside: the database itself. MariaDB compares slugs case-insensitively
-(utf8mb4_general_ci) and truncates nothing silently in strict mode; callers on a real database
-find rows with SQL and pass them in.
+What stays outside: the database itself. MariaDB compares slugs in its collation
+(utf8mb4_general_ci: case, accents, trailing spaces), so callers on a real database pass
+``find_slug``, a findBySlug in SQL; without it a slug is looked up exactly among ``rows``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypedDict
 
 from attribtui.prosper.models import ModelRow
@@ -104,18 +104,25 @@ def _finite(value: object) -> bool:
     return True
 
 
-def unique_slug_of(user_id: int, slug: str, current: str | None,
-                   rows: Iterable[ModelRow]) -> str:
+FindSlug = Callable[[str], ModelRow | None]
+
+
+def _by_slug(user_id: int, rows: Iterable[ModelRow]) -> FindSlug:
+    """findBySlug over rows, comparing slugs exactly."""
+    by_slug = {r.slug: r for r in rows if r.user_id == user_id}
+    return by_slug.get
+
+
+def unique_slug_of(slug: str, current: str | None, find: FindSlug) -> str:
     """ensureUniqueSlug: the first candidate findBySlug does not find (or finds as the model's
     own slug on PATCH). A row found under a candidate is hydrated, so an unparseable row there
     fails the request with its own message."""
-    by_slug = {r.slug: r for r in rows if r.user_id == user_id}
     base = slug[:SLUG_MAX]
     if current is not None and current == base:
         return base
     candidate, suffix = base, 1
     while True:
-        existing = by_slug.get(candidate)
+        existing = find(candidate)
         if existing is None or (current is not None and _load(existing).slug == current):
             return candidate
         _load(existing)
@@ -143,8 +150,9 @@ def _saved(model_id: int, user_id: int, name: str, slug: str, kind: str, config:
 
 
 def v2_create(user_id: int, payload: Mapping[str, object], rows: Iterable[ModelRow], now: int,
-              next_id: int) -> ModelObject:
-    """AttributionService::createModel; ``rows`` are the models findBySlug can see."""
+              next_id: int, find_slug: FindSlug | None = None) -> ModelObject:
+    """AttributionService::createModel; ``rows`` are the models findBySlug can see (or
+    ``find_slug`` is findBySlug)."""
     name = php_trim(php_string(payload.get("name")))
     if name == "":
         raise _invalid(MSG_NAME_REQUIRED)
@@ -152,7 +160,7 @@ def v2_create(user_id: int, payload: Mapping[str, object], rows: Iterable[ModelR
     config = _normalise_config(payload.get("weighting_config"))
     slug_input = php_string(payload.get("slug"))
     slug = slugify(slug_input if slug_input != "" else name, now)
-    slug = unique_slug_of(user_id, slug, None, rows)
+    slug = unique_slug_of(slug, None, find_slug or _by_slug(user_id, rows))
     is_active = php_bool(payload["is_active"]) if "is_active" in payload else True
     is_default = php_bool(payload["is_default"]) if "is_default" in payload else False
     _check_definition(kind, config)
@@ -160,9 +168,11 @@ def v2_create(user_id: int, payload: Mapping[str, object], rows: Iterable[ModelR
 
 
 def v2_update(user_id: int, model_id: int, payload: Mapping[str, object],
-              rows: Iterable[ModelRow], now: int) -> ModelObject:
+              rows: Iterable[ModelRow], now: int, find_slug: FindSlug | None = None
+              ) -> ModelObject:
     """AttributionService::updateModel; ``rows`` are the models findById and findBySlug can
-    see (any user's: a foreign model is "not found" only after it was hydrated)."""
+    see (any user's: a foreign model is "not found" only after it was hydrated); ``find_slug``,
+    when given, is findBySlug."""
     rows = list(rows)
     found = next((r for r in rows if r.model_id == model_id), None)
     if found is None or _load(found).user_id != user_id:
@@ -176,7 +186,7 @@ def v2_update(user_id: int, model_id: int, payload: Mapping[str, object],
               else found.config)
     slug_input = php_string(payload["slug"]) if "slug" in payload else ""
     slug = slugify(slug_input if slug_input != "" else name, now)
-    slug = unique_slug_of(user_id, slug, found.slug, rows)
+    slug = unique_slug_of(slug, found.slug, find_slug or _by_slug(user_id, rows))
     is_active = php_bool(payload["is_active"]) if "is_active" in payload else found.is_active
     is_default = php_bool(payload["is_default"]) if "is_default" in payload else found.is_default
     _check_definition(kind, config)

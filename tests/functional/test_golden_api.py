@@ -4,7 +4,7 @@ The golden file was written by tools/conformance/engine/api.py from Prosper202 a
 names (PHP 8.2, Slim 3.12, MariaDB): its fixture database, every request in order (writes
 included) and upstream's response to each, then the attribution tables at the end. Here the same
 database is built, the same requests go to our emulator with the clock at the same NOW, and each
-answer must equal upstream's, except the differences listed below with their reason.
+answer must equal upstream's, except where golden_http.explained says why (PHP's warnings printed into a body).
 """
 
 from __future__ import annotations
@@ -23,34 +23,6 @@ from tests import golden_db, golden_http
 from tests.support import SERVER_URL, new_database_name
 
 GOLDEN = golden_db.GOLDEN / "api" / "v2.json"
-
-# Where we knowingly answer differently. Each entry: a predicate on the request, and why.
-NEEDS_RULES_FIX = (
-    "needs rules fix: prosper/models.py ModelRow.problem does not yet report what "
-    "ModelDefinition::fromDatabaseRow throws (empty name or slug, a JSON null or scalar config, "
-    "a JSON list config), and prosper/validation.py refuses JSON lists that PHP's is_array "
-    "accepts; the emulator takes its messages from there")
-PHP_WARNING = ("deliberate: PHP prints 'Array to string conversion' into the body when a "
-               "parameter arrives as an array (apikey[]=, name: [..]); the emulator does not "
-               "reproduce PHP warnings (nor PHP's parse_str array syntax)")
-
-
-def _allowed(case: dict[str, Any]) -> str | None:
-    req, resp = case["request"], case["response"]
-    body = resp["body"]
-    if isinstance(body, str) and "<b>Warning</b>" in body:
-        return PHP_WARNING
-    message = body.get("message", "") if isinstance(body, dict) else ""
-    if message in ("Invalid weighting configuration payload.", "Model name cannot be empty.",
-                   "Model slug cannot be empty."):
-        return NEEDS_RULES_FIX
-    text = str(req.get("body") or "") + str(req.get("path"))
-    if (message.startswith("Position based models require numeric")
-            or message == "This attribution model does not accept weighting parameters.") and (
-            "[" in text or "/models/9/" in text):
-        return NEEDS_RULES_FIX
-    return None
-
 
 @pytest.fixture(scope="module")
 def golden() -> dict[str, Any]:
@@ -87,7 +59,7 @@ def test_every_answer_matches_upstream(golden: dict[str, Any], replayed: Any) ->
     for i, (case, ours) in enumerate(zip(golden["cases"], answers, strict=True)):
         if golden_http.same(case["response"], ours):
             continue
-        reason = _allowed(case)
+        reason = golden_http.explained(case["response"])
         entry = f"#{i} {case['request']['method']} {case['request']['path']}?{case['request']['qs']}"
         if reason is None:
             unexplained.append(f"{entry}\n  upstream {case['response']}\n  ours     {ours}")
@@ -98,8 +70,7 @@ def test_every_answer_matches_upstream(golden: dict[str, Any], replayed: Any) ->
 
 
 def test_database_ends_as_upstream_left_it(golden: dict[str, Any], replayed: Any) -> None:
-    """Writes (models, audit rows, exports, deletes) land as upstream's do; rows a request the
-    allow-list explains touched are compared without those rows."""
+    """Writes (models, audit rows, exports, deletes) land as upstream's do."""
     _, state = replayed
     theirs = golden_http.canonical(_jsonish(golden["state"]))
     ours = golden_http.canonical(_jsonish(state))
@@ -107,16 +78,8 @@ def test_database_ends_as_upstream_left_it(golden: dict[str, Any], replayed: Any
     for table in ("202_attribution_snapshots", "202_attribution_touchpoints",
                   "202_attribution_exports", "202_attribution_settings"):
         assert ours[table] == theirs[table], table
-    # needs rules fix: the emulator still accepts a PATCH of model 6 (empty stored name), which
-    # adds one model_update audit row and renames the row; everything else must match.
-    drop = {6}
-    assert ([r for r in ours["202_attribution_models"] if r["model_id"] != ("int", 6)] ==
-            [r for r in theirs["202_attribution_models"] if r["model_id"] != ("int", 6)])
-    ours_audit = [r for r in ours["202_attribution_audit"]
-                  if r["model_id"] not in {("int", m) for m in drop}]
-    theirs_audit = [r for r in theirs["202_attribution_audit"]
-                    if r["model_id"] not in {("int", m) for m in drop}]
-    assert [_no_id(r) for r in ours_audit] == [_no_id(r) for r in theirs_audit]
+    for table in ("202_attribution_models", "202_attribution_audit"):
+        assert [_no_id(r) for r in ours[table]] == [_no_id(r) for r in theirs[table]], table
 
 
 def _no_id(row: Any) -> Any:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from attribtui.infra import clock
 from attribtui.infra.db import connection_reader
 from attribtui.prosper.journey import LOOKBACK_SECONDS, Touch, build_journey
-from attribtui.prosper.settings import SettingRow
+from attribtui.prosper.settings import SCOPE_TYPES, SettingRow, SettingsError
 from attribtui.queries.clicks import candidate_clicks
 from attribtui.queries.settings import TOGGLE, campaign_networks, decide, settings_rows
 from attribtui.sandbox.cron import pace
@@ -117,12 +117,18 @@ def _backfill(eng: Engine, start: int, end: int, user: int | None, batch: int, n
             if key not in decided:
                 if uid not in settings:
                     settings[uid] = _settings(eng, uid)
-                enabled, _ = decide(settings, networks, uid, campaign_id)
-                if old_layout:  # one warning per row findForScopes returns
+                if old_layout:  # one warning per row findForScopes hydrates
                     scopes = {("global", None), ("advertiser", key[2]), ("campaign", campaign_id)}
                     for row in settings[uid]:
-                        if (row.scope_type, row.scope_id) in scopes:
-                            warn('Undefined array key "multi_touch_enabled"', SETTING_ROW, 42)
+                        if (row.collates_as or row.scope_type, row.scope_id) not in scopes:
+                            continue
+                        if row.scope_type not in SCOPE_TYPES:
+                            break  # ScopeType::from throws before the warning's line
+                        warn('Undefined array key "multi_touch_enabled"', SETTING_ROW, 42)
+                try:
+                    enabled, _ = decide(settings, networks, uid, campaign_id)
+                except SettingsError as e:  # ScopeType::from on a row the collation matched
+                    return fatal(e.php_class, e.message, SETTING_ROW, 37)
                 decided[key] = enabled
             if not decided[key]:
                 continue

@@ -16,13 +16,21 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine, Row
 
 from attribtui.infra.db import connection_reader, in_clause
-from attribtui.prosper.credit import RUNNER_BATCH, assign_credits
+from attribtui.prosper.credit import (
+    RUNNER_BATCH,
+    Contribution,
+    assign_credits,
+    contribution,
+    hour_totals,
+    store_money,
+)
 from attribtui.prosper.hours import hour
 from attribtui.prosper.journey import Touch, journey_for_credit
 from attribtui.prosper.models import ModelRow
@@ -129,7 +137,7 @@ def _process_batch(eng: Engine, m: ModelRow, state: _ModelState, convs: Sequence
                    now: int) -> None:
     """One strategy over one batch: per hour, in the order hours first appear, a placeholder
     snapshot when the hour has none, the totals, and the hour's credits in one transaction."""
-    hours: dict[int, _HourTotal] = {}
+    parts: dict[int, list[Contribution]] = {}
     rows: dict[int, list[dict[str, object]]] = {}
     for conv_id, click_id, payout, conv_time, click_time, cpc in (tuple(r) for r in convs):
         # The converting click's time is conversion_logs.click_time (docs/prosper202.md
@@ -138,21 +146,13 @@ def _process_batch(eng: Engine, m: ModelRow, state: _ModelState, convs: Sequence
         journey = journey_for_credit(journeys.get(int(conv_id), []), converting)
         credits = assign_credits(m.type, m.config, journey, converting, int(conv_time))
         bucket = hour(int(conv_time))
-        t = hours.setdefault(bucket, _HourTotal())
-        rows.setdefault(bucket, [])
-        clicks, revenue, cost = 0, 0.0, 0.0
-        for c in credits:
-            if c.credit <= 0:
-                continue
-            clicks += 1
-            revenue += float(payout) * c.credit
-            cost += float(cpc) * c.credit
-            rows[bucket].append({"conv_id": int(conv_id), "click_id": c.click_id,
-                                 "position": c.position, "credit": c.credit, "created_at": now})
-        t.clicks += clicks
-        t.conversions += 1
-        t.revenue += revenue
-        t.cost += cost
+        parts.setdefault(bucket, []).append(
+            contribution(credits, Decimal(str(payout)), Decimal(str(cpc))))
+        rows.setdefault(bucket, []).extend(
+            {"conv_id": int(conv_id), "click_id": c.click_id, "position": c.position,
+             "credit": c.credit, "created_at": now} for c in credits)
+    hours = {bucket: _HourTotal(sum(p.clicks for p in ps), len(ps), *hour_totals(ps))
+             for bucket, ps in parts.items()}
     for bucket, snap in hours.items():
         if bucket not in state.snapshot_ids:
             with eng.begin() as conn:
@@ -209,7 +209,8 @@ def _finalise(eng: Engine, models: list[ModelRow], states: dict[int, _ModelState
                     "attributed_revenue = :r, attributed_cost = :k, created_at = :created "
                     "WHERE snapshot_id = :sid LIMIT 1"),
                     {"m": m.model_id, "u": user_id, "h": bucket, "s": start, "e": end,
-                     "c": t.clicks, "v": t.conversions, "r": t.revenue, "k": t.cost,
+                     "c": t.clicks, "v": t.conversions, "r": store_money(t.revenue),
+                     "k": store_money(t.cost),
                      "created": state.created_at.get(bucket, now), "sid": sid})
         summaries.append((m, state))
     for m, state in summaries:

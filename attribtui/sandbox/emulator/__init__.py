@@ -11,8 +11,9 @@ training talk HTTP to something that behaves like the real Slim app, traps inclu
 - server.py: ``serve()``, ``base_url()``, ``show_keys()``.
 """
 
+from attribtui.prosper.v2models import ModelObject
 from attribtui.sandbox.emulator.app import MANAGE, VIEW, Emulator
-from attribtui.sandbox.emulator.models import ModelObject, hydrate
+from attribtui.sandbox.emulator.models import hydrate
 from attribtui.sandbox.emulator.server import base_url, serve, show_keys
 
 __all__ = ["MANAGE", "VIEW", "Emulator", "ModelObject", "base_url", "hydrate", "serve",

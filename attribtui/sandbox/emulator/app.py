@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from attribtui.infra import engines
 from attribtui.prosper import tables as pt
+from attribtui.prosper.php import php_trim
 from attribtui.sandbox.emulator import exports, models, reports
 from attribtui.sandbox.emulator.http import (
     HEALTH_BODY,
@@ -44,7 +45,6 @@ MSG_FORBIDDEN = "Insufficient permissions to access attribution resources."
 BASE_PATH = "/api/v2"
 HEALTH_PATH = "/api/v2/health"
 PREFIX = "/api/v2/attribution/"
-_PHP_TRIM = " \t\n\r\x00\x0b"  # what PHP's trim() strips from the apikey
 
 Handler = Callable[[Connection, int, Payload, Ids], Response]
 # (method, path parts pattern, permission, handler); "{id}" matches digits only.
@@ -134,7 +134,7 @@ class Emulator:
     def authenticate(self, conn: Connection, apikey: str | None,
                      permission: str) -> tuple[int, Response | None]:
         """The key from the query string only; the sandbox's scope JSON stands in for roles."""
-        apikey = (apikey or "").strip(_PHP_TRIM)
+        apikey = php_trim(apikey or "")
         if not apikey:
             return 0, fail(401, MSG_KEY_REQUIRED)
         keys = pt.api_keys

@@ -16,10 +16,10 @@ from sqlalchemy.engine import Connection, Row
 from attribtui.infra import clock
 from attribtui.prosper import tables as pt
 from attribtui.prosper.hours import DAY
+from attribtui.prosper.php import php_int, php_is_numeric, php_string, php_trim
 from attribtui.prosper.settings import SCOPE_TYPES
-from attribtui.prosper.validation import php_int, php_is_numeric
 from attribtui.sandbox.emulator.http import BadRequest, Ids, Payload, Response, ok
-from attribtui.sandbox.emulator.models import audit, find_model, php_str
+from attribtui.sandbox.emulator.models import audit, find_model
 from attribtui.sandbox.sql import inserted_id
 
 MSG_EXPORT_SCOPE = "Invalid scope value supplied."
@@ -29,7 +29,6 @@ MSG_EXPORT_FORMAT = "Unsupported export format requested."
 MSG_WEBHOOK_URL = "Webhook URL is required when webhook settings are provided."
 MSG_WEBHOOK_HEADERS = "Webhook headers must be an associative array of strings."
 FORMATS = ("csv", "xls")
-_PHP_TRIM = " \t\n\r\x00\x0b"
 
 ex = pt.attribution_exports
 
@@ -72,10 +71,10 @@ def _webhook(value: object) -> dict[str, object] | None:
     entries = {k: v for k, v in value.items() if v is not None and v != ""}
     if not entries:
         return None
-    url = php_str(entries.get("url")).strip(_PHP_TRIM)
+    url = php_trim(php_string(entries.get("url")))
     if not url:
         raise BadRequest(MSG_WEBHOOK_URL)
-    secret = php_str(entries["secret"]) if "secret" in entries else None
+    secret = php_string(entries["secret"]) if "secret" in entries else None
     headers: dict[str, str] = {}
     raw = entries.get("headers")
     if isinstance(raw, list):
@@ -86,14 +85,14 @@ def _webhook(value: object) -> dict[str, object] | None:
                 continue
             if re.fullmatch(r"-?[1-9][0-9]*|0", key):  # PHP turns "0" back into an int key
                 raise BadRequest(MSG_WEBHOOK_HEADERS)
-            headers[key] = php_str(val)
+            headers[key] = php_string(val)
     return {"url": url, "secret": secret, "headers": headers}
 
 
 def create_export(conn: Connection, user_id: int, p: Payload, ids: Ids) -> Response:
     """AttributionService::scheduleSnapshotExport, its checks in upstream's order."""
     row = find_model(conn, user_id, php_int(ids["id"]))
-    scope = php_str(p["scope"]) if p.get("scope") is not None else "global"
+    scope = php_string(p["scope"]) if p.get("scope") is not None else "global"
     if scope not in SCOPE_TYPES:
         raise BadRequest(MSG_EXPORT_SCOPE)
     scope_id = None
@@ -106,7 +105,7 @@ def create_export(conn: Connection, user_id: int, p: Payload, ids: Ids) -> Respo
     end = php_int(p["end_hour"]) if p.get("end_hour") is not None else now
     if start >= end:
         raise BadRequest(MSG_EXPORT_WINDOW)
-    fmt = php_str(p["format"]).lower() if p.get("format") is not None else "csv"
+    fmt = php_string(p["format"]).lower() if p.get("format") is not None else "csv"
     if fmt not in FORMATS:
         raise BadRequest(MSG_EXPORT_FORMAT)
     webhook = _webhook(p.get("webhook"))

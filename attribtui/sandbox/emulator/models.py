@@ -15,8 +15,7 @@ PATCH keeps the name (docs/prosper202.md §Models: object, list, validation, §S
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import TypedDict
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
@@ -24,20 +23,10 @@ from sqlalchemy.engine import Connection
 from attribtui.infra import clock
 from attribtui.prosper import tables as pt
 from attribtui.prosper.models import ModelRow
+from attribtui.prosper.php import php_int, php_is_numeric, php_string, php_trim
 from attribtui.prosper.settings import SCOPE_TYPES
-from attribtui.prosper.validation import (
-    MODEL_TYPES,
-    MSG_CONFIG_NOT_OBJECT,
-    MSG_INVALID_TYPE,
-    MSG_NAME_REQUIRED,
-    SLUG_MAX,
-    SLUG_SUFFIX_BASE,
-    php_bool,
-    php_int,
-    php_is_numeric,
-    slugify,
-    validate_weighting,
-)
+from attribtui.prosper.v2models import FindSlug, ModelObject, V2Error, v2_create, v2_update
+from attribtui.prosper.validation import MODEL_TYPES
 from attribtui.sandbox.emulator.http import BadRequest, Ids, Payload, Response, Unparseable, ok
 from attribtui.sandbox.sql import inserted_id
 
@@ -46,38 +35,9 @@ MSG_TYPE_FILTER = "Unknown model type filter provided."
 MSG_SCOPE = "Invalid scope value."
 SANDBOX_MESSAGE = ("Attribution sandbox scaffolding ready. Computation engine will populate "
                    "metrics in a subsequent iteration.")
-_PHP_TRIM = " \t\n\r\x00\x0b"
 
 m, s, tp, au = (pt.attribution_models, pt.attribution_snapshots, pt.attribution_touchpoints,
                 pt.attribution_audit)
-
-
-class ModelObject(TypedDict):
-    """The v2 model object."""
-
-    model_id: int
-    user_id: int
-    name: str
-    slug: str
-    type: str
-    is_active: bool
-    is_default: bool
-    created_at: int
-    updated_at: int
-    weighting_config: object  # the decoded config, or [] (PHP's empty array) when none
-
-
-def php_str(value: object) -> str:
-    """PHP's (string) cast of a JSON value (an array gives "Array", with a warning upstream)."""
-    if value is None or value is False:
-        return ""
-    if value is True:
-        return "1"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, list | dict):
-        return "Array"
-    return str(value)
 
 
 def model_object(model: ModelRow) -> ModelObject:
@@ -94,27 +54,18 @@ def _loaded(model: ModelRow, *, caught: bool = True) -> ModelRow:
     """The row as upstream's hydration leaves it: an uncaught error (Unparseable) for a type
     outside the enum or a config that is not JSON, else the InvalidArgumentException (a 400
     where the route catches it, `caught`; Unparseable where it does not)."""
-    problem = model.problem
-    if not problem:
+    failure = model.failure
+    if failure is None:
         return model
-    failure = getattr(model, "failure", None)  # the PHP exception class, where the rules say it
-    if failure is not None and hasattr(failure, "is_invalid_argument"):
-        uncaught = not failure.is_invalid_argument
-    else:
-        uncaught = model.type not in MODEL_TYPES or bool(model.config_error)
-    if uncaught or not caught:
-        raise Unparseable(problem)
-    raise BadRequest(problem)
+    if failure.is_invalid_argument and caught:
+        raise BadRequest(failure.message)
+    raise Unparseable(failure.message)
 
 
 def hydrate(row: Mapping[str, object]) -> ModelObject:
     """The v2 model object of a 202_attribution_models row (by column name); raises Unparseable
     where upstream's hydration fails."""
     return model_object(_loaded(ModelRow.from_mapping(row)))
-
-
-def _config_column(config: object) -> str | None:
-    return json.dumps(config) if config else None
 
 
 def _active_models(conn: Connection, user_id: int, kind: str | None = None) -> list[ModelRow]:
@@ -139,39 +90,33 @@ def find_model(conn: Connection, user_id: int, model_id: int) -> ModelRow:
     return model
 
 
-def _unique_slug(conn: Connection, user_id: int, slug: str, current: str | None) -> str:
-    """ensureUniqueSlug: the base, then its first 180 characters plus -1, -2, ... while a row
-    of the user holds the candidate (each row found is hydrated); the model's own slug is free."""
-    base = slug[:SLUG_MAX]
-    if current is not None and current == base:
-        return base
-    candidate, suffix = base, 1
-    while True:
-        row = conn.execute(select(m).where(m.c.user_id == user_id, m.c.model_slug == candidate)
+def _slug_finder(conn: Connection, user_id: int) -> FindSlug:
+    """findBySlug in SQL, so slugs compare in MariaDB's collation as upstream's do."""
+    def find(slug: str) -> ModelRow | None:
+        row = conn.execute(select(m).where(m.c.user_id == user_id, m.c.model_slug == slug)
                            .limit(1)).first()
-        if row is None:
-            return candidate
-        found = _loaded(ModelRow.from_mapping(dict(row._mapping)))
-        if current is not None and found.slug == current:
-            return candidate
-        candidate = f"{base[:SLUG_SUFFIX_BASE]}-{suffix}"
-        suffix += 1
+        return None if row is None else ModelRow.from_mapping(dict(row._mapping))
+    return find
 
 
-def _config(value: object) -> dict[str, object] | list[object]:
-    """normaliseWeightingConfig: null is empty; anything but an array is refused."""
-    if value is None:
-        return {}
-    if isinstance(value, dict | list):
-        return value
-    raise BadRequest(MSG_CONFIG_NOT_OBJECT)
+def _v2(call: Callable[[], ModelObject]) -> ModelObject:
+    """The rules' answer, or their Failure as upstream's route answers it: 400 for an
+    InvalidArgumentException, Slim's 500 for anything else."""
+    try:
+        return call()
+    except V2Error as e:
+        if e.failure.is_invalid_argument:
+            raise BadRequest(e.message) from None
+        raise Unparseable(e.message) from None
 
 
-def _check(kind: str, config: object) -> None:
-    """The ModelDefinition constructor's rules for the weighting config."""
-    error = validate_weighting(kind, config)
-    if error:
-        raise BadRequest(error)
+def _values(obj: ModelObject) -> dict[str, object]:
+    """The columns save() writes for a model object."""
+    config = obj["weighting_config"]
+    return {"model_name": obj["name"], "model_slug": obj["slug"], "model_type": obj["type"],
+            "weighting_config": json.dumps(config) if config else None,
+            "is_active": int(obj["is_active"]), "is_default": int(obj["is_default"]),
+            "created_at": obj["created_at"], "updated_at": obj["updated_at"]}
 
 
 def audit(conn: Connection, user_id: int, model_id: int | None, action: str,
@@ -193,31 +138,18 @@ def _object(conn: Connection, model_id: int) -> ModelObject:
 
 
 def list_models(conn: Connection, user_id: int, p: Payload, ids: Ids) -> Response:
-    kind = php_str(p["type"]) if "type" in p else ""
+    kind = php_string(p["type"]) if "type" in p else ""
     if kind != "" and kind not in MODEL_TYPES:
         raise BadRequest(MSG_TYPE_FILTER)
     return ok([model_object(x) for x in _active_models(conn, user_id, kind or None)])
 
 
 def create_model(conn: Connection, user_id: int, p: Payload, ids: Ids) -> Response:
-    """AttributionService::createModel: name, type, config, slug, then the definition's rules."""
-    name = php_str(p.get("name")).strip(_PHP_TRIM)
-    if not name:
-        raise BadRequest(MSG_NAME_REQUIRED)
-    kind = php_str(p.get("type")).lower()
-    if kind not in MODEL_TYPES:
-        raise BadRequest(MSG_INVALID_TYPE)
-    config = _config(p.get("weighting_config"))
+    """AttributionService::createModel (prosper/v2models.py), then save and promoteToDefault."""
     now = clock.now()
-    slug = _unique_slug(conn, user_id, slugify(php_str(p.get("slug")) or name, now), None)
-    is_active = php_bool(p["is_active"]) if "is_active" in p else True
-    is_default = php_bool(p["is_default"]) if "is_default" in p else False
-    _check(kind, config)
-    model_id = inserted_id(conn.execute(insert(m).values(
-        user_id=user_id, model_name=name, model_slug=slug, model_type=kind,
-        weighting_config=_config_column(config), is_active=int(is_active),
-        is_default=int(is_default), created_at=now, updated_at=now)))
-    if is_default:
+    obj = _v2(lambda: v2_create(user_id, p, [], now, 0, _slug_finder(conn, user_id)))
+    model_id = inserted_id(conn.execute(insert(m).values(user_id=user_id, **_values(obj))))
+    if obj["is_default"]:
         _promote(conn, user_id, model_id)
     saved = _object(conn, model_id)  # re-read: MariaDB (sql_mode '') may have cut the name
     audit(conn, user_id, model_id, "model_create",
@@ -226,32 +158,18 @@ def create_model(conn: Connection, user_id: int, p: Payload, ids: Ids) -> Respon
 
 
 def update_model(conn: Connection, user_id: int, p: Payload, ids: Ids) -> Response:
-    """AttributionService::updateModel: absent keys (and a null name) keep their values, the slug
-    is always recomputed."""
-    row = find_model(conn, user_id, php_int(ids["id"]))
-    name = php_str(p["name"] if p.get("name") is not None else row.name).strip(_PHP_TRIM)
-    if not name:
-        raise BadRequest(MSG_NAME_REQUIRED)
-    kind = row.type
-    if "type" in p:
-        kind = php_str(p["type"]).lower()
-        if kind not in MODEL_TYPES:
-            raise BadRequest(MSG_INVALID_TYPE)
-    config = _config(p["weighting_config"]) if "weighting_config" in p else (row.config or {})
+    """AttributionService::updateModel (prosper/v2models.py): the row is hydrated first, absent
+    keys (and a null name) keep their values, the slug is always recomputed."""
+    model_id = php_int(ids["id"])
+    row = conn.execute(select(m).where(m.c.model_id == model_id).limit(1)).first()
+    rows = [] if row is None else [ModelRow.from_mapping(dict(row._mapping))]
     now = clock.now()
-    seed = php_str(p["slug"]) if "slug" in p else ""
-    slug = _unique_slug(conn, user_id, slugify(seed or name, now), row.slug)
-    is_active = php_bool(p["is_active"]) if "is_active" in p else row.is_active
-    is_default = php_bool(p["is_default"]) if "is_default" in p else row.is_default
-    _check(kind, config)
-    conn.execute(update(m).where(m.c.model_id == row.model_id).values(
-        model_name=name, model_slug=slug, model_type=kind,
-        weighting_config=_config_column(config), is_active=int(is_active),
-        is_default=int(is_default), created_at=row.created_at, updated_at=now))
-    if is_default:
-        _promote(conn, user_id, row.model_id)
-    saved = _object(conn, row.model_id)
-    audit(conn, user_id, row.model_id, "model_update", {
+    obj = _v2(lambda: v2_update(user_id, model_id, p, rows, now, _slug_finder(conn, user_id)))
+    conn.execute(update(m).where(m.c.model_id == obj["model_id"]).values(**_values(obj)))
+    if obj["is_default"]:
+        _promote(conn, user_id, obj["model_id"])
+    saved = _object(conn, obj["model_id"])
+    audit(conn, user_id, obj["model_id"], "model_update", {
         "name": saved["name"], "slug": saved["slug"], "type": saved["type"],
         "is_active": saved["is_active"], "is_default": saved["is_default"]}, now)
     return ok(saved)
@@ -274,7 +192,7 @@ def delete_model(conn: Connection, user_id: int, p: Payload, ids: Ids) -> Respon
 def sandbox(conn: Connection, user_id: int, p: Payload, ids: Ids) -> Response:
     """The sandbox comparison stub: the active models whose slug ?models= lists (none without
     it), keyed as PHP's array_filter leaves them, and no comparisons."""
-    scope = php_str(p["scope"]) if "scope" in p else "global"
+    scope = php_string(p["scope"]) if "scope" in p else "global"
     if scope not in SCOPE_TYPES:
         raise BadRequest(MSG_SCOPE)
     raw_id = p.get("scope_id")
@@ -282,7 +200,7 @@ def sandbox(conn: Connection, user_id: int, p: Payload, ids: Ids) -> Response:
     now = clock.now()
     start = php_int(p["start_hour"]) if "start_hour" in p else now
     end = php_int(p["end_hour"]) if "end_hour" in p else now
-    wanted = [x.strip(_PHP_TRIM) for x in php_str(p.get("models")).split(",")]
+    wanted = [php_trim(x) for x in php_string(p.get("models")).split(",")]
     wanted = [x for x in wanted if x not in ("", "0")]
     kept = {i: model_object(x) for i, x in enumerate(_active_models(conn, user_id))
             if x.slug in wanted}

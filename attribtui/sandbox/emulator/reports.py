@@ -15,10 +15,10 @@ from sqlalchemy.engine import Connection, Row
 from attribtui.infra import clock
 from attribtui.prosper import tables as pt
 from attribtui.prosper.hours import DAY
+from attribtui.prosper.php import php_int, php_is_numeric, php_string
 from attribtui.prosper.settings import SCOPE_TYPES
-from attribtui.prosper.validation import php_int, php_is_numeric
 from attribtui.sandbox.emulator.http import BadRequest, Ids, Payload, Response, ok
-from attribtui.sandbox.emulator.models import MSG_SCOPE, find_model, php_str
+from attribtui.sandbox.emulator.models import MSG_SCOPE, find_model
 
 MSG_MODEL_ID = "A valid model_id parameter is required."
 MIX_LABELS = {"first_touch": "First Touch", "assist_touch": "Assist", "last_touch": "Last Touch"}
@@ -50,7 +50,7 @@ def _snapshot(r: Row[Any]) -> SnapshotItem:
 
 def _scope(p: Payload) -> tuple[str, int | None]:
     """The scope (checked, case-sensitive) and its id: only a numeric scope_id counts."""
-    scope = php_str(p["scope"]) if "scope" in p else "global"
+    scope = php_string(p["scope"]) if "scope" in p else "global"
     if scope not in SCOPE_TYPES:
         raise BadRequest(MSG_SCOPE)
     raw = p.get("scope_id")

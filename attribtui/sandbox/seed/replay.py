@@ -13,7 +13,6 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
 from attribtui.prosper.credit import (
     RUNNER_BATCH,
@@ -21,8 +20,9 @@ from attribtui.prosper.credit import (
     Credit,
     assign_credits,
     contribution,
-    money,
+    hour_totals,
     round_credit,
+    store_money,
 )
 from attribtui.prosper.hours import DAY, HOUR, hour
 from attribtui.queries.cron import EXPORT_HEARTBEAT, GUARD_TYPE, REBUILD_HEARTBEAT
@@ -76,14 +76,15 @@ def snapshots(models: Sequence[tuple[int, ModelSpec]], conversions: Sequence[See
             last_run = min(hb, date_hour + DAY + CRON_MINUTE_OFFSET)
             created = max(next_cron_run(items[0][0].conv_time), next_cron_run(models_at))
             hour_parts = [part for _, _, part in items]
+            revenue, cost = hour_totals(hour_parts)
             rows.append({
                 "model_id": model_id, "user_id": spec.user_id, "scope_type": "global",
                 "scope_id": None, "date_hour": date_hour,
                 "lookback_start": last_run - DAY, "lookback_end": last_run,
                 "attributed_clicks": sum(p.clicks for p in hour_parts),
                 "attributed_conversions": len(hour_parts),
-                "attributed_revenue": money(sum((p.revenue for p in hour_parts), Decimal(0))),
-                "attributed_cost": money(sum((p.cost for p in hour_parts), Decimal(0))),
+                "attributed_revenue": store_money(revenue),
+                "attributed_cost": store_money(cost),
                 "created_at": created,
             })
             keys.append((created, model_id, date_hour))
@@ -110,11 +111,9 @@ def _rebuild_audit(audit: AuditLog, model_id: int, spec: ModelSpec, convs: Seque
                    parts: Sequence[Contribution], *, now: int, hb: int, models_at: int) -> None:
     """One snapshot_rebuild row per hourly run of the last 7 days that found conversions."""
     times = [c.conv_time for c in convs]
-    clicks, revenue, cost, new_hours = [0], [Decimal(0)], [Decimal(0)], [0]
+    clicks, new_hours = [0], [0]
     for i, p in enumerate(parts):
         clicks.append(clicks[-1] + p.clicks)
-        revenue.append(revenue[-1] + p.revenue)
-        cost.append(cost[-1] + p.cost)
         changed = i == 0 or hour(times[i]) != hour(times[i - 1])
         new_hours.append(new_hours[-1] + int(changed))
     first = max(next_cron_run(now - CONVERSION_DAYS * DAY), next_cron_run(models_at))
@@ -123,13 +122,29 @@ def _rebuild_audit(audit: AuditLog, model_id: int, spec: ModelSpec, convs: Seque
         if lo == hi:
             continue  # an empty window returns early, without an audit row
         hours = new_hours[hi] - new_hours[lo + 1] + 1
+        revenue, cost = _run_money(times[lo:hi], parts[lo:hi])
         audit.add(spec.user_id, model_id, "snapshot_rebuild", {
             "lookback_start": run - DAY, "lookback_end": run,
             "batches": math.ceil((hi - lo) / RUNNER_BATCH), "hours_processed": hours,
             "clicks": clicks[hi] - clicks[lo], "conversions": hi - lo,
-            "revenue": float(money(revenue[hi] - revenue[lo])),
-            "cost": float(money(cost[hi] - cost[lo])),
+            "revenue": revenue, "cost": cost,
         }, run)
+
+
+def _run_money(times: Sequence[int], parts: Sequence[Contribution]) -> tuple[float, float]:
+    """A run's metrics as the runner adds them in PHP doubles: per batch, each hour's total
+    (hour_totals) in the order hours first appear (the audit row keeps them unrounded)."""
+    revenue = cost = 0.0
+    for start in range(0, len(parts), RUNNER_BATCH):
+        by_hour: dict[int, list[Contribution]] = defaultdict(list)
+        for t, part in zip(times[start:start + RUNNER_BATCH], parts[start:start + RUNNER_BATCH],
+                           strict=True):
+            by_hour[hour(t)].append(part)
+        for hour_parts in by_hour.values():
+            r, c = hour_totals(hour_parts)
+            revenue += r
+            cost += c
+    return revenue, cost
 
 
 def exports(models: Sequence[tuple[int, ModelSpec]], snapshot_hours: dict[int, list[int]],

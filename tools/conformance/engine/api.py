@@ -123,13 +123,17 @@ def main() -> int:
     (HERE / ".work").mkdir(exist_ok=True)
     (HERE / ".work" / "api-last.json").write_text(json.dumps(
         {"requests": requests, "upstream": theirs, "ours": ours}, indent=1))
-    diffs = 0
+    diffs, explained = 0, 0
     for i, (r, a, b) in enumerate(zip(requests, theirs, ours, strict=True)):
         if not golden_http.same(a, b):
-            diffs += 1
+            why = golden_http.explained(a)
+            if why:
+                explained += 1
+            else:
+                diffs += 1
             if not args.quiet:
                 print(f"#{i} {r['method']} {r['path']}?{r['qs']} body={str(r['body'])[:200]} "
-                      f"accept={r['accept']}")
+                      f"accept={r['accept']}" + (f"  [explained: {why[:60]}…]" if why else ""))
                 for line in delta(a, b):
                     print(f"    {line}")
     their_n, our_n = normalise_state(their_state), normalise_state(our_state)
@@ -140,7 +144,8 @@ def main() -> int:
         for line in delta(their_n[t], our_n[t], t)[:12]:
             print(f"    {line}")
     print(f"{len(requests)} requests ({len(requests) - args.random} hand-picked, "
-          f"{args.random} random, seed {args.seed}): {diffs} differ; "
+          f"{args.random} random, seed {args.seed}): {diffs} differ unexplained, "
+          f"{explained} explained (PHP warnings); "
           f"state tables differing: {state_diffs or 'none'}")
     if args.write:
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)

@@ -132,6 +132,19 @@ def cases() -> list[dict[str, object]]:
     old["settings_layout"] = "1.9.56"
     add("backfill_settings_1956", "backfill", window, old,
         "1.9.56 settings layout: a matching row reads as disabled")
+    add("backfill_settings_collation", "backfill", window, _with(b, "202_attribution_settings", [
+        {"setting_id": 1, "user_id": 1, "scope_type": "GLOBAL", "scope_id": None, "model_id": 10,
+         "multi_touch_enabled": 0, "effective_at": H, "created_at": H, "updated_at": H}]),
+        "'GLOBAL' matches 'global' in MariaDB's collation; ScopeType::from cannot hydrate it: "
+        "exit 255")
+    old_global = copy.deepcopy(_with(b, "202_attribution_settings", [
+        {"setting_id": 1, "user_id": 1, "scope_type": "campaign", "scope_id": 8, "model_id": 10,
+         "effective_at": H, "created_at": H, "updated_at": H},
+        {"setting_id": 2, "user_id": 1, "scope_type": "Global ", "scope_id": None, "model_id": 10,
+         "effective_at": H, "created_at": H, "updated_at": H}]))
+    old_global["settings_layout"] = "1.9.56"
+    add("backfill_settings_1956_collation", "backfill", window, old_global,
+        "1.9.56 layout: rows hydrate in index order, each warning, until 'Global ' throws")
     # rebuild
     j = _journeys(b)
     add("rebuild_all_models", "rebuild", ["--user=1", *window], j,
