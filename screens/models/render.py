@@ -73,7 +73,7 @@ def detail_text(x: core.Model | None) -> Text | str:
 
 
 def audit_row(row: core.AuditRow) -> tuple[str, ...]:
-    return (clock.iso(row.created_at)[5:16].replace("T", " "), row.action,
+    return (clock.iso(row.created_at)[5:16].replace("T", " "), row.action_text,
             "" if row.model_id is None else str(row.model_id), row.meta_text)
 
 

@@ -39,6 +39,16 @@ class Model:
     api_visible: bool = True
     note: str = ""  # why the API hides it, or what is wrong with the row
     problem: str | None = None  # why v2 cannot parse this row (fails GET /models for the user)
+    read_only: str = ""  # why this console cannot change it (no API key for its user)
+    row: ModelRow | None = field(default=None, repr=False, compare=False)  # as stored, if read
+
+    def as_row(self) -> ModelRow:
+        """The row upstream's rules work on: as read from the database, else from the API."""
+        if self.row is not None:
+            return self.row
+        config = json.dumps(self.weighting_config) if self.weighting_config else None
+        return ModelRow(self.model_id, self.user_id, self.name, self.slug, self.type, config,
+                        self.is_active, self.is_default, self.created_at, self.updated_at)
 
     @classmethod
     def from_api(cls, d: JsonDict) -> Model:
@@ -50,7 +60,8 @@ class Model:
     @classmethod
     def from_row(cls, r: ModelRow) -> Model:
         model = cls(r.model_id, r.user_id, r.name, r.slug, r.type, r.config if r.config else None,
-                    r.is_active, r.is_default, r.created_at, r.updated_at, api_visible=False)
+                    r.is_active, r.is_default, r.created_at, r.updated_at, api_visible=False,
+                    row=r)
         if r.type not in MODEL_TYPES:
             model.problem = (f"type {r.type!r} is not a v2 type (written through v3?): GET /models "
                              "and the rebuild fail for this user")
@@ -72,6 +83,7 @@ class Model:
 
     def to_json(self) -> JsonDict:
         d = asdict(self)
+        d.pop("row")
         d["updated_at_iso"] = clock.iso(self.updated_at)
         d["created_at_iso"] = clock.iso(self.created_at)
         return d
@@ -96,7 +108,11 @@ class ModelList:
 
     @property
     def default(self) -> Model | None:
-        return next((x for x in self.models if x.is_default), None)
+        """The default of the key's user."""
+        return next((x for x in self.defaults_of(self.user_id)), None)
+
+    def defaults_of(self, user_id: int | None) -> list[Model]:
+        return [x for x in self.models if x.is_default and x.user_id == user_id]
 
     def to_json(self) -> JsonDict:
         return {"user_id": self.user_id, "api_error": self.api_error,
@@ -137,7 +153,7 @@ def load_models(client: V2Client, db: Database | None, *, user_id: int | None = 
     merged: list[Model] = list(api_models)
     for r in rows:
         if r.model_id in by_id:
-            by_id[r.model_id].problem = r.problem
+            by_id[r.model_id].problem, by_id[r.model_id].row = r.problem, r.row
             continue
         r.note = ("hidden by the API (inactive)" if not r.is_active else
                   "active in the DB but not listed by the API (changed since, or replica lag)")
