@@ -253,7 +253,9 @@ def cmd_change(args: argparse.Namespace) -> int:
         doc: JsonDict = {"action": args.action, "dry_run": args.dry_run,
                                "plan": {"title": action.plan.title,
                                         "effects": action.plan.effects,
-                                        "requests": [r.shown for r in action.requests]}}
+                                        "requests": [r.shown for r in action.requests],
+                                        "changes": [c.to_json() for c in action.changes],
+                                        "rebuild_needed": action.rebuild is not None}}
         if action.noop:
             return _report(args, {**doc, "noop": action.noop}, action.noop, ExitCode.OK)
         if action.refused:
