@@ -15,7 +15,7 @@ from attribtui.infra.api import ApiError, V2Client
 from attribtui.infra.db import Database
 from attribtui.prosper.models import ModelRow
 from attribtui.prosper.validation import MODEL_TYPES
-from attribtui.queries.models import user_models
+from attribtui.queries.models import all_models, user_models
 from attribtui.vocab import ExitCode, JsonDict
 
 MODELS_LIMIT = 200  # a user with more models than this is not a real Prosper202 install
@@ -127,10 +127,12 @@ def read_model_rows(db: Database, user_id: int, *, primary: bool = False) -> lis
 
 
 def load_models(client: V2Client, db: Database | None, *, user_id: int | None = None,
-                primary: bool = False) -> ModelList:
+                primary: bool = False, all_users: bool = False) -> ModelList:
     """The API's active models merged with the DB's rows for the same user.
 
     user_id: the one the API's responses carry, else the profile's api.user_id (`user_id`).
+    all_users: add every other user's rows from the database (Health finds defects there too);
+    those of a user this profile holds no key for are marked read-only.
     """
     api_models: list[Model] = []
     listing = ModelList(user_id)
@@ -161,6 +163,8 @@ def load_models(client: V2Client, db: Database | None, *, user_id: int | None = 
             r.note = "from the DB (the API failed)"
         merged.append(r)
     merged.sort(key=lambda x: (-x.created_at, -x.model_id))
+    if all_users and db is not None and not listing.db_error:
+        merged += _other_users(client, db, listing.user_id, primary)
     listing.models = merged
     broken = [x for x in merged if x.problem]
     if listing.api_status and listing.api_status >= 500 and broken:
@@ -168,6 +172,21 @@ def load_models(client: V2Client, db: Database | None, *, user_id: int | None = 
                              f"{broken[0].model_id} cannot be parsed ({broken[0].problem}); "
                              f"{LINT_HINT}")
     return listing
+
+
+def _other_users(client: V2Client, db: Database, key_user: int | None,
+                 primary: bool) -> list[Model]:
+    """Every other user's rows, by user then newest first; read-only without that user's key."""
+    keyed = {int(u) for u in client.profile.api.user_keys}
+    out = [Model.from_row(r) for r in all_models(db.reader(primary=primary), MODELS_LIMIT)
+           if r.user_id != key_user]
+    for x in out:
+        x.note = f"user {x.user_id}'s model, read from the DB"
+        if x.user_id not in keyed:
+            x.read_only = (f"read-only: no API key for user {x.user_id}; add it to api.user_keys "
+                           f'(e.g. "{x.user_id}" = "P202_API_KEY_USER{x.user_id}")')
+    out.sort(key=lambda x: (x.user_id, -x.created_at, -x.model_id))
+    return out
 
 
 def is_server_parse_failure(listing: ModelList) -> bool:
