@@ -29,6 +29,16 @@ class ModelFormValues:
     default: bool
 
 
+class MarkedCheckbox(Checkbox):
+    """A checkbox whose mark is blank when off, so its state shows without colour (NO_COLOR)."""
+
+    BUTTON_INNER = " "
+
+    def watch_value(self) -> None:
+        self.BUTTON_INNER = "X" if self.value else " "
+        super().watch_value()
+
+
 class DefaultChoiceScreen(ModalScreen[str | None]):
     """Deactivating the default: pick the new default first, or leave the user with none."""
 
@@ -97,8 +107,8 @@ class ModelFormScreen(ModalScreen[ModelFormValues | None]):
             yield Input(str(config.get("last_touch_weight", "")), id="f-last",
                         classes="position_based", compact=True)
             if x is None:
-                yield Checkbox("Make it the default (demotes every other model)", id="f-default",
-                               compact=True)
+                yield MarkedCheckbox("Make it the default (demotes every other model)",
+                                     id="f-default", compact=True)
             else:
                 yield Static(Text(f"Saving recomputes the slug (now {x.slug})."), id="f-slug")
             yield Static("", id="form-error")
@@ -127,8 +137,10 @@ class ModelFormScreen(ModalScreen[ModelFormValues | None]):
                 w.display = v.type == kind
         error = validate_model_payload(v.name, v.type, v.weighting)
         box = self.query_one("#form-error", Static)
+        note = core.weighting_note(v.type, v.weighting)
         box.update(Text(f"‼ Prosper202 would answer 400: {error}" if error else
-                        "✔ Valid by the v2 rules; Review shows what will be sent."))
+                        f"✔ Valid by the v2 rules{'; ' + note if note else ''}; Review shows "
+                        "what will be sent."))
         box.set_classes("-error" if error else "-ok")
         return error
 
@@ -184,12 +196,13 @@ class CommandScreen(ModalScreen[None]):
         self.commands = core.commands(action, user_id)
 
     def compose(self) -> ComposeResult:
-        lines = [f"‼ {self.reason}", "", *[f"• {e}" for e in self.action.plan.effects], "",
+        lines = [f"‼ {self.reason}", "",
                  f"Run with user {self.user_id}'s key in ${core.key_variable(self.user_id)} "
                  "(copied over OSC 52; c copies again):", *self.commands]
         if self.action.kind == "delete":
             lines.append("‼ Run by hand, nothing is backed up first: add the user's key to "
                          "api.user_keys and delete here to get the backup.")
+        lines += ["", "What it will do:", *[f"• {e}" for e in self.action.plan.effects]]
         with Vertical(classes="dialog", id="command-box"):
             yield Label(f"{self.action.plan.title} (read-only here)", classes="dialog-title")
             with VerticalScroll(id="command-body"):
@@ -210,8 +223,8 @@ class CommandScreen(ModalScreen[None]):
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard("\n".join(self.commands))
-        self.notify(f"Copied {len(self.commands)} command(s) over OSC 52 (no key in them: set "
-                    f"${core.key_variable(self.user_id)} first).", title="Copied")
+        self.notify(f"{len(self.commands)} command(s), no key in them", title="Copied (OSC 52)",
+                    timeout=4)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -40,10 +40,10 @@ class ModelsScreen(ConsoleScreen):
     SCREEN_TITLE = "Models"
     CSS_PATH = "../models.tcss"  # stylesheets live in screens/, which ships *.tcss
     BINDINGS = [
-        Binding("r", "reload", "Reload"),
+        Binding("r", "reload", "Reload", show=False),
         Binding("a", "activate", "Activate"),
         Binding("d", "deactivate", "Deactivate"),
-        Binding("m", "make_default", "Make default"),
+        Binding("m", "make_default", "Default"),
         Binding("e", "edit", "Edit"),
         Binding("n", "new", "New"),
         Binding("x", "delete", "Delete"),

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.text import Text
 from sqlalchemy import create_engine, text
 from textual.widgets import DataTable, Static
 
@@ -21,7 +22,12 @@ from attribtui.sandbox import emulator
 from screens.app import ConsoleApp
 from screens.components.confirm import ActionConfirmScreen
 from screens.models import SCREEN, ModelsScreen
-from screens.models.dialogs import CommandScreen, DefaultChoiceScreen, ModelFormScreen
+from screens.models.dialogs import (
+    CommandScreen,
+    DefaultChoiceScreen,
+    MarkedCheckbox,
+    ModelFormScreen,
+)
 from tests.support import NOW, create_database, drop_database
 from tests.ui.conftest import fixed_status, settle
 
@@ -293,3 +299,119 @@ def test_models_120x40_snapshots(snap_compare, sandbox: dict[str, Any]) -> None:
         await settle(pilot)
 
     assert snap_compare(make(sandbox), terminal_size=(120, 40), run_before=snapshots_tab)
+
+
+@pytest.mark.anyio
+async def test_form_marks_the_default_box_and_says_what_upstream_makes_of_1_5(
+        sandbox: dict[str, Any]) -> None:
+    app = make(sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ModelFormScreen)
+        box = form.query_one("#f-default", MarkedCheckbox)
+        assert "X" not in box.render().plain  # off: no mark, whatever the colours
+        box.value = True
+        await pilot.pause()
+        assert "X" in box.render().plain
+        await pilot.press(*"Decay")
+        form.query_one("#f-type").value = "time_decay"
+        form.query_one("#f-half").focus()
+        await pilot.press(*"1.5")
+        await pilot.pause()
+        said = str(form.query_one("#form-error", Static).render())
+        assert said.startswith("✔ Valid") and "credits with 1 h" in said
+
+
+async def _form(pilot: Any) -> None:
+    await settle(pilot)
+    await pilot.press("n")
+    await pilot.pause()
+    form = pilot.app.screen
+    await pilot.press(*"Decay")
+    form.query_one("#f-type").value = "time_decay"
+    form.query_one("#f-default").value = True
+    form.query_one("#f-half").focus()
+    await pilot.press(*"1.5")
+    await pilot.pause()
+
+
+def test_models_80x24_form_no_color(snap_compare, sandbox: dict[str, Any],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(make(sandbox), terminal_size=(80, 24), run_before=_form)
+
+
+async def mask(pilot: Any, sandbox: dict[str, Any]) -> None:
+    """The emulator's port and the database name change per run: fixed stand-ins on screen."""
+    port = sandbox["base"].rsplit(":", 1)[1]
+    name = sandbox["url"].rsplit("/", 1)[1]
+    for w in pilot.app.screen.query(Static):
+        content = w.content
+        if isinstance(content, Text | str):
+            plain = str(content)
+            if port in plain or name in plain:
+                w.update(Text(plain.replace(port, "8202").replace(name, "prosper202")))
+    await pilot.pause()
+
+
+def test_models_80x24_read_only_command(snap_compare, sandbox: dict[str, Any]) -> None:
+    async def command(pilot: Any) -> None:
+        pilot.app.copy_to_clipboard = lambda text: None  # OSC 52 would go to the terminal
+        await settle(pilot)
+        await pilot.press("down", "down", "down", "down")  # model 6, user 2's, no key
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        await mask(pilot, sandbox)
+
+    assert snap_compare(make(sandbox), terminal_size=(80, 24), run_before=command)
+
+
+@pytest.fixture
+def trap_sandbox() -> Iterator[dict[str, Any]]:
+    """Model 2 the default, model 4 inactive and flagged default too (two planted defects)."""
+    from attribtui.sandbox.seed import seed
+
+    name, url = create_database()
+    seed(url, conversions=60, now=NOW,
+         defects=["models_two_defaults", "models_default_inactive"])
+    server, _thread = emulator.serve(url)
+    yield {"url": url, "base": emulator.base_url(server)}
+    server.shutdown()
+    server.server_close()
+    drop_database(name)
+
+
+@pytest.mark.anyio
+async def test_activating_the_flagged_default_confirms_the_demotion_and_audits_it(
+        trap_sandbox: dict[str, Any]) -> None:
+    app = make(trap_sandbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")  # model 4, inactive, flagged default
+        await pilot.pause()
+        assert isinstance(app.screen, ActionConfirmScreen)
+        body = screen_text(app)
+        assert "model 2 “Time Decay 48h” stops being the default when model 4" in body
+        assert "becomes ACTIVE (forced active" not in body  # is_active true was sent
+        assert "Rebuild needed" in body
+        await pilot.press("y")
+        await settle(pilot)
+        await pilot.press("down", "down")  # model 2
+        await settle(pilot)
+        audit = app.screen.query_one("#audit-table", DataTable)
+        newest = [str(c) for c in audit.get_row_at(0)]
+        assert newest[1] == "default → 4" and "model 2 included" in newest[3]
+
+
+def test_models_120x40_trap_confirmation(snap_compare, trap_sandbox: dict[str, Any]) -> None:
+    async def confirm(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await mask(pilot, trap_sandbox)
+
+    assert snap_compare(make(trap_sandbox), terminal_size=(120, 40), run_before=confirm)

@@ -40,6 +40,7 @@ from attribtui.services.models.plans import (
     plan_update,
     slug_after_patch,
     weighting_from_fields,
+    weighting_note,
 )
 from attribtui.services.models.users import client_for, commands, key_variable
 
@@ -49,5 +50,5 @@ __all__ = [
     "backup_model", "delete_counts", "execute", "is_server_parse_failure", "label", "load_models",
     "plan_activate", "plan_create", "plan_deactivate", "plan_delete", "plan_set_default",
     "plan_update", "read_audit", "read_model_rows", "slug_after_patch", "snapshot_series",
-    "weighting_from_fields",
+    "weighting_from_fields", "weighting_note",
 ]

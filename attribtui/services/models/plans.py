@@ -20,7 +20,7 @@ from attribtui.infra.db import Database
 from attribtui.prosper import hours, scripts
 from attribtui.prosper.models import ModelRow
 from attribtui.prosper.v2models import V2Error
-from attribtui.prosper.validation import slugify, unique_slug
+from attribtui.prosper.validation import php_float, php_int, php_is_numeric, slugify, unique_slug
 from attribtui.services.actions import ActionPlan
 from attribtui.services.models import effects
 from attribtui.services.models.backup import BACKUP_CAP, backup_dir, delete_counts
@@ -329,6 +329,18 @@ def weighting_from_fields(model_type: str, *, half_life: object = None, first: o
     return None
 
 
+def weighting_note(model_type: str, weighting: object) -> str:
+    """What upstream makes of a weighting it accepts but reads differently from how it is
+    written: a fractional half_life_hours is cast to whole hours ((int), prosper/credit.py)."""
+    if model_type != "time_decay" or not isinstance(weighting, dict):
+        return ""
+    value = weighting.get("half_life_hours")
+    if not php_is_numeric(value) or php_float(value) == php_int(value):
+        return ""
+    return (f"Prosper202 accepts half_life_hours {value} but credits with {php_int(value)} h: "
+            "it reads the value as whole hours")
+
+
 def plan_create(client: V2Client, listing: ModelList, *, name: str, model_type: str,
                 weighting: object = None, slug: str | None = None, is_default: bool = False,
                 is_active: bool = True, now: int | None = None) -> ModelAction:
@@ -347,6 +359,8 @@ def plan_create(client: V2Client, listing: ModelList, *, name: str, model_type: 
         return _finish(action, client)
     if _simulate(action, listing, listing.user_id, now) and (is_active or is_default):
         action.plan.effects.append("It has no snapshots until a rebuild covers its window.")
+    if note := weighting_note(model_type, weighting):
+        action.plan.effects.append(note + ".")
     return _finish(action, client)
 
 
@@ -372,6 +386,8 @@ def plan_update(client: V2Client, listing: ModelList, x: Model, *, name: str | N
     if _simulate(action, listing, x.user_id, now) and action.rebuild:
         action.plan.effects.append("Existing snapshots keep the old credits until rebuilt; "
                                    "older windows are not recomputed unless you rebuild them too.")
+    if note := weighting_note(x.type, body.get("weighting_config")):
+        action.plan.effects.append(note + ".")
     return _finish(action, client)
 
 
