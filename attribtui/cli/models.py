@@ -162,7 +162,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         doc = {"profile": profile.name, **listing.to_json(),
                "models": [x.to_json() for x in models]}
         print_json(doc)
-    else:
+    elif models:  # no header over nothing: the error below is the whole answer
         print(f"{'ID':>5} {'USER':>4}  {'NAME':28} {'TYPE':15} {'WEIGHTING':22} {'ACTIVE':6} "
               f"{'DEFAULT':7} {'SLUG':26} UPDATED")
         for x in models:
@@ -173,8 +173,11 @@ def cmd_list(args: argparse.Namespace) -> int:
                   f"{'  ' + (x.read_only or x.note) if x.read_only or x.note else ''}")
             if x.problem:
                 print(f"{'':7}‼ {x.problem}")
+    if args.format != "json":
         for note in listing.notes:
             err(f"note: {note}")
+        if not models and not listing.api_error:
+            print("No models.")
     if listing.db_error:
         err(f"warning: {listing.db_error}")
     if listing.api_error:

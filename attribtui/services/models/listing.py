@@ -164,7 +164,10 @@ def load_models(client: V2Client, db: Database | None, *, user_id: int | None = 
         merged.append(r)
     merged.sort(key=lambda x: (-x.created_at, -x.model_id))
     if all_users and db is not None and not listing.db_error:
-        merged += _other_users(client, db, listing.user_id, primary)
+        try:
+            merged += _other_users(client, db, listing.user_id, primary)
+        except Exception as e:  # DbError and friends: the key's user's models still show
+            listing.db_error = str(e)
     listing.models = merged
     broken = [x for x in merged if x.problem]
     if listing.api_status and listing.api_status >= 500 and broken:
