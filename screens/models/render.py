@@ -45,13 +45,16 @@ WIDE = (("id", "ID", None), ("user", "User", None), ("name", "Name", None),
         ("active", "Active", None), ("default", "Default", None), ("api", "API", None),
         ("type", "Type", None), ("weighting", "Weighting", None), ("slug", "Slug", None),
         ("updated", "Updated", None))
+MEDIUM = (("id", "ID", 4), ("user", "User", 5), ("name", "Name", 24), ("active", "Active", 6),
+          ("default", "Default", 7), ("api", "API", 11), ("slug", "Slug", 24),
+          ("updated", "Updated", 11))
 NARROW = (("id", "ID", 3), ("user", "User", 5), ("name", "Name", 15), ("active", "Act", 3),
           ("default", "Def", 5), ("slug", "Slug", 22), ("updated", "Updated", 11))
-WIDE_FROM = 110  # columns of terminal
+WIDE_FROM, MEDIUM_FROM = 150, 100  # columns of terminal
 
 
 def columns(width: int) -> tuple[tuple[str, str, int | None], ...]:
-    return WIDE if width >= WIDE_FROM else NARROW
+    return WIDE if width >= WIDE_FROM else MEDIUM if width >= MEDIUM_FROM else NARROW
 
 
 def api_state(x: core.Model) -> str:

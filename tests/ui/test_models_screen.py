@@ -270,7 +270,7 @@ async def test_headless_list_agrees_with_the_screen(sandbox: dict[str, Any], tmp
     app = make(sandbox)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        shown = [[r[0], r[1].split()[0], r[2], r[3], r[4], r[8], r[5] == "read-only"]
+        shown = [[r[0], r[1].split()[0], r[2], r[3], r[4], r[6], r[5] == "read-only"]
                  for r in table_rows(app)]
     assert shown == headless
 
