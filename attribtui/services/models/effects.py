@@ -17,7 +17,7 @@ from attribtui.prosper.models import ModelRow
 from attribtui.prosper.v2models import ModelObject, V2Error, v2_create, v2_update
 from attribtui.vocab import JsonDict
 
-FIELDS = ("name", "slug", "type", "weighting_config", "is_active", "is_default")
+FIELDS = ("is_active", "is_default", "name", "slug", "type", "weighting_config")
 
 
 @dataclass(frozen=True)

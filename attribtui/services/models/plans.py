@@ -133,6 +133,10 @@ def _simulate(action: ModelAction, listing: ModelList, user_id: int, now: int) -
                 after = effects.after_delete(after, int(req.path.rsplit("/", 1)[1]))
     except V2Error as e:
         action.refused, action.server_message = effects.refusal(e), e.message
+        x = action.model
+        if x is not None and x.problem:
+            action.refused += ("; v2 loads the row first and cannot repair it: fix it through "
+                               "v3 (see `attribtui check --only models`)")
         return False
     action.changes = effects.changes(before, after)
     action.plan.effects += _effect_lines(action, listing, before, after, user_id)
@@ -157,7 +161,8 @@ def _effect_lines(action: ModelAction, listing: ModelList, before: list[ModelRow
     new_default = next((r.model_id for r in after if r.is_default
                         and (r.model_id in patched or r.model_id == 0)), None)
     old = {r.model_id: r for r in before}
-    for c in action.changes:
+    # the models the requests name first, then the ones they change on the side
+    for c in sorted(action.changes, key=lambda c: c.model_id not in patched | {0}):
         who = _name_of(listing, c.model_id, after)
         if c.field == "created":
             row = next(r for r in after if r.model_id == 0)
