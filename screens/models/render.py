@@ -92,7 +92,7 @@ def listing_summary(listing: core.ModelList) -> Text:
     others = sorted({x.user_id for x in listing.models} - {listing.user_id})
     ro = sorted({x.user_id for x in listing.models if x.read_only})
     tail = f" · also users {', '.join(map(str, others))}" if others else ""
-    tail += f" (ro = read-only: no key for {', '.join(map(str, ro))})" if ro else ""
+    tail += f" · ro = no API key for {', '.join(map(str, ro))}" if ro else ""
     return Text(f"User {listing.user_id if listing.user_id is not None else '?'}: "
                 f"{len(mine)} model(s), {hidden} hidden by the API · {which}{tail}")
 

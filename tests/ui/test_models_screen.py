@@ -88,7 +88,7 @@ async def test_lists_merged_models_and_panels(sandbox: dict[str, Any]) -> None:
         assert rows[4][1] == "2 ro" and rows[4][5] == "read-only"  # no key for user 2
         summary = str(app.screen.query_one("#models-summary", Static).render())
         assert "4 model(s), 1 hidden by the API" in summary and "default: 1" in summary
-        assert "also users 2 (ro = read-only: no key for 2)" in summary
+        assert "also users 2 · ro = no API key for 2" in summary
         await pilot.press("down", "down")  # model 2: its audit rows and snapshots
         await settle(pilot)
         audit = app.screen.query_one("#audit-table", DataTable)

@@ -219,6 +219,9 @@ def _default_lines(before: list[ModelRow], after: list[ModelRow], user_id: int) 
                 "to “Use Default Attribution Model” have none to use)."]
     if not now_:
         return [f"User {user_id} has no default model, before and after."]
+    if not was:
+        which = "the new model" if now_[0] == 0 else f"model {now_[0]}"
+        return [f"User {user_id} has no default model now; afterwards {which} is."]
     if len(was) > 1 and len(now_) == 1:
         return [f"User {user_id} goes from {len(was)} defaults to one."]
     return []
