@@ -287,8 +287,8 @@ def plan_deactivate(client: V2Client, listing: ModelList, x: Model, *,
             _request(client, "PATCH", f"/models/{other.model_id}", {"is_default": True}),
             _request(client, "PATCH", f"/models/{x.model_id}", {"is_active": False}),
         ]
-        action.plan.effects.append(f"Two PATCHes, in order: {label(other)} becomes the default "
-                                   f"first, then {label(x)} is deactivated.")
+        action.plan.effects.append(f"Two PATCHes, in order: the first makes {label(other)} the "
+                                   f"default, the second deactivates {label(x)}.")
     elif no_default:
         action.requests = [_request(client, "PATCH", f"/models/{x.model_id}",
                                     {"is_active": False, "is_default": False})]
