@@ -146,7 +146,7 @@ def _open(args: argparse.Namespace) -> tuple[Profile, Any, Any, str | None]:
 def _listing(client: V2Client, db: Database | None, profile: Profile, primary: bool = False) -> ModelList:
     from attribtui.services.models import load_models  # per command: --help stays fast
 
-    return load_models(client, db, user_id=profile.api.user_id, primary=primary)
+    return load_models(client, db, user_id=profile.api.user_id, primary=primary, all_users=True)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -162,17 +162,22 @@ def cmd_list(args: argparse.Namespace) -> int:
         doc = {"profile": profile.name, **listing.to_json(),
                "models": [x.to_json() for x in models]}
         print_json(doc)
-    else:
-        print(f"{'ID':>5}  {'NAME':28} {'TYPE':15} {'WEIGHTING':22} {'ACTIVE':6} {'DEFAULT':7} "
-              f"{'SLUG':26} UPDATED")
+    elif models:  # no header over nothing: the error below is the whole answer
+        print(f"{'ID':>5} {'USER':>4}  {'NAME':28} {'TYPE':15} {'WEIGHTING':22} {'ACTIVE':6} "
+              f"{'DEFAULT':7} {'SLUG':26} UPDATED")
         for x in models:
-            print(f"{x.model_id:>5}  {x.name[:28]:28} {x.type[:15]:15} {x.weighting_text[:22]:22} "
+            print(f"{x.model_id:>5} {x.user_id:>4}  {x.name[:28]:28} {x.type[:15]:15} "
+                  f"{x.weighting_text[:22]:22} "
                   f"{'yes' if x.is_active else 'no':6} {'yes' if x.is_default else 'no':7} "
-                  f"{x.slug[:26]:26} {_iso(x.updated_at)}{'  ' + x.note if x.note else ''}")
+                  f"{x.slug[:26]:26} {_iso(x.updated_at)}"
+                  f"{'  ' + (x.read_only or x.note) if x.read_only or x.note else ''}")
             if x.problem:
                 print(f"{'':7}‼ {x.problem}")
+    if args.format != "json":
         for note in listing.notes:
             err(f"note: {note}")
+        if not models and not listing.api_error:
+            print("No models.")
     if listing.db_error:
         err(f"warning: {listing.db_error}")
     if listing.api_error:
@@ -222,6 +227,7 @@ def _cap(args: argparse.Namespace) -> int:
 def cmd_change(args: argparse.Namespace) -> int:
     # Loaded per command: `attribtui --help` stays fast.
     from attribtui.infra.db import DbError
+    from attribtui.services import models as core
     from attribtui.services.models import execute
 
     profile, client, db, db_error = _open(args)
@@ -247,18 +253,27 @@ def cmd_change(args: argparse.Namespace) -> int:
                    f"not be read ({unread}); nothing was sent")
             return _report(args, {"error": msg}, msg, ExitCode.UNKNOWN)
         if action is None:
-            msg = (f"model {args.model_id} is not a model of the API key's user "
-                   f"{listing.user_id}; see `attribtui models list`")
+            msg = (f"model {args.model_id} is not a model of any user; see `attribtui models "
+                   "list`") if db is not None else (
+                f"model {args.model_id} is not an active model of the API key's user "
+                f"{listing.user_id}; set db.url to reach inactive models and other users' "
+                "(see `attribtui models list`)")
             return _report(args, {"refused": msg}, msg, ExitCode.WARN)
         doc: JsonDict = {"action": args.action, "dry_run": args.dry_run,
                                "plan": {"title": action.plan.title,
                                         "effects": action.plan.effects,
-                                        "requests": [r.shown for r in action.requests]}}
+                                        "requests": [r.shown for r in action.requests],
+                                        "changes": [c.to_json() for c in action.changes],
+                                        "rebuild_needed": action.rebuild is not None}}
         if action.noop:
             return _report(args, {**doc, "noop": action.noop}, action.noop, ExitCode.OK)
         if action.refused:
             doc.update(refused=action.refused, server_message=action.server_message)
             return _report(args, doc, f"refused: {action.refused}", ExitCode.WARN)
+        owner = action.model
+        by_hand = core.commands(action, owner.user_id) if owner and owner.read_only else []
+        if by_hand:
+            doc["plan"]["commands"] = by_hand
         if args.dry_run:
             if args.format != "json":
                 print(action.plan.title)
@@ -266,16 +281,30 @@ def cmd_change(args: argparse.Namespace) -> int:
                     print(f"  - {e}")
                 for s in action.requests:
                     print(s.shown)
+                if owner and by_hand:
+                    print(f"{owner.read_only}; run with user {owner.user_id}'s key in "
+                          f"${core.key_variable(owner.user_id)}:", *by_hand, sep="\n  ")
                 if action.rebuild:
                     print("then rebuild:", *action.rebuild.commands(profile), sep="\n  ")
                 return ExitCode.OK
             doc["rebuild"] = action.rebuild.commands(profile) if action.rebuild else []
             return _report(args, doc, "", ExitCode.OK)
+        if owner and by_hand:
+            if args.format != "json":
+                print(f"Run with user {owner.user_id}'s key in "
+                      f"${core.key_variable(owner.user_id)}:", *by_hand, sep="\n  ")
+            return _report(args, {**doc, "refused": owner.read_only},
+                           f"refused: {owner.read_only}; nothing was sent", ExitCode.WARN)
         try:
             confirm(profile, action.plan, yes=args.yes, typed=args.confirm)
         except Refused as e:
             return _report(args, {**doc, "refused": str(e)}, f"refused: {e}", ExitCode.WARN)
-        out = execute(action, client, profile, db, cap=_cap(args))
+        acting = core.client_for(profile, owner.user_id, listing.user_id) if owner else None
+        try:
+            out = execute(action, acting or client, profile, db, cap=_cap(args))
+        finally:
+            if acting is not None:
+                acting.close()
         doc.update(ok=out.ok, outcome=out.outcome, message=out.message, model=out.model_after,
                    backup=str(out.backup) if out.backup else None,
                    rebuild=out.rebuild_commands, no_rebuild=action.no_rebuild or None)

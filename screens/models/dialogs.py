@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from attribtui.prosper.validation import MODEL_TYPES, validate_model_payload
 from attribtui.services import models as core
 from attribtui.vocab import JsonDict
+from screens.components.confirm import ActionConfirmScreen
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,16 @@ class ModelFormValues:
     type: str
     weighting: JsonDict | None
     default: bool
+
+
+class MarkedCheckbox(Checkbox):
+    """A checkbox whose mark is blank when off, so its state shows without colour (NO_COLOR)."""
+
+    BUTTON_INNER = " "
+
+    def watch_value(self) -> None:
+        self.BUTTON_INNER = "X" if self.value else " "
+        super().watch_value()
 
 
 class DefaultChoiceScreen(ModalScreen[str | None]):
@@ -96,8 +107,8 @@ class ModelFormScreen(ModalScreen[ModelFormValues | None]):
             yield Input(str(config.get("last_touch_weight", "")), id="f-last",
                         classes="position_based", compact=True)
             if x is None:
-                yield Checkbox("Make it the default (demotes every other model)", id="f-default",
-                               compact=True)
+                yield MarkedCheckbox("Make it the default (demotes every other model)",
+                                     id="f-default", compact=True)
             else:
                 yield Static(Text(f"Saving recomputes the slug (now {x.slug})."), id="f-slug")
             yield Static("", id="form-error")
@@ -126,8 +137,10 @@ class ModelFormScreen(ModalScreen[ModelFormValues | None]):
                 w.display = v.type == kind
         error = validate_model_payload(v.name, v.type, v.weighting)
         box = self.query_one("#form-error", Static)
+        note = core.weighting_note(v.type, v.weighting)
         box.update(Text(f"‼ Prosper202 would answer 400: {error}" if error else
-                        "✔ Valid by the v2 rules; Review shows what will be sent."))
+                        f"✔ Valid by the v2 rules{'; ' + note if note else ''}; Review shows "
+                        "what will be sent."))
         box.set_classes("-error" if error else "-ok")
         return error
 
@@ -153,4 +166,65 @@ class ModelFormScreen(ModalScreen[ModelFormValues | None]):
         self.dismiss(self.values())
 
     def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ModelConfirmScreen(ActionConfirmScreen):
+    """The shared confirmation, saying so when a typed name does not match (never silently)."""
+
+    def on_mount(self) -> None:
+        if self.needed:
+            self.query_one("#typed", Input).parent.mount(  # type: ignore[union-attr]
+                Static("", id="typed-hint"), after="#typed")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip() != self.needed:  # a match is the shared screen's to handle
+            self.query_one("#typed-hint", Static).update(Text(
+                f"‼ “{event.value.strip()[:60]}” does not match {self.needed!r}: type it "
+                "exactly (case and spaces count), or Esc to cancel"))
+
+
+class CommandScreen(ModalScreen[None]):
+    """A change this console cannot send (no API key for the model's user): what it would do,
+    and the exact request to run with that user's key; c copies it (OSC 52)."""
+
+    BINDINGS = [Binding("c", "copy", "Copy command"), Binding("escape", "close", "Close")]
+
+    def __init__(self, action: core.ModelAction, user_id: int, reason: str) -> None:
+        super().__init__()
+        self.action, self.user_id, self.reason = action, user_id, reason
+        self.commands = core.commands(action, user_id)
+
+    def compose(self) -> ComposeResult:
+        lines = [f"‼ {self.reason}", "",
+                 f"Run with user {self.user_id}'s key in ${core.key_variable(self.user_id)} "
+                 "(copied over OSC 52; c copies again):", *self.commands]
+        if self.action.kind == "delete":
+            lines.append("‼ Run by hand, nothing is backed up first: add the user's key to "
+                         "api.user_keys and delete here to get the backup.")
+        lines += ["", "What it will do:", *[f"• {e}" for e in self.action.plan.effects]]
+        with Vertical(classes="dialog", id="command-box"):
+            yield Label(f"{self.action.plan.title} (read-only here)", classes="dialog-title")
+            with VerticalScroll(id="command-body"):
+                yield Static(Text("\n".join(lines)), classes="dialog-body")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Copy command [c]", id="copy", variant="primary")
+                yield Button("Close [esc]", id="close")
+
+    def on_mount(self) -> None:
+        self.query_one("#copy", Button).focus()
+        self.action_copy()  # one key from the finding to a command in the clipboard
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "copy":
+            self.action_copy()
+        else:
+            self.dismiss(None)
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard("\n".join(self.commands))
+        self.notify(f"{len(self.commands)} command(s), no key in them", title="Copied (OSC 52)",
+                    timeout=4)
+
+    def action_close(self) -> None:
         self.dismiss(None)

@@ -38,34 +38,77 @@ def chart_lines(series: core.Series) -> list[str]:
     return lines
 
 
-def model_row(x: core.Model) -> tuple[str, ...]:
-    api = "listed" if x.api_visible else ("‼ breaks v2" if x.problem else "hidden")
-    return (str(x.model_id), x.name, yes(x.is_active), "★ yes" if x.is_default else "no", api,
-            x.type, x.weighting_text, x.slug, clock.iso(x.updated_at)[5:16].replace("T", " "))
+# (key, label, fixed width or None) in order; narrow terminals keep the ones an on-call engineer
+# needs to act (which model, whose, its state, its slug, when it changed) and leave type and
+# weighting to the Details tab.
+WIDE = (("id", "ID", None), ("user", "User", None), ("name", "Name", None),
+        ("active", "Active", None), ("default", "Default", None), ("api", "API", None),
+        ("type", "Type", None), ("weighting", "Weighting", None), ("slug", "Slug", None),
+        ("updated", "Updated", None))
+MEDIUM = (("id", "ID", 4), ("user", "User", 5), ("name", "Name", 24), ("active", "Active", 6),
+          ("default", "Default", 7), ("api", "API", 11), ("slug", "Slug", 24),
+          ("updated", "Updated", 11))
+NARROW = (("id", "ID", 3), ("user", "User", 5), ("name", "Name", 15), ("active", "Act", 3),
+          ("default", "Def", 5), ("slug", "Slug", 22), ("updated", "Updated", 11))
+WIDE_FROM, MEDIUM_FROM = 150, 100  # columns of terminal
+
+
+def columns(width: int) -> tuple[tuple[str, str, int | None], ...]:
+    return WIDE if width >= WIDE_FROM else MEDIUM if width >= MEDIUM_FROM else NARROW
+
+
+def api_state(x: core.Model) -> str:
+    if x.read_only:
+        return "read-only"
+    if x.problem:
+        return "‼ breaks v2"
+    return "listed" if x.api_visible else "hidden"
+
+
+def model_cells(x: core.Model) -> dict[str, str]:
+    """Every column's text; narrow layouts mark read-only (ro) and broken (‼) rows in User/ID."""
+    return {"id": ("‼" if x.problem else "") + str(x.model_id),
+            "user": f"{x.user_id}{' ro' if x.read_only else ''}", "name": x.name,
+            "active": yes(x.is_active), "default": "★ yes" if x.is_default else "no",
+            "api": api_state(x), "type": x.type, "weighting": x.weighting_text, "slug": x.slug,
+            "updated": clock.iso(x.updated_at)[5:16].replace("T", " ")}
+
+
+def model_row(x: core.Model, width: int = WIDE_FROM) -> tuple[str, ...]:
+    cells = model_cells(x)
+    return tuple(cells[key] for key, _, _ in columns(width))
 
 
 def listing_summary(listing: core.ModelList) -> Text:
-    hidden = sum(1 for x in listing.models if not x.api_visible)
-    defaults = [x for x in listing.models if x.is_default]
+    mine = [x for x in listing.models if x.user_id == listing.user_id or listing.user_id is None]
+    hidden = sum(1 for x in mine if not x.api_visible)
+    defaults = listing.defaults_of(listing.user_id)
     if len(defaults) > 1:  # nothing in Prosper202 enforces one default (docs/prosper202.md)
         which = "▲ " + str(len(defaults)) + " DEFAULTS: " + ", ".join(
             f"{x.model_id} {x.name}" for x in defaults) + " (see models.defaults)"
     else:
         which = f"default: {defaults[0].model_id} {defaults[0].name}" if defaults else \
             "▲ NO default model"
+    others = sorted({x.user_id for x in listing.models} - {listing.user_id})
+    ro = sorted({x.user_id for x in listing.models if x.read_only})
+    tail = f" · also users {', '.join(map(str, others))}" if others else ""
+    tail += f" · ro = no API key for {', '.join(map(str, ro))}" if ro else ""
     return Text(f"User {listing.user_id if listing.user_id is not None else '?'}: "
-                f"{len(listing.models)} model(s), {hidden} hidden by the API · {which}")
+                f"{len(mine)} model(s), {hidden} hidden by the API · {which}{tail}")
 
 
 def detail_text(x: core.Model | None) -> Text | str:
     if x is None:
         return "No model selected. n creates one."
     lines = [
-        f"{x.model_id}  {x.name}   type {x.type}   slug {x.slug}",
+        f"{x.model_id}  {x.name}   user {x.user_id}   type {x.type}   slug {x.slug}",
         f"active {yes(x.is_active)} · default {yes(x.is_default)} · weighting "
         f"{x.weighting_text} · updated {clock.describe(x.updated_at)}",
     ]
-    if not x.api_visible:
+    if x.read_only:
+        lines.append(f"▲ {x.read_only}; a change shows its command to run (copied, key "
+                     "redacted)")
+    elif not x.api_visible:
         lines.append(f"▲ {x.note}")
     if x.problem:
         lines.append(f"‼ {x.problem}; {core.LINT_HINT}")
@@ -73,7 +116,7 @@ def detail_text(x: core.Model | None) -> Text | str:
 
 
 def audit_row(row: core.AuditRow) -> tuple[str, ...]:
-    return (clock.iso(row.created_at)[5:16].replace("T", " "), row.action,
+    return (clock.iso(row.created_at)[5:16].replace("T", " "), row.action_text,
             "" if row.model_id is None else str(row.model_id), row.meta_text)
 
 

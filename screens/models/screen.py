@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -22,9 +22,14 @@ from attribtui.infra.api import V2Client
 from attribtui.infra.db import Database, DbError
 from attribtui.services import models as core
 from screens.base import ConsoleScreen
-from screens.components.confirm import ActionConfirmScreen
 from screens.models import render
-from screens.models.dialogs import DefaultChoiceScreen, ModelFormScreen, ModelFormValues
+from screens.models.dialogs import (
+    CommandScreen,
+    DefaultChoiceScreen,
+    ModelConfirmScreen,
+    ModelFormScreen,
+    ModelFormValues,
+)
 from screens.models.messages import DeletePlanned, ModelChanged, ModelsLoaded, PanelsLoaded
 from screens.models.panels import AuditPanel, SnapshotPanel
 
@@ -35,10 +40,10 @@ class ModelsScreen(ConsoleScreen):
     SCREEN_TITLE = "Models"
     CSS_PATH = "../models.tcss"  # stylesheets live in screens/, which ships *.tcss
     BINDINGS = [
-        Binding("r", "reload", "Reload"),
+        Binding("r", "reload", "Reload", show=False),
         Binding("a", "activate", "Activate"),
         Binding("d", "deactivate", "Deactivate"),
-        Binding("m", "make_default", "Make default"),
+        Binding("m", "make_default", "Default"),
         Binding("e", "edit", "Edit"),
         Binding("n", "new", "New"),
         Binding("x", "delete", "Delete"),
@@ -74,10 +79,9 @@ class ModelsScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.query_one("#models-banner").display = False
-        table = self.query_one("#models-table", DataTable)
-        table.add_columns("ID", "Name", "Active", "Default", "API", "Type", "Weighting", "Slug",
-                          "Updated")
-        table.focus()
+        self._columns: tuple[tuple[str, str, int | None], ...] = ()
+        self._fill_table()
+        self.query_one("#models-table", DataTable).focus()
         self.console.when_ready(self.action_reload)
 
     # -- bindings --------------------------------------------------------------------------------
@@ -103,8 +107,11 @@ class ModelsScreen(ConsoleScreen):
         self.query_one("#models-summary", Static).update("Loading models…")
         self._load(primary=False)
 
-    def _clients(self) -> tuple[V2Client, Database | None]:
-        client = V2Client(self.profile)
+    def _clients(self, user_id: int | None = None) -> tuple[V2Client, Database | None]:
+        """The API as user_id (its key from api.user_keys), else as the profile's key."""
+        key_user = self.listing.user_id if self.listing else None
+        acting = core.client_for(self.profile, user_id, key_user) if user_id is not None else None
+        client = acting or V2Client(self.profile)
         db = None
         if self.profile.db.url:
             with contextlib.suppress(DbError):
@@ -116,7 +123,7 @@ class ModelsScreen(ConsoleScreen):
         client, db = self._clients()
         try:
             listing = core.load_models(client, db, user_id=self.profile.api.user_id,
-                                       primary=primary)
+                                       primary=primary, all_users=True)
         finally:
             client.close()
             if db is not None:
@@ -131,10 +138,7 @@ class ModelsScreen(ConsoleScreen):
         shown = [self.redact(p) for p in problems if p]
         banner.update(Text("\n".join(f"‼ {p}" for p in shown)))
         banner.display = bool(shown)
-        table = self.query_one("#models-table", DataTable)
-        table.clear()
-        for x in listing.models:
-            table.add_row(*render.model_row(x), key=str(x.model_id))
+        table = self._fill_table()
         self.query_one("#models-summary", Static).update(render.listing_summary(listing))
         if listing.models:
             keep = self.selected if listing.get(self.selected or -1) else listing.models[0].model_id
@@ -142,6 +146,26 @@ class ModelsScreen(ConsoleScreen):
             self._select(keep)
         else:
             self._select(None)
+
+    def _fill_table(self) -> DataTable[str]:
+        """The rows, under the columns this width keeps (render.columns)."""
+        table: DataTable[str] = self.query_one("#models-table", DataTable)
+        wanted = render.columns(self.app.size.width)
+        if wanted != self._columns:
+            self._columns = wanted
+            table.clear(columns=True)
+            for key, label, width in wanted:
+                table.add_column(label, key=key, width=width)
+        else:
+            table.clear()
+        for x in self.listing.models if self.listing else []:
+            table.add_row(*render.model_row(x, self.app.size.width), key=str(x.model_id))
+        return table
+
+    def on_resize(self, event: events.Resize) -> None:
+        if render.columns(self.app.size.width) != self._columns:
+            row = self.query_one("#models-table", DataTable).cursor_row
+            self._fill_table().move_cursor(row=row)
 
     @on(DataTable.RowHighlighted, "#models-table")
     def _on_row(self, event: DataTable.RowHighlighted) -> None:
@@ -156,10 +180,11 @@ class ModelsScreen(ConsoleScreen):
     @work(thread=True, exclusive=True, group="panels", name="audit and snapshots")
     def _load_panels(self, model_id: int | None, hours: int, action: str | None) -> None:
         listing = self.listing
-        user = listing.user_id if listing else None
+        x = listing.get(model_id) if listing and model_id is not None else None
+        user = x.user_id if x else listing.user_id if listing else None
         audit: list[core.AuditRow] | str = []
         series: core.Series | str | None = None
-        client, db = self._clients()
+        client, db = self._clients(x.user_id if x else None)
         try:
             if db is None:
                 audit = "the audit trail needs db.url (202_attribution_audit)"
@@ -168,8 +193,10 @@ class ModelsScreen(ConsoleScreen):
                     audit = core.read_audit(db, user, model_id=model_id, action=action)
                 except DbError as e:
                     audit = str(e)
-            x = listing.get(model_id) if listing and model_id is not None else None
-            if x is not None and x.api_visible:
+            if x is not None and x.read_only:
+                series = f"{x.read_only}: the API serves snapshots only with that user's key"
+            elif x is not None and (x.api_visible or (
+                    x.is_active and listing is not None and x.user_id != listing.user_id)):
                 try:
                     series = core.snapshot_series(client, x.model_id, hours)
                 except Exception as e:  # ApiError: shown in the panel
@@ -245,7 +272,8 @@ class ModelsScreen(ConsoleScreen):
                     plan = core.plan_deactivate(c, listing, x, new_default=int(choice))
             self._confirm(plan)
 
-        others = [o for o in listing.models if o.model_id != x.model_id and not o.problem]
+        others = [o for o in listing.models
+                  if o.user_id == x.user_id and o.model_id != x.model_id and not o.problem]
         self.app.push_screen(DefaultChoiceScreen(x, others), chosen)
 
     def action_edit(self) -> None:
@@ -310,17 +338,21 @@ class ModelsScreen(ConsoleScreen):
             self.notify(self.redact(action.refused), title="Refused, nothing sent",
                         severity="error", timeout=12)
             return
+        x = action.model
+        if x is not None and x.read_only:
+            self.app.push_screen(CommandScreen(action, x.user_id, x.read_only))
+            return
 
         def answered(go: bool | None) -> None:
             if go:
                 self.busy = True
                 self._execute(action)
 
-        self.app.push_screen(ActionConfirmScreen(self.profile, action.plan), answered)
+        self.app.push_screen(ModelConfirmScreen(self.profile, action.plan), answered)
 
     @work(thread=True, exclusive=True, group="models", name="model change")
     def _execute(self, action: core.ModelAction) -> None:
-        client, db = self._clients()
+        client, db = self._clients(action.model.user_id if action.model else None)
         try:
             result = core.execute(action, client, self.profile, db)
         finally:

@@ -326,13 +326,15 @@ def test_delete_backs_up_first_and_names_reenabled_scopes(sandbox: dict[str, Any
 # -- headless ----------------------------------------------------------------------------------
 
 
-def _cli(args: list[str], sandbox: dict[str, Any], tmp_path: Path) -> subprocess.CompletedProcess:
+def _cli(args: list[str], sandbox: dict[str, Any], tmp_path: Path, *, user_keys: str = "",
+         api_line: bool = True, **extra_env: str) -> subprocess.CompletedProcess:
     config = tmp_path / "config.toml"
+    api_ = (f'api = {{ base_url = "{sandbox["base"]}", key_env = "T_KEY", user_id = 1'
+            f'{", user_keys = " + user_keys if user_keys else ""} }}\n') if api_line else ""
     config.write_text(
-        f'[profiles.sbx]\nenvironment = "staging"\ndb = {{ url = "{sandbox["url"]}" }}\n'
-        f'api = {{ base_url = "{sandbox["base"]}", key_env = "T_KEY", user_id = 1 }}\n')
+        f'[profiles.sbx]\nenvironment = "staging"\ndb = {{ url = "{sandbox["url"]}" }}\n' + api_)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTRIBTUI_") or k == "ATTRIBTUI_DATA_DIR"}
-    env.update(ATTRIBTUI_CONFIG=str(config), T_KEY=KEY1, ATTRIBTUI_NOW=str(NOW))
+    env.update(ATTRIBTUI_CONFIG=str(config), T_KEY=KEY1, ATTRIBTUI_NOW=str(NOW), **extra_env)
     return subprocess.run([sys.executable, "-m", "attribtui.cli", *args], env=env, text=True,
                           capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
 
@@ -341,8 +343,9 @@ def test_headless_commands_and_exit_codes(sandbox: dict[str, Any], tmp_path: Pat
     r = _cli(["models", "list", "--json"], sandbox, tmp_path)
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
-    assert [(m["model_id"], m["api_visible"]) for m in doc["models"]] == [
-        (4, False), (3, True), (2, True), (1, True)]
+    assert [(m["model_id"], m["api_visible"], bool(m["read_only"])) for m in doc["models"]] == [
+        (4, False, False), (3, True, False), (2, True, False), (1, True, False),
+        (6, False, True), (5, False, True)]  # user 2's models, read-only: no key for user 2
     r = _cli(["models", "deactivate", "1", "--yes"], sandbox, tmp_path)
     assert r.returncode == 1 and "--new-default" in r.stderr  # the trap, refused
     r = _cli(["models", "create", "--name", "Bad", "--type", "time_decay", "--half-life", "0",
@@ -360,6 +363,50 @@ def test_headless_commands_and_exit_codes(sandbox: dict[str, Any], tmp_path: Pat
     assert r.returncode == 64
     for out in (r.stdout, r.stderr):
         assert KEY1 not in out
+
+
+def test_headless_other_users_dry_run_command_and_user_keys(sandbox: dict[str, Any],
+                                                            tmp_path: Path) -> None:
+    # no key for user 2: the dry run states the effects and the command to run, key redacted
+    r = _cli(["models", "deactivate", "5", "--new-default", "6", "--dry-run"], sandbox, tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "model 6 “Time Decay 24h” becomes the default of user 2" in r.stdout
+    assert "slug changes from last-touch-default to last-touch-attribution" in r.stdout
+    assert "No rebuild needed" in r.stdout
+    assert r.stdout.count("curl -sS -X PATCH") == 2 and "${P202_API_KEY_USER2:?" in r.stdout
+    r = _cli(["models", "deactivate", "6", "--yes"], sandbox, tmp_path)
+    assert r.returncode == 1 and "no API key for user 2" in r.stderr
+    assert "curl -sS -X PATCH" in r.stdout and KEY1 not in r.stdout + r.stderr
+    # with user 2's key (allowed to manage models here) the change goes through as user 2
+    engine = create_engine(sandbox["url"])
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE 202_api_keys SET scope = :s WHERE user_id = 2"),
+                     {"s": '["view_attribution_reports", "manage_attribution_models"]'})
+    engine.dispose()
+    r = _cli(["models", "deactivate", "6", "--yes", "--json"], sandbox, tmp_path,
+             user_keys='{ "2" = "T_KEY2" }', T_KEY2=KEY2)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["model"]["is_active"] is False and doc["model"]["user_id"] == 2
+    assert doc["plan"]["changes"] == [{"model_id": 6, "field": "is_active", "before": True,
+                                       "after": False}]
+    assert KEY2 not in r.stdout + r.stderr and KEY2 not in actionlog.log_path().read_text()
+
+
+def test_headless_list_without_an_api_is_the_error_alone(sandbox: dict[str, Any],
+                                                         tmp_path: Path) -> None:
+    unset = ("attribtui: api.base_url is not set for this profile; set it to the Prosper202 "
+             "root (e.g. https://p202.example.com)")
+    r = _cli(["models", "list"], {"url": "sqlite:///" + str(tmp_path / "none.sqlite"),
+                                  "base": ""}, tmp_path, api_line=False)
+    assert r.returncode == 3 and r.stdout == ""  # no empty table, no note: the error
+    assert r.stderr.strip().splitlines()[-1] == unset
+    assert "note:" not in r.stderr
+    # with the database, every model is listed from it (read-only), then the error
+    r = _cli(["models", "list"], sandbox, tmp_path, api_line=False)
+    assert r.returncode == 3 and r.stderr.strip().splitlines() == [unset]
+    lines = r.stdout.splitlines()
+    assert len(lines) == 7 and all("read-only: no API key" in line for line in lines[1:])
 
 
 def test_headless_unreachable_is_exit_3(tmp_path: Path) -> None:

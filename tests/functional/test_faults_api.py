@@ -157,7 +157,9 @@ def test_list_under_a_fault_says_one_line_and_still_shows_the_db_rows(api: Api,
     assert one_line(r) == read_lines(api.host)[mode]
     assert methods(api) == ["GET"]  # sent once: only a refused connection is retried
     ids = [line.split()[0] for line in r.stdout.splitlines()[1:]]
-    assert ids == ["4", "3", "2", "1"] and r.stdout.count("from the DB (the API failed)") == 4
+    assert ids == ["4", "3", "2", "1", "6", "5"]  # user 2's rows too, read-only
+    assert r.stdout.count("from the DB (the API failed)") == 4
+    assert r.stdout.count("read-only: no API key for user 2") == 2
 
 
 def test_list_refused_as_invalid_exits_1(api: Api) -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.text import Text
+from sqlalchemy import create_engine, text
 from textual.widgets import DataTable, Static
 
 from attribtui.infra.config import ApiConfig, DbConfig, Profile
@@ -20,13 +22,19 @@ from attribtui.sandbox import emulator
 from screens.app import ConsoleApp
 from screens.components.confirm import ActionConfirmScreen
 from screens.models import SCREEN, ModelsScreen
-from screens.models.dialogs import DefaultChoiceScreen, ModelFormScreen
+from screens.models.dialogs import (
+    CommandScreen,
+    DefaultChoiceScreen,
+    MarkedCheckbox,
+    ModelFormScreen,
+)
 from tests.support import NOW, create_database, drop_database
 from tests.ui.conftest import fixed_status, settle
 
 pytestmark = pytest.mark.mariadb
 
 KEY1 = hashlib.sha256(b"attribtui-sandbox-api-key-1").hexdigest()
+KEY2 = hashlib.sha256(b"attribtui-sandbox-api-key-2").hexdigest()
 
 
 @pytest.fixture
@@ -42,10 +50,13 @@ def sandbox() -> Iterator[dict[str, Any]]:
     drop_database(name)
 
 
-def make(sandbox: dict[str, Any], *, read_only: bool = False) -> ConsoleApp:
+def make(sandbox: dict[str, Any], *, read_only: bool = False,
+         user_keys: dict[str, str] | None = None, environ: dict[str, str] | None = None
+         ) -> ConsoleApp:
     profile = Profile(name="staging", environment="staging", read_only=read_only,
                       db=DbConfig(url=sandbox["url"], connect_timeout_s=2.0),
-                      api=ApiConfig(base_url=sandbox["base"], key=KEY1, user_id=1))
+                      api=ApiConfig(base_url=sandbox["base"], key=KEY1, user_id=1,
+                                    user_keys=user_keys or {}, environ=environ))
     app = ConsoleApp(profile, status_provider=fixed_status, status_interval=3600,
                      screens=[SCREEN])
     app.db_label = "mysql 127.0.0.1:3306/prosper202"  # the test database name changes per run
@@ -71,11 +82,13 @@ async def test_lists_merged_models_and_panels(sandbox: dict[str, Any]) -> None:
         await settle(pilot)
         assert isinstance(app.screen, ModelsScreen)
         rows = table_rows(app)
-        assert [r[0] for r in rows] == ["4", "3", "2", "1"]
-        assert rows[0][2:5] == ["no", "no", "hidden"]
-        assert rows[3][3] == "★ yes"
+        assert [r[0] for r in rows] == ["4", "3", "2", "1", "6", "5"]  # user 1's, then user 2's
+        assert rows[0][3:6] == ["no", "no", "hidden"]
+        assert rows[3][4] == "★ yes"
+        assert rows[4][1] == "2 ro" and rows[4][5] == "read-only"  # no key for user 2
         summary = str(app.screen.query_one("#models-summary", Static).render())
         assert "4 model(s), 1 hidden by the API" in summary and "default: 1" in summary
+        assert "also users 2 · ro = no API key for 2" in summary
         await pilot.press("down", "down")  # model 2: its audit rows and snapshots
         await settle(pilot)
         audit = app.screen.query_one("#audit-table", DataTable)
@@ -150,9 +163,81 @@ async def test_bad_half_life_shows_the_server_message_before_sending(sandbox: di
         assert isinstance(app.screen, ActionConfirmScreen)
         await pilot.press("y")
         await settle(pilot)
-        assert [r[1] for r in table_rows(app)][0] == "Decay"
+        assert [r[2] for r in table_rows(app)][0] == "Decay"
         change = str(app.screen.query_one("#last-change", Static).render())
         assert "--start=" in change and "attribution-rebuild.php --user=1" in change
+
+
+@pytest.mark.anyio
+async def test_another_users_model_without_a_key_offers_the_command(
+        sandbox: dict[str, Any]) -> None:
+    app = make(sandbox)
+    copied: list[str] = []
+    app.copy_to_clipboard = copied.append  # type: ignore[method-assign]  # OSC 52 goes to the terminal
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "down", "down", "down")  # model 5, user 2's default
+        await settle(pilot)
+        assert "read-only: no API key for user 2" in str(
+            app.screen.query_one("#model-detail", Static).render())
+        await pilot.press("d")  # the default: pick the new default first
+        await pilot.pause()
+        assert isinstance(app.screen, DefaultChoiceScreen)
+        await pilot.press("enter")  # model 6, user 2's other model
+        await pilot.pause()
+        assert isinstance(app.screen, CommandScreen)
+        body = screen_text(app)
+        assert "model 5 “Last Touch Attribution” stops being the default" not in body
+        assert "model 6 “Time Decay 24h” becomes the default of user 2" in body
+        assert "slug changes from last-touch-default to last-touch-attribution" in body
+        assert len(copied) == 1 and copied[0].count("curl -sS -X PATCH") == 2  # copied at once
+        assert "${P202_API_KEY_USER2:?" in copied[0] and KEY1 not in copied[0]
+        assert '/models/6?apikey=' in copied[0] and '{"is_default": true}' in copied[0]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ModelsScreen)
+        assert app.screen.listing.get(5).is_default  # nothing was sent
+
+
+@pytest.mark.anyio
+async def test_a_user_key_lets_the_console_act_for_that_user(sandbox: dict[str, Any]) -> None:
+    engine = create_engine(sandbox["url"])
+    with engine.begin() as conn:  # user 2's key may manage models in this test
+        conn.execute(text("UPDATE 202_api_keys SET scope = :s WHERE user_id = 2"),
+                     {"s": '["view_attribution_reports", "manage_attribution_models"]'})
+    engine.dispose()
+    app = make(sandbox, user_keys={"2": "T_KEY2"}, environ={"T_KEY2": KEY2})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert table_rows(app)[4][1] == "2"  # not read-only
+        await pilot.press("down", "down", "down", "down")  # model 6, user 2's
+        await settle(pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ActionConfirmScreen)
+        assert "model 6 “Time Decay 24h” becomes INACTIVE" in screen_text(app)
+        await pilot.press("y")
+        await settle(pilot)
+        assert not app.screen.listing.get(6).is_active
+        assert KEY2 not in app.export_screenshot()
+
+
+@pytest.mark.anyio
+async def test_a_mistyped_delete_name_says_it_does_not_match(sandbox: dict[str, Any]) -> None:
+    app = make(sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("down")  # model 3 “Position 40/40”
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ActionConfirmScreen)
+        await pilot.press(*"Position 40/41", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ActionConfirmScreen)  # still asking
+        hint = str(app.screen.query_one("#typed-hint", Static).render())
+        assert "“Position 40/41” does not match 'Position 40/40'" in hint
+        await pilot.press("escape")
 
 
 @pytest.mark.anyio
@@ -179,13 +264,14 @@ async def test_headless_list_agrees_with_the_screen(sandbox: dict[str, Any], tmp
     r = subprocess.run([sys.executable, "-m", "attribtui.cli", "models", "list", "--json"],
                        env=env, text=True, capture_output=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    headless = [[str(m["model_id"]), m["name"], "yes" if m["is_active"] else "no",
-                 "★ yes" if m["is_default"] else "no", m["slug"]]
-                for m in json.loads(r.stdout)["models"]]
+    headless = [[str(m["model_id"]), str(m["user_id"]), m["name"],
+                 "yes" if m["is_active"] else "no", "★ yes" if m["is_default"] else "no",
+                 m["slug"], bool(m["read_only"])] for m in json.loads(r.stdout)["models"]]
     app = make(sandbox)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        shown = [[r[0], r[1], r[2], r[3], r[7]] for r in table_rows(app)]
+        shown = [[r[0], r[1].split()[0], r[2], r[3], r[4], r[6], r[5] == "read-only"]
+                 for r in table_rows(app)]
     assert shown == headless
 
 
@@ -213,3 +299,119 @@ def test_models_120x40_snapshots(snap_compare, sandbox: dict[str, Any]) -> None:
         await settle(pilot)
 
     assert snap_compare(make(sandbox), terminal_size=(120, 40), run_before=snapshots_tab)
+
+
+@pytest.mark.anyio
+async def test_form_marks_the_default_box_and_says_what_upstream_makes_of_1_5(
+        sandbox: dict[str, Any]) -> None:
+    app = make(sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ModelFormScreen)
+        box = form.query_one("#f-default", MarkedCheckbox)
+        assert "X" not in box.render().plain  # off: no mark, whatever the colours
+        box.value = True
+        await pilot.pause()
+        assert "X" in box.render().plain
+        await pilot.press(*"Decay")
+        form.query_one("#f-type").value = "time_decay"
+        form.query_one("#f-half").focus()
+        await pilot.press(*"1.5")
+        await pilot.pause()
+        said = str(form.query_one("#form-error", Static).render())
+        assert said.startswith("✔ Valid") and "credits with 1 h" in said
+
+
+async def _form(pilot: Any) -> None:
+    await settle(pilot)
+    await pilot.press("n")
+    await pilot.pause()
+    form = pilot.app.screen
+    await pilot.press(*"Decay")
+    form.query_one("#f-type").value = "time_decay"
+    form.query_one("#f-default").value = True
+    form.query_one("#f-half").focus()
+    await pilot.press(*"1.5")
+    await pilot.pause()
+
+
+def test_models_80x24_form_no_color(snap_compare, sandbox: dict[str, Any],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(make(sandbox), terminal_size=(80, 24), run_before=_form)
+
+
+async def mask(pilot: Any, sandbox: dict[str, Any]) -> None:
+    """The emulator's port and the database name change per run: fixed stand-ins on screen."""
+    port = sandbox["base"].rsplit(":", 1)[1]
+    name = sandbox["url"].rsplit("/", 1)[1]
+    for w in pilot.app.screen.query(Static):
+        content = w.content
+        if isinstance(content, Text | str):
+            plain = str(content)
+            if port in plain or name in plain:
+                w.update(Text(plain.replace(port, "8202").replace(name, "prosper202")))
+    await pilot.pause()
+
+
+def test_models_80x24_read_only_command(snap_compare, sandbox: dict[str, Any]) -> None:
+    async def command(pilot: Any) -> None:
+        pilot.app.copy_to_clipboard = lambda text: None  # OSC 52 would go to the terminal
+        await settle(pilot)
+        await pilot.press("down", "down", "down", "down")  # model 6, user 2's, no key
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        await mask(pilot, sandbox)
+
+    assert snap_compare(make(sandbox), terminal_size=(80, 24), run_before=command)
+
+
+@pytest.fixture
+def trap_sandbox() -> Iterator[dict[str, Any]]:
+    """Model 2 the default, model 4 inactive and flagged default too (two planted defects)."""
+    from attribtui.sandbox.seed import seed
+
+    name, url = create_database()
+    seed(url, conversions=60, now=NOW,
+         defects=["models_two_defaults", "models_default_inactive"])
+    server, _thread = emulator.serve(url)
+    yield {"url": url, "base": emulator.base_url(server)}
+    server.shutdown()
+    server.server_close()
+    drop_database(name)
+
+
+@pytest.mark.anyio
+async def test_activating_the_flagged_default_confirms_the_demotion_and_audits_it(
+        trap_sandbox: dict[str, Any]) -> None:
+    app = make(trap_sandbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")  # model 4, inactive, flagged default
+        await pilot.pause()
+        assert isinstance(app.screen, ActionConfirmScreen)
+        body = screen_text(app)
+        assert "model 2 “Time Decay 48h” stops being the default when model 4" in body
+        assert "becomes ACTIVE (forced active" not in body  # is_active true was sent
+        assert "Rebuild needed" in body
+        await pilot.press("y")
+        await settle(pilot)
+        await pilot.press("down", "down")  # model 2
+        await settle(pilot)
+        audit = app.screen.query_one("#audit-table", DataTable)
+        newest = [str(c) for c in audit.get_row_at(0)]
+        assert newest[1] == "default → 4" and "model 2 included" in newest[3]
+
+
+def test_models_120x40_trap_confirmation(snap_compare, trap_sandbox: dict[str, Any]) -> None:
+    async def confirm(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await mask(pilot, trap_sandbox)
+
+    assert snap_compare(make(trap_sandbox), terminal_size=(120, 40), run_before=confirm)

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from attribtui.infra.config.keys import KEYS, SECTIONS, Key
+from attribtui.infra.config.keys import JSON_KINDS, KEYS, SECTIONS, Key
 from attribtui.vocab import JsonDict
 
 BEGIN, END = "<!-- config-table -->", "<!-- /config-table -->"
@@ -95,7 +95,7 @@ def _comment(key: Key) -> list[str]:
     default = "Required" if key.default is None and key.kind == "choice" and not key.top_level \
         and key.section is None else f"Default {shown_default(key)}"
     text = f"{first}. {default} (${key.env_var}"
-    text += ", JSON)." if key.kind in ("strlist", "hostports", "strmap") else ")."
+    text += ", JSON)." if key.kind in JSON_KINDS else ")."
     if key.kind == "choice":
         text += " One of " + ", ".join(key.choices) + "."
     if more:
@@ -150,7 +150,7 @@ def readme_table() -> str:
             "without `--profile` |"]
     for key in KEYS:
         default = shown_default(key).replace("|", "\\|")
-        json_note = " (JSON)" if key.kind in ("strlist", "hostports", "strmap") else ""
+        json_note = " (JSON)" if key.kind in JSON_KINDS else ""
         rows.append(f"| `{key.dotted}` | {default} | `{key.env_var}`{json_note} | "
                     f"{key.summary.replace('|', chr(92) + '|')} |")
     return "\n".join(rows)

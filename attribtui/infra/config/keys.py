@@ -30,7 +30,9 @@ _DESCRIPTIONS = {
     "posint": "a positive integer", "optint": "a positive integer",
     "posfloat": "a positive number", "strlist": "a list of strings",
     "hostports": 'a list of "host:port" strings', "strmap": 'a table of NAME = "value" strings',
+    "userkeys": 'a table of "USER_ID" = "ENV_VAR_NAME" strings',
 }
+JSON_KINDS = ("strlist", "hostports", "strmap", "userkeys")  # given as JSON in the environment
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -192,6 +194,12 @@ def check(key: Key, value: object) -> Value:
                 for k, v in value.items()):
             raise BadValue
         return dict(value)
+    if kind == "userkeys":
+        if not isinstance(value, dict) or not all(
+                isinstance(k, str) and k.isascii() and k.isdigit() and 0 < int(k) < 2**32
+                and isinstance(v, str) and _ENV_NAME.match(v) for k, v in value.items()):
+            raise BadValue
+        return {str(int(k)): v for k, v in value.items()}
     raise AssertionError(f"unhandled kind {kind}")
 
 
@@ -220,7 +228,7 @@ def parse_text(key: Key, text: str) -> Value:
         except ValueError:
             raise BadValue from None
         return check(key, number)
-    if kind in ("strlist", "hostports", "strmap"):
+    if kind in JSON_KINDS:
         try:
             return check(key, json.loads(text))
         except json.JSONDecodeError:

@@ -22,6 +22,7 @@ from attribtui.infra import paths
 from attribtui.infra.config.keys import (
     BY_DOTTED,
     BY_ENV,
+    JSON_KINDS,
     KEYS,
     PROFILE_KEYS,
     SECTIONS,
@@ -346,7 +347,7 @@ def load_profile(
             shown = "a hidden value" if key.secret else got(key, raw)
             raise ConfigError(
                 f"environment variable {var}: {key.dotted} must be {expected(key, e)}"
-                f"{' (JSON)' if key.kind in ('strlist', 'hostports', 'strmap') else ''} "
+                f"{' (JSON)' if key.kind in JSON_KINDS else ''} "
                 f"(got {shown}); fix or unset {var}"
             ) from None
         if problem := url_problem(key, value):
@@ -447,7 +448,7 @@ def _display(key: Key, value: Any) -> str:
         return "true" if value else "false"
     if key.kind == "strmap":
         return json.dumps(redact_env(value))
-    if isinstance(value, list):
+    if isinstance(value, list | dict):
         return json.dumps(value)
     if key.dotted.endswith("url"):
         return redact_url(value)

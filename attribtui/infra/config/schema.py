@@ -86,6 +86,11 @@ class ApiConfig:
     timeout_s: float = setting(10.0, "seconds per API request", example=10.0, maximum=600)
     user_id: int | None = setting(None, "whose models to show", example=1,
                                   shown_default="the key's user", maximum=16_777_215)
+    user_keys: dict[str, str] = setting(
+        {}, "other users' v2 keys: user id = name of the variable holding that user's key\n"
+        "The Models screen lists every user's models; those of a user without a key here are "
+        "read-only (the fix is shown as a command to run, key redacted).", kind="userkeys",
+        example={"4": "P202_API_KEY_USER4"}, shown_default="{} (other users read-only)")
     # The environment the profile was loaded from, so key_env resolves against the same one.
     environ: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
 
@@ -98,10 +103,23 @@ class ApiConfig:
             return source.get(self.key_env) or None
         return None
 
+    def for_user(self, user_id: int) -> ApiConfig | None:
+        """The API settings that act as user_id: its own key from user_keys, or this profile's
+        key when it is that user's (api.user_id); None when no key is configured for it."""
+        env_name = self.user_keys.get(str(user_id))
+        if env_name:
+            return dataclasses.replace(self, key=None, key_env=env_name, user_id=user_id)
+        return self if self.user_id == user_id else None
+
+    def user_key_values(self) -> list[str]:
+        """The other users' keys, for redaction."""
+        source = self.environ if self.environ is not None else os.environ
+        return [v for name in self.user_keys.values() if (v := source.get(name))]
+
     def __repr__(self) -> str:
         return (f"ApiConfig(base_url={_shown(self.base_url)}, key_env={self.key_env!r}, "
                 f"key={'<set>' if self.key else None}, timeout_s={self.timeout_s}, "
-                f"user_id={self.user_id!r})")
+                f"user_id={self.user_id!r}, user_keys={self.user_keys!r})")
 
 
 @dataclass(frozen=True)
@@ -192,6 +210,7 @@ class Profile:
         key = self.api.resolved_key()
         if key:
             found.append(key)
+        found += self.api.user_key_values()
         for url in (self.db.url, self.db.read_url, self.api.base_url):
             password = url_password(url)
             if password:

@@ -96,7 +96,8 @@ def _log(action: ModelAction, profile: Profile, out: ChangeResult) -> None:
     target = label(action.model) if action.model else action.plan.title
     actionlog.record(
         f"models.{action.kind}", profile=profile, target=target,
-        params={"requests": [r.shown for r in action.requests],
+        params={"requests": [r.shown for r in action.requests], "effects": action.plan.effects,
+                "changes": [c.to_json() for c in action.changes],
                 "backup": str(out.backup) if out.backup else None},
         result={"ok": out.ok, "outcome": out.outcome, "message": out.message, "responses": out.responses,
                 "status": getattr(out.error, "status", None),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from attribtui.infra import clock
 from attribtui.infra.api import V2Client
@@ -27,10 +27,20 @@ class AuditRow:
     action: str
     metadata: object  # decoded JSON when it parses, else the raw text
     created_at: int
+    demoted: int | None = None  # another model's promotion, shown on this model's trail
+
+    @property
+    def action_text(self) -> str:
+        if self.demoted is not None:
+            return f"default → {self.model_id}"
+        return self.action
 
     @property
     def meta_text(self) -> str:
         """Metadata as readable key=value pairs (JSON booleans as true/false)."""
+        if self.demoted is not None:
+            return (f"model {self.model_id} became the default: Prosper202 set is_default 0 on "
+                    f"every other model of user {self.user_id}, model {self.demoted} included")
         meta = redact_value(self.metadata)  # e.g. an export's webhook secret
         if isinstance(meta, dict):
             return "  ".join(f"{k}={json.dumps(v) if not isinstance(v, str) else v}"
@@ -43,13 +53,30 @@ class AuditRow:
 
 def read_audit(db: Database, user_id: int, *, model_id: int | None = None, action: str | None = None,
                limit: int = AUDIT_LIMIT, primary: bool = False) -> list[AuditRow]:
-    """Newest first, bounded by LIMIT and by audit_id (no time index on 202_attribution_audit)."""
+    """Newest first, bounded by LIMIT and by audit_id (no time index on 202_attribution_audit).
+
+    A model's trail also shows the promotions of the user's other models: each one set
+    is_default 0 on this model too (docs/prosper202.md, "Defaults"), and upstream writes no row
+    of its own for that.
+    """
+    rows = _audit(db, user_id, model_id=model_id, action=action, limit=limit, primary=primary)
+    if model_id is None or action not in (None, "model_update"):
+        return rows
+    others = _audit(db, user_id, model_id=model_id, action="model_update", limit=limit,
+                    primary=primary, others=True)
+    promotions = [replace(r, demoted=model_id) for r in others
+                  if isinstance(r.metadata, dict) and r.metadata.get("is_default") is True]
+    return sorted(rows + promotions, key=lambda r: -r.audit_id)[:limit]
+
+
+def _audit(db: Database, user_id: int, *, model_id: int | None, action: str | None, limit: int,
+           primary: bool, others: bool = False) -> list[AuditRow]:
     table = f"`{pt.attribution_audit.name}`"
     top = db.scalar(f"SELECT MAX(audit_id) FROM {table}", primary=primary) or 0
     where = ["audit_id > :floor", "user_id = :u"]
     params: JsonDict = {"floor": max(0, int(top) - AUDIT_SPAN), "u": user_id}
     if model_id is not None:
-        where.append("model_id = :m")
+        where.append("model_id <> :m" if others else "model_id = :m")
         params["m"] = model_id
     if action:
         where.append("action = :a")

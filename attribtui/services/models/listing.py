@@ -15,7 +15,7 @@ from attribtui.infra.api import ApiError, V2Client
 from attribtui.infra.db import Database
 from attribtui.prosper.models import ModelRow
 from attribtui.prosper.validation import MODEL_TYPES
-from attribtui.queries.models import user_models
+from attribtui.queries.models import all_models, user_models
 from attribtui.vocab import ExitCode, JsonDict
 
 MODELS_LIMIT = 200  # a user with more models than this is not a real Prosper202 install
@@ -39,6 +39,16 @@ class Model:
     api_visible: bool = True
     note: str = ""  # why the API hides it, or what is wrong with the row
     problem: str | None = None  # why v2 cannot parse this row (fails GET /models for the user)
+    read_only: str = ""  # why this console cannot change it (no API key for its user)
+    row: ModelRow | None = field(default=None, repr=False, compare=False)  # as stored, if read
+
+    def as_row(self) -> ModelRow:
+        """The row upstream's rules work on: as read from the database, else from the API."""
+        if self.row is not None:
+            return self.row
+        config = json.dumps(self.weighting_config) if self.weighting_config else None
+        return ModelRow(self.model_id, self.user_id, self.name, self.slug, self.type, config,
+                        self.is_active, self.is_default, self.created_at, self.updated_at)
 
     @classmethod
     def from_api(cls, d: JsonDict) -> Model:
@@ -50,7 +60,8 @@ class Model:
     @classmethod
     def from_row(cls, r: ModelRow) -> Model:
         model = cls(r.model_id, r.user_id, r.name, r.slug, r.type, r.config if r.config else None,
-                    r.is_active, r.is_default, r.created_at, r.updated_at, api_visible=False)
+                    r.is_active, r.is_default, r.created_at, r.updated_at, api_visible=False,
+                    row=r)
         if r.type not in MODEL_TYPES:
             model.problem = (f"type {r.type!r} is not a v2 type (written through v3?): GET /models "
                              "and the rebuild fail for this user")
@@ -72,6 +83,7 @@ class Model:
 
     def to_json(self) -> JsonDict:
         d = asdict(self)
+        d.pop("row")
         d["updated_at_iso"] = clock.iso(self.updated_at)
         d["created_at_iso"] = clock.iso(self.created_at)
         return d
@@ -96,7 +108,11 @@ class ModelList:
 
     @property
     def default(self) -> Model | None:
-        return next((x for x in self.models if x.is_default), None)
+        """The default of the key's user."""
+        return next((x for x in self.defaults_of(self.user_id)), None)
+
+    def defaults_of(self, user_id: int | None) -> list[Model]:
+        return [x for x in self.models if x.is_default and x.user_id == user_id]
 
     def to_json(self) -> JsonDict:
         return {"user_id": self.user_id, "api_error": self.api_error,
@@ -111,10 +127,12 @@ def read_model_rows(db: Database, user_id: int, *, primary: bool = False) -> lis
 
 
 def load_models(client: V2Client, db: Database | None, *, user_id: int | None = None,
-                primary: bool = False) -> ModelList:
+                primary: bool = False, all_users: bool = False) -> ModelList:
     """The API's active models merged with the DB's rows for the same user.
 
     user_id: the one the API's responses carry, else the profile's api.user_id (`user_id`).
+    all_users: add every other user's rows from the database (Health finds defects there too);
+    those of a user this profile holds no key for are marked read-only.
     """
     api_models: list[Model] = []
     listing = ModelList(user_id)
@@ -137,7 +155,7 @@ def load_models(client: V2Client, db: Database | None, *, user_id: int | None = 
     merged: list[Model] = list(api_models)
     for r in rows:
         if r.model_id in by_id:
-            by_id[r.model_id].problem = r.problem
+            by_id[r.model_id].problem, by_id[r.model_id].row = r.problem, r.row
             continue
         r.note = ("hidden by the API (inactive)" if not r.is_active else
                   "active in the DB but not listed by the API (changed since, or replica lag)")
@@ -145,6 +163,11 @@ def load_models(client: V2Client, db: Database | None, *, user_id: int | None = 
             r.note = "from the DB (the API failed)"
         merged.append(r)
     merged.sort(key=lambda x: (-x.created_at, -x.model_id))
+    if all_users and db is not None and not listing.db_error:
+        try:
+            merged += _other_users(client, db, listing.user_id, primary)
+        except Exception as e:  # DbError and friends: the key's user's models still show
+            listing.db_error = str(e)
     listing.models = merged
     broken = [x for x in merged if x.problem]
     if listing.api_status and listing.api_status >= 500 and broken:
@@ -152,6 +175,21 @@ def load_models(client: V2Client, db: Database | None, *, user_id: int | None = 
                              f"{broken[0].model_id} cannot be parsed ({broken[0].problem}); "
                              f"{LINT_HINT}")
     return listing
+
+
+def _other_users(client: V2Client, db: Database, key_user: int | None,
+                 primary: bool) -> list[Model]:
+    """Every other user's rows, by user then newest first; read-only without that user's key."""
+    keyed = {int(u) for u in client.profile.api.user_keys}
+    out = [Model.from_row(r) for r in all_models(db.reader(primary=primary), MODELS_LIMIT)
+           if r.user_id != key_user]
+    for x in out:
+        x.note = f"user {x.user_id}'s model, read from the DB"
+        if x.user_id not in keyed:
+            x.read_only = (f"read-only: no API key for user {x.user_id}; add it to api.user_keys "
+                           f'(e.g. "{x.user_id}" = "P202_API_KEY_USER{x.user_id}")')
+    out.sort(key=lambda x: (x.user_id, -x.created_at, -x.model_id))
+    return out
 
 
 def is_server_parse_failure(listing: ModelList) -> bool:

@@ -18,8 +18,11 @@ from attribtui.infra.api import V2Client
 from attribtui.infra.config import Profile
 from attribtui.infra.db import Database
 from attribtui.prosper import hours, scripts
-from attribtui.prosper.validation import slugify, unique_slug, validate_model_payload
+from attribtui.prosper.models import ModelRow
+from attribtui.prosper.v2models import V2Error
+from attribtui.prosper.validation import php_float, php_int, php_is_numeric, slugify, unique_slug
 from attribtui.services.actions import ActionPlan
+from attribtui.services.models import effects
 from attribtui.services.models.backup import BACKUP_CAP, backup_dir, delete_counts
 from attribtui.services.models.listing import Model, ModelList, label
 from attribtui.vocab import JsonDict
@@ -70,14 +73,19 @@ class ModelAction:
     no_rebuild: str = ""  # why no rebuild is needed
     delete_counts: dict[str, int] | None = None
     reenabled: list[str] = field(default_factory=list)
+    changes: list[effects.Change] = field(default_factory=list)  # what the API will change
 
 
 def _request(client: V2Client, method: str, path: str, body: JsonDict | None) -> ApiRequest:
     return ApiRequest(method, path, body, client.describe(method, path, json_body=body))
 
 
-def _taken(listing: ModelList) -> set[str]:
-    return {x.slug for x in listing.models}
+def _taken(listing: ModelList, user_id: int | None = None) -> set[str]:
+    return {x.slug for x in listing.models if user_id is None or x.user_id == user_id}
+
+
+def _rows(listing: ModelList, user_id: int) -> list[ModelRow]:
+    return [x.as_row() for x in listing.models if x.user_id == user_id]
 
 
 def slug_after_patch(x: Model, listing: ModelList, *, name: str | None = None,
@@ -85,14 +93,7 @@ def slug_after_patch(x: Model, listing: ModelList, *, name: str | None = None,
     """The slug Prosper202 will give x on this PATCH: recomputed from `slug` or the name."""
     now = clock.now() if now is None else now
     base = slugify(slug or name or x.name, now)
-    return unique_slug(base, _taken(listing), current=x.slug)
-
-
-def _slug_effect(x: Model, after: str) -> str:
-    if after == x.slug:
-        return f"{label(x)} keeps its slug {after} (every PATCH recomputes it; same result)."
-    return (f"{label(x)}'s slug changes from {x.slug} to {after}: every PATCH recomputes it "
-            "from the name; anything that refers to the old slug must be updated.")
+    return unique_slug(base, _taken(listing, x.user_id), current=x.slug)
 
 
 def _finish(action: ModelAction, client: V2Client) -> ModelAction:
@@ -116,6 +117,141 @@ def _last_day(user_id: int, why: str, now: int) -> RebuildWindow:
     return RebuildWindow(user_id, end_hour - hours.DAY, end_hour - 1, why)
 
 
+def _simulate(action: ModelAction, listing: ModelList, user_id: int, now: int) -> bool:
+    """Run the action's requests through upstream's rules over the user's rows; state every
+    difference as an effect, and the rebuild it calls for. False when upstream refuses."""
+    before = _rows(listing, user_id)
+    after = before
+    try:
+        for req in action.requests:
+            if req.method == "POST":
+                after = effects.after_create(after, user_id, req.body or {}, now)
+            elif req.method == "PATCH":
+                target = int(req.path.rsplit("/", 1)[1])
+                after = effects.after_patch(after, user_id, target, req.body or {}, now)
+            else:
+                after = effects.after_delete(after, int(req.path.rsplit("/", 1)[1]))
+    except V2Error as e:
+        action.refused, action.server_message = effects.refusal(e), e.message
+        x = action.model
+        if x is not None and x.problem:
+            action.refused += ("; v2 loads the row first and cannot repair it: fix it through "
+                               "v3 (see `attribtui check --only models`)")
+        return False
+    action.changes = effects.changes(before, after)
+    action.plan.effects += _effect_lines(action, listing, before, after, user_id)
+    _rebuild(action, listing, user_id, now)
+    return True
+
+
+def _name_of(listing: ModelList, model_id: int, after: list[ModelRow]) -> str:
+    x = listing.get(model_id) if model_id else None
+    if x is not None:
+        return label(x)
+    row = next((r for r in after if r.model_id == model_id), None)
+    return f"the new model “{row.name}”" if row else f"model {model_id}"
+
+
+def _effect_lines(action: ModelAction, listing: ModelList, before: list[ModelRow],
+                  after: list[ModelRow], user_id: int) -> list[str]:
+    """One sentence per change, then the user's default afterwards."""
+    lines: list[str] = []
+    patched = {int(r.path.rsplit("/", 1)[1]) for r in action.requests if r.method == "PATCH"}
+    sent_default = any(r.body and "is_default" in r.body for r in action.requests)
+    new_default = next((r.model_id for r in after if r.is_default
+                        and (r.model_id in patched or r.model_id == 0)), None)
+    old = {r.model_id: r for r in before}
+    # the models the requests name first, then the ones they change on the side
+    for c in sorted(action.changes, key=lambda c: c.model_id not in patched | {0}):
+        who = _name_of(listing, c.model_id, after)
+        if c.field == "created":
+            row = next(r for r in after if r.model_id == 0)
+            state = "active" if row.is_active else "inactive"
+            lines.append(f"POST creates {who} with slug {row.slug}, {state}"
+                         f"{', the default' if row.is_default else ''}.")
+        elif c.field == "deleted":
+            continue  # plan_delete states what goes with it
+        elif c.field == "is_active" and c.after:
+            forced = "" if any(r.body and r.body.get("is_active") is True
+                               for r in action.requests) else \
+                " (forced active: Prosper202 keeps the default active)"
+            lines.append(f"{who} becomes ACTIVE{forced}; GET /models lists it again.")
+        elif c.field == "is_active":
+            lines.append(f"{who} becomes INACTIVE; GET /models stops listing it and the "
+                         "rebuild skips it.")
+        elif c.field == "is_default" and c.after:
+            lines.append(f"{who} becomes the default of user {user_id}.")
+        elif c.field == "is_default" and c.model_id in patched and sent_default:
+            lines.append(f"{who} is no longer the default.")
+        elif c.field == "is_default":
+            by = f" when {_name_of(listing, new_default, after)} is promoted" if new_default \
+                is not None else ""
+            lines.append(f"{who} stops being the default{by}: Prosper202 sets is_default 0 on "
+                         f"every other model of user {user_id}.")
+        elif c.field == "slug":
+            lines.append(f"{who}'s slug changes from {c.before} to {c.after}: every PATCH "
+                         "recomputes it from the name; anything that refers to the old slug "
+                         "must be updated.")
+        elif c.field == "name":
+            lines.append(f"{who} is renamed to “{c.after}”.")
+        elif c.field == "weighting_config":
+            lines.append(f"{who}'s weighting_config becomes {json.dumps(c.after or {})}.")
+    for model_id in sorted(patched):
+        was = old.get(model_id)
+        if was is None:
+            continue
+        who = _name_of(listing, model_id, after)
+        if not any(c.model_id == model_id and c.field == "slug" for c in action.changes):
+            lines.append(f"{who} keeps its slug {was.slug} (every PATCH recomputes it; same "
+                         "result).")
+        if was.is_default and not sent_default:
+            lines.append(f"{who} is flagged default, and a PATCH without is_default keeps it: "
+                         "Prosper202 re-asserts it (promoteToDefault), which demotes every other "
+                         f"model of user {user_id} and forces this one active.")
+    lines += _default_lines(before, after, user_id)
+    return lines
+
+
+def _default_lines(before: list[ModelRow], after: list[ModelRow], user_id: int) -> list[str]:
+    was, now_ = effects.defaults(before, user_id), effects.defaults(after, user_id)
+    if not now_ and was:
+        return [f"WARNING: user {user_id} will have NO default model afterwards (campaigns set "
+                "to “Use Default Attribution Model” have none to use)."]
+    if not now_:
+        return [f"User {user_id} has no default model, before and after."]
+    if not was:
+        which = "the new model" if now_[0] == 0 else f"model {now_[0]}"
+        return [f"User {user_id} has no default model now; afterwards {which} is."]
+    if len(was) > 1 and len(now_) == 1:
+        return [f"User {user_id} goes from {len(was)} defaults to one."]
+    return []
+
+
+def _rebuild(action: ModelAction, listing: ModelList, user_id: int, now: int) -> None:
+    """Stale snapshots of a model that becomes active, a new active model, new credits."""
+    windows: list[RebuildWindow] = []
+    for c in action.changes:
+        x = listing.get(c.model_id) if c.model_id else None
+        if c.field == "is_active" and c.after and x is not None:
+            windows.append(_window_since(x, f"{label(x)} was inactive; its snapshots are stale",
+                                         now))
+        elif c.field == "created" and any(r.method == "POST" and r.body and (
+                r.body.get("is_active") or r.body.get("is_default")) for r in action.requests):
+            windows.append(_last_day(user_id, "a new model has no snapshots yet", now))
+        elif c.field == "weighting_config" and x is not None and x.is_active:
+            windows.append(_last_day(user_id, "credits change with the weighting", now))
+    if windows:
+        start = min(w.start for w in windows)
+        why = "; ".join(dict.fromkeys(w.why for w in windows))
+        action.rebuild = RebuildWindow(user_id, start, windows[0].end, why)
+        action.plan.effects.append(f"Rebuild needed: {why}.")
+        return
+    if not action.no_rebuild:
+        action.no_rebuild = ("no rebuild needed: no model becomes active and no weighting "
+                             "changes (the rebuild computes every active model alike)")
+    action.plan.effects.append(action.no_rebuild[0].upper() + action.no_rebuild[1:] + ".")
+
+
 def plan_activate(client: V2Client, listing: ModelList, x: Model,
                   now: int | None = None) -> ModelAction:
     now = clock.now() if now is None else now
@@ -124,13 +260,7 @@ def plan_activate(client: V2Client, listing: ModelList, x: Model,
         action.noop = f"{label(x)} is already active; nothing sent"
         return _finish(action, client)
     action.requests = [_request(client, "PATCH", f"/models/{x.model_id}", {"is_active": True})]
-    action.plan.effects = [
-        f"PATCH sets is_active true on {label(x)}; GET /models will list it again.",
-        _slug_effect(x, slug_after_patch(x, listing, now=now)),
-        "The hourly rebuild computes it again from its next run; its snapshots since it was "
-        "deactivated are stale (inactive models are never rebuilt).",
-    ]
-    action.rebuild = _window_since(x, "snapshots missed while it was inactive", now)
+    _simulate(action, listing, x.user_id, now)
     return _finish(action, client)
 
 
@@ -145,13 +275,9 @@ def plan_deactivate(client: V2Client, listing: ModelList, x: Model, *,
     if not x.is_active and not x.is_default:
         action.noop = f"{label(x)} is already inactive; nothing sent"
         return _finish(action, client)
-    effects = action.plan.effects
     if not x.is_default:
         action.requests = [_request(client, "PATCH", f"/models/{x.model_id}", {"is_active": False})]
-        effects += [f"PATCH sets is_active false on {label(x)}; GET /models stops listing it.",
-                    _slug_effect(x, slug_after_patch(x, listing, now=now))]
-        return _finish(action, client)
-    if new_default is not None:
+    elif new_default is not None:
         other = listing.get(new_default)
         if other is None or other.model_id == x.model_id or other.user_id != x.user_id:
             action.refused = (f"model {new_default} is not another model of user {x.user_id}; "
@@ -161,31 +287,21 @@ def plan_deactivate(client: V2Client, listing: ModelList, x: Model, *,
             _request(client, "PATCH", f"/models/{other.model_id}", {"is_default": True}),
             _request(client, "PATCH", f"/models/{x.model_id}", {"is_active": False}),
         ]
-        other_slug = slug_after_patch(other, listing, now=now)
-        effects += [
-            f"1. PATCH makes {label(other)} the default: every other model of user "
-            f"{x.user_id} is demoted, and it is forced active.",
-            _slug_effect(other, other_slug),
-            f"2. PATCH sets is_active false on {label(x)}, no longer the default.",
-            _slug_effect(x, slug_after_patch(x, listing, now=now)),
-        ]
-        if not other.is_active:
-            action.rebuild = _window_since(other, f"{label(other)} was inactive", now)
-        return _finish(action, client)
-    if no_default:
+        action.plan.effects.append(f"Two PATCHes, in order: the first makes {label(other)} the "
+                                   f"default, the second deactivates {label(x)}.")
+    elif no_default:
         action.requests = [_request(client, "PATCH", f"/models/{x.model_id}",
-                              {"is_active": False, "is_default": False})]
-        effects += [
-            f"PATCH sets is_active false AND is_default false on {label(x)} (is_default must be "
-            "sent, or Prosper202 re-promotes it and it stays active).",
-            f"WARNING: user {x.user_id} will have NO default model afterwards (campaigns set to "
-            "“Use Default Attribution Model” have none to use).",
-            _slug_effect(x, slug_after_patch(x, listing, now=now)),
-        ]
+                                    {"is_active": False, "is_default": False})]
+        action.plan.effects.append(
+            f"PATCH sends is_active false AND is_default false on {label(x)} (is_default must be "
+            "sent, or Prosper202 re-promotes it and it stays active).")
+    else:
+        action.refused = (f"{label(x)} is the default: Prosper202 silently re-activates the "
+                          "default on {\"is_active\": false}; pick a new default first "
+                          "(--new-default ID) or clear it (--no-default: the user is then left "
+                          "with no default)")
         return _finish(action, client)
-    action.refused = (f"{label(x)} is the default: Prosper202 silently re-activates the default "
-                      "on {\"is_active\": false}; pick a new default first (--new-default ID) or "
-                      "clear it (--no-default: the user is then left with no default)")
+    _simulate(action, listing, x.user_id, now)
     return _finish(action, client)
 
 
@@ -193,22 +309,11 @@ def plan_set_default(client: V2Client, listing: ModelList, x: Model,
                      now: int | None = None) -> ModelAction:
     now = clock.now() if now is None else now
     action = ModelAction("set-default", ActionPlan(f"Make {label(x)} the default"), model=x)
-    if x.is_default:
+    if x.is_default and len(listing.defaults_of(x.user_id)) == 1 and x.is_active:
         action.noop = f"{label(x)} is already the default; nothing sent"
         return _finish(action, client)
     action.requests = [_request(client, "PATCH", f"/models/{x.model_id}", {"is_default": True})]
-    demoted = [o for o in listing.models if o.is_default and o.model_id != x.model_id]
-    effects = action.plan.effects
-    effects.append(f"PATCH sets is_default true on {label(x)}; Prosper202 first sets "
-                   f"is_default 0 on EVERY model of user {x.user_id}.")
-    effects += [f"{label(o)} stops being the default." for o in demoted] or [
-        "No model is the default now, so none is demoted."]
-    if not x.is_active:
-        effects.append(f"{label(x)} is inactive and will be forced active.")
-        action.rebuild = _window_since(x, "it was inactive; its snapshots are stale", now)
-    else:
-        action.no_rebuild = "no rebuild needed: the rebuild computes every active model alike"
-    effects.append(_slug_effect(x, slug_after_patch(x, listing, now=now)))
+    _simulate(action, listing, x.user_id, now)
     return _finish(action, client)
 
 
@@ -232,6 +337,18 @@ def weighting_from_fields(model_type: str, *, half_life: object = None, first: o
     return None
 
 
+def weighting_note(model_type: str, weighting: object) -> str:
+    """What upstream makes of a weighting it accepts but reads differently from how it is
+    written: a fractional half_life_hours is cast to whole hours ((int), prosper/credit.py)."""
+    if model_type != "time_decay" or not isinstance(weighting, dict):
+        return ""
+    value = weighting.get("half_life_hours")
+    if not php_is_numeric(value) or php_float(value) == php_int(value):
+        return ""
+    return (f"Prosper202 accepts half_life_hours {value} but credits with {php_int(value)} h: "
+            "it reads the value as whole hours")
+
+
 def plan_create(client: V2Client, listing: ModelList, *, name: str, model_type: str,
                 weighting: object = None, slug: str | None = None, is_default: bool = False,
                 is_active: bool = True, now: int | None = None) -> ModelAction:
@@ -244,24 +361,14 @@ def plan_create(client: V2Client, listing: ModelList, *, name: str, model_type: 
         body["slug"] = slug
     # Send booleans as JSON booleans: "false" would be (bool) true in PHP.
     body["is_active"], body["is_default"] = bool(is_active), bool(is_default)
-    error = validate_model_payload(name, model_type, weighting)
     action.requests = [_request(client, "POST", "/models", body)]
-    if error:
-        action.refused, action.server_message = f"Prosper202 would answer 400: {error}", error
+    if listing.user_id is None:
+        action.refused = "whose model it would be is unknown: set api.user_id in the profile"
         return _finish(action, client)
-    new_slug = unique_slug(slugify(slug or name, now), _taken(listing))
-    effects = action.plan.effects
-    effects.append(f"POST creates the model with slug {new_slug}"
-                   f"{'' if is_active or is_default else ', inactive'}.")
-    if is_default:
-        demoted = [o for o in listing.models if o.is_default]
-        effects.append("It becomes the default: every other model of the user is demoted"
-                       + (f" ({', '.join(label(o) for o in demoted)})." if demoted else "."))
-    if is_active or is_default:
-        user = listing.user_id
-        if user is not None:
-            action.rebuild = _last_day(user, "a new model has no snapshots yet", now)
-        effects.append("It has no snapshots until a rebuild covers its window.")
+    if _simulate(action, listing, listing.user_id, now) and (is_active or is_default):
+        action.plan.effects.append("It has no snapshots until a rebuild covers its window.")
+    if note := weighting_note(model_type, weighting):
+        action.plan.effects.append(note + ".")
     return _finish(action, client)
 
 
@@ -284,23 +391,11 @@ def plan_update(client: V2Client, listing: ModelList, x: Model, *, name: str | N
         action.noop = f"nothing to change on {label(x)}; nothing sent"
         return _finish(action, client)
     action.requests = [_request(client, "PATCH", f"/models/{x.model_id}", body)]
-    error = validate_model_payload(body.get("name", x.name), x.type,
-                                   body.get("weighting_config", x.weighting_config))
-    if error:
-        action.refused, action.server_message = f"Prosper202 would answer 400: {error}", error
-        return _finish(action, client)
-    effects = action.plan.effects
-    if "name" in body:
-        effects.append(f"PATCH renames it to “{body['name'].strip()}”.")
-    if "weighting_config" in body:
-        effects.append(f"PATCH sets weighting_config to {json.dumps(body['weighting_config'])}.")
-        action.rebuild = _last_day(x.user_id, "credits change with the weighting", now)
-        effects.append("Existing snapshots keep the old credits until rebuilt; older windows "
-                       "are not recomputed unless you rebuild them too.")
-    effects.append(_slug_effect(x, slug_after_patch(x, listing, name=body.get("name"),
-                                                    slug=slug, now=now)))
-    if "weighting_config" not in body:
-        action.no_rebuild = "no rebuild needed: the name does not change credits"
+    if _simulate(action, listing, x.user_id, now) and action.rebuild:
+        action.plan.effects.append("Existing snapshots keep the old credits until rebuilt; "
+                                   "older windows are not recomputed unless you rebuild them too.")
+    if note := weighting_note(x.type, body.get("weighting_config")):
+        action.plan.effects.append(note + ".")
     return _finish(action, client)
 
 
@@ -317,11 +412,11 @@ def plan_delete(client: V2Client, listing: ModelList, x: Model, db: Database | N
     counts, settings = delete_counts(db, x.model_id)
     action.delete_counts = counts
     total = sum(counts.values())
-    effects = action.plan.effects
-    effects.append(f"DELETE removes {label(x)} with its {counts['snapshots']} snapshot(s), "
+    lines = action.plan.effects
+    lines.append(f"DELETE removes {label(x)} with its {counts['snapshots']} snapshot(s), "
                    f"{counts['touchpoints']} touchpoint credit(s) and {counts['settings']} "
                    f"settings row(s), in one transaction ({total} rows).")
-    effects.append(f"First, all {total} rows are backed up to {backup_dir()} (replayable JSON).")
+    lines.append(f"First, all {total} rows are backed up to {backup_dir()} (replayable JSON).")
     for srow in settings:
         scope = srow["scope_type"] + (f":{srow['scope_id']}" if srow["scope_id"] is not None else "")
         # The 1.9.56 layout has no multi_touch_enabled: Prosper202 reads its rows as disabled.
@@ -332,12 +427,11 @@ def plan_delete(client: V2Client, listing: ModelList, x: Model, db: Database | N
             action.reenabled.append(scope)
             why = (" (202_attribution_settings is in the 1.9.56 layout, so Prosper202 reads "
                    "every row as disabled)" if old_layout else "")
-            effects.append(f"Its settings row for {scope} had DISABLED multi-touch{why}: removing "
+            lines.append(f"Its settings row for {scope} had DISABLED multi-touch{why}: removing "
                            "it re-enables multi-touch there (enabled by default), so the pixels "
                            "and the backfill write journeys for that scope again.")
-    if x.is_default:
-        effects.append(f"It is the default: user {x.user_id} will have NO default model.")
-    effects.append("Exports, audit rows and campaigns' attribution_model_id are kept.")
+    lines.append("Exports, audit rows and campaigns' attribution_model_id are kept.")
+    _simulate(action, listing, x.user_id, clock.now())
     action.plan.effects.append(f"Type the model's name “{x.name}” to confirm ({total} rows go).")
     if total > cap:
         action.refused = (f"{total} rows exceed the backup cap of {cap}; raise it "
