@@ -23,6 +23,7 @@ from attribtui.infra.db import Database, DbError
 from attribtui.services import models as core
 from screens.base import ConsoleScreen
 from screens.components.confirm import ActionConfirmScreen
+from screens.components.goto import OpenModel
 from screens.models import render
 from screens.models.dialogs import DefaultChoiceScreen, ModelFormScreen, ModelFormValues
 from screens.models.messages import DeletePlanned, ModelChanged, ModelsLoaded, PanelsLoaded
@@ -142,6 +143,16 @@ class ModelsScreen(ConsoleScreen):
             self._select(keep)
         else:
             self._select(None)
+
+    @on(OpenModel)
+    def _open_model(self, message: OpenModel) -> None:
+        """A fix from Schema Health: select the model (now, or when the listing arrives)."""
+        self.selected = message.model_id
+        table = self.query_one("#models-table", DataTable)
+        if self.listing is not None and message.model_id is not None \
+                and self.listing.get(message.model_id):
+            table.move_cursor(row=table.get_row_index(str(message.model_id)))
+        table.focus()
 
     @on(DataTable.RowHighlighted, "#models-table")
     def _on_row(self, event: DataTable.RowHighlighted) -> None:
