@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 MIN_COLUMN = 8  # a column narrower than this wraps too often to read
-MAX_WORD = 24  # a longer word (a path, a JSON blob) may wrap inside itself
+MAX_WORD = 32  # a longer word (a path, a JSON blob) may wrap inside itself
 GAP = 2  # DataTable's cell padding, one each side
 
 
@@ -40,7 +40,13 @@ class RowTable(DataTable[Text]):
     ]
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
-        super().__init__(id=id, cursor_type="row")
+        super().__init__(id=id, cursor_type="row", show_cursor=False)
+
+    def on_focus(self) -> None:
+        self.show_cursor = True  # the cursor shows where Enter acts, only while it can
+
+    def on_blur(self) -> None:
+        self.show_cursor = False
 
     def show_rows(self, columns: Sequence[str], rows: Sequence[Sequence[object]],
                   width: int) -> None:
@@ -53,13 +59,17 @@ class RowTable(DataTable[Text]):
         if sum(floors) + GAP * len(floors) > width:  # too narrow for the columns: a card a row
             self._show_cards(columns, cells, width)
             return
-        for label, w in zip(columns, fit(natural, floors, width), strict=True):
+        widths = fit(natural, floors, width)
+        self.header_height = self._height([Text(c) for c in columns], widths)
+        for label, w in zip(columns, widths, strict=True):
             self.add_column(Text(label, overflow="fold"), width=w)
         for row in cells:
-            self.add_row(*[Text(v, overflow="fold") for v in row], height=None)
+            texts_ = [Text(v, overflow="fold") for v in row]
+            self.add_row(*texts_, height=self._height(texts_, widths))
 
     def _show_cards(self, columns: Sequence[str], cells: list[list[str]], width: int) -> None:
         """Each row as `column: value` lines in one cell, so nothing hides off to the side."""
+        self.header_height = 1
         self.add_column(Text(f"{len(cells)} row(s), one column a line"), width=width - GAP)
         pad = max(len(c) for c in columns)
         for row in cells:
@@ -67,7 +77,14 @@ class RowTable(DataTable[Text]):
             for i, (c, v) in enumerate(zip(columns, row, strict=False)):
                 card.append(f"{c:>{pad}} ", style="bold")
                 card.append(v + ("\n" if i < len(row) - 1 else ""))
-            self.add_row(card, height=None)
+            self.add_row(card, height=self._height([card], [width - GAP]))
+
+    def _height(self, cells: Sequence[Text], widths: Sequence[int]) -> int:
+        """Lines of the tallest cell, wrapped to its column. Measured here rather than with
+        DataTable's height=None, which measures on idle and can paint a stale, blank row."""
+        console = self.app.console
+        return max([1, *(len(t.wrap(console, max(1, w))) for t, w in zip(cells, widths,
+                                                                        strict=False))])
 
     def action_first_row(self) -> None:
         if self.row_count:

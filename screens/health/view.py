@@ -62,14 +62,15 @@ fits the pane's width (long cells wrap); Enter on a row opens it in full with it
         yield Static("", id="remedy")
 
     shown: CheckResult | None = None
+    fitted = 0  # the width the evidence was fitted to
 
     def on_resize(self) -> None:
-        if self.shown is not None:
-            self.show(self.shown)  # refit the evidence to the new width
+        if self.shown is not None and self._table_width() != self.fitted:
+            self.call_after_refresh(self.show, self.shown)  # refit to the new width
 
     def _table_width(self) -> int:
         """The room inside the pane (its padding and scroll bar aside); 60 before layout."""
-        return max(30, self.scrollable_content_region.width - 1) if self.size.width else 60
+        return max(30, self.scrollable_content_region.width) if self.size.width else 60
 
     def show(self, r: CheckResult | None) -> None:
         head = self.query_one("#detail-head", Static)
@@ -95,7 +96,8 @@ fits the pane's width (long cells wrap); Enter on a row opens it in full with it
         text.update(Text(f"{r.title}\n\n{r.details}"))
         table.clear(columns=True)
         if ev and ev.get("columns"):
-            table.show_rows([str(c) for c in ev["columns"]], ev["rows"], self._table_width())
+            self.fitted = self._table_width()
+            table.show_rows([str(c) for c in ev["columns"]], ev["rows"], self.fitted)
             note.update(f"First {MAX_EVIDENCE_ROWS} rows; the export has the same.")
         remedy.update(Text(r.remediation or ""))
         # Tab goes straight to the evidence rows when there are some (the pane follows the
@@ -107,7 +109,7 @@ fits the pane's width (long cells wrap); Enter on a row opens it in full with it
         """The table is as tall as its rows: scroll the pane so the cursor's row shows."""
         table = event.data_table
         rows = table.ordered_rows
-        if not 0 <= event.cursor_row < len(rows):
+        if not table.has_focus or not 0 <= event.cursor_row < len(rows):
             return
         y = table.header_height + sum(r.height for r in rows[:event.cursor_row])
         region = Region(0, table.virtual_region.y + y, 1, rows[event.cursor_row].height)
