@@ -66,7 +66,7 @@ fits the pane's width (long cells wrap); Enter on a row opens it in full with it
 
     def on_resize(self) -> None:
         if self.shown is not None and self._table_width() != self.fitted:
-            self.call_after_refresh(self.show, self.shown)  # refit to the new width
+            self.show(self.shown)  # refit to the new width
 
     def _table_width(self) -> int:
         """The room inside the pane (its padding and scroll bar aside); 60 before layout."""
@@ -98,6 +98,8 @@ fits the pane's width (long cells wrap); Enter on a row opens it in full with it
         if ev and ev.get("columns"):
             self.fitted = self._table_width()
             table.show_rows([str(c) for c in ev["columns"]], ev["rows"], self.fitted)
+            # shown again after being hidden, the table lays out on the next refresh only
+            self.call_after_refresh(table.refresh, layout=True)
             note.update(f"First {MAX_EVIDENCE_ROWS} rows; the export has the same.")
         remedy.update(Text(r.remediation or ""))
         # Tab goes straight to the evidence rows when there are some (the pane follows the
