@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +28,7 @@ from attribtui.vocab import ExitCode, JsonDict, Status, label
 
 WINDOW_MAX_S = 90 * clock.DAY  # the integrity checks' look-back (id ranges, bounded reads)
 DEADLINE_MAX_S = clock.HOUR
+TABLE_WIDTH = 100  # a table printed into a pipe or a file
 
 
 def register(sub: Sub) -> None:
@@ -113,26 +116,46 @@ def _colour(status: str, text: str) -> str:
     return f"\033[{COLOURS[Status(status)]}m{text}\033[0m"
 
 
-def render_table(report: JsonDict, *, profile: Profile, db_label: str) -> str:
+def _width() -> int:
+    """The terminal's width for a table on a terminal; 100 columns in a pipe or a file."""
+    if sys.stdout.isatty():
+        return max(60, shutil.get_terminal_size((TABLE_WIDTH, 24)).columns)
+    return TABLE_WIDTH
+
+
+def _wrapped(text: str, first: str, indent: str, width: int) -> list[str]:
+    """text after `first`, wrapped at word boundaries, the lines after it indented: a long
+    detail is never cut mid-word (a word longer than the line, like a path, stays whole)."""
+    return textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=indent,
+                         break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
+
+
+def render_table(report: JsonDict, *, profile: Profile, db_label: str,
+                 width: int | None = None) -> str:
     # Loaded here, as in cmd_check: importing the checks registers them all (slow for --help).
     from attribtui.checks.runner import empty_text, mostly_empty
 
-    width = 100
+    width = width or _width()
     lines = [f"attribtui check · profile {profile.name} ({profile.environment}) · {db_label} · "
              f"{report['generated_at_iso']}"]
     lines += [f"override: {o}" for o in report.get("overrides", [])]
     lines.append("")
+    hang = " " * 13  # under the details: evidence and fix lines
     for r in report["checks"]:
-        sym = label(r["status"])
-        lines.append(f"{_colour(r['status'], f'{sym:10}')} {r['id']:28} {r['details']}"[: width * 4])
+        sym = f"{label(r['status']):10}"
+        head = f"{sym} {r['id']:28} "
+        rows = _wrapped(str(r["details"]), head, " " * len(head), width)
+        lines.append(_colour(r["status"], sym) + rows[0][len(sym):])
+        lines += rows[1:]
         if r["status"] in (Status.WARN, Status.FAIL, Status.ERROR) and r.get("evidence"):
             ev = r["evidence"]
             for row in ev["rows"][:5]:
-                lines.append(f"{'':11}  · " + " | ".join("" if v is None else str(v) for v in row))
+                cells = " | ".join("" if v is None else str(v) for v in row)
+                lines += _wrapped(cells, f"{hang}· ", f"{hang}  ", width)
             if len(ev["rows"]) > 5 or ev["truncated"]:
-                lines.append(f"{'':11}  · … more in --json")
+                lines.append(f"{hang}· … more in --json")
         if r["status"] in (Status.WARN, Status.FAIL) and r.get("remediation"):
-            lines.append(f"{'':11}  fix: {r['remediation']}")
+            lines += _wrapped(str(r["remediation"]), f"{hang}fix: ", f"{hang}     ", width)
     parts = ", ".join(f"{n} {k}" for k, n in report["summary"].items() if n)
     code = ExitCode.of(r["status"] for r in report["checks"])
     empty = empty_text(report)

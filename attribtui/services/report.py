@@ -12,6 +12,8 @@ Every string goes through the profile's redaction: no key, password or apikey UR
 from __future__ import annotations
 
 import json
+import os
+import pwd
 import socket
 from collections.abc import Iterable
 from pathlib import Path
@@ -99,7 +101,7 @@ def build(profile: Profile, db: Database | None, since: int, until: int, *,
     doc = {
         "kind": "attribtui-incident-report",
         "generated_at": now, "generated_at_iso": clock.iso(now),
-        "operator": actionlog.operator(getattr(profile, "operator", None)),
+        "operator": report_operator(profile),
         "host": socket.gethostname(),
         "profile": name, "environment": getattr(profile, "environment", None),
         "database": db.label if db is not None else None,
@@ -121,6 +123,18 @@ def build(profile: Profile, db: Database | None, since: int, until: int, *,
     redacted = redact_value(doc, profile.secrets())
     assert isinstance(redacted, dict)  # redaction keeps the document's shape
     return redacted
+
+
+def report_operator(profile: Profile | None) -> str:
+    """Who writes the report: $SUDO_USER, $USER, the configured `operator`, then the login name
+    of this process (under cron or `env -i` $USER is unset; "unknown" names nobody)."""
+    name = actionlog.operator(profile.operator if profile is not None else None)
+    if name != "unknown":
+        return name
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (KeyError, OSError):  # a uid without a passwd entry (some containers)
+        return name
 
 
 def _run_summary(run: JsonDict) -> JsonDict:

@@ -38,3 +38,11 @@ class ChecksFinished(Message, bubble=False):
     """The run is over (finished or cancelled), saved unless `run.save_error` says otherwise."""
 
     run: Run
+
+
+@dataclass
+class GuardDeleted(Message, bubble=False):
+    """A guard row deleted from an evidence row's fix (confirmed first)."""
+
+    rows: int
+    hour: int

@@ -7,6 +7,7 @@ their next query when cancelled.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -15,8 +16,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.reactive import var
-from textual.widgets import Label, OptionList, ProgressBar, Static
+from textual.widgets import Input, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import OptionDoesNotExist
 
 from attribtui.checks import CheckContext, CheckResult, CheckSpec, select, summary
@@ -24,10 +26,23 @@ from attribtui.checks.markdown import export_run, save_remediation, summary_text
 from attribtui.checks.runner import empty_text, mostly_empty, run_checks_and_save
 from attribtui.infra import clock
 from attribtui.infra.db import Database, DbError
+from attribtui.services.jobs import guard
 from attribtui.vocab import ExitCode, JsonDict
-from screens.base import ConsoleScreen
-from screens.health.messages import CheckDone, ChecksFinished, CheckStep, CoverageRead
+from screens.base import ConsoleScreen, describe_error
+from screens.components.confirm import ActionConfirmScreen, if_yes
+from screens.components.goto import OpenModel, PrefillJob
+from screens.components.table import RowTable
+from screens.health.fixes import Fix, check_fixes, row_fixes, runnable
+from screens.health.messages import (
+    CheckDone,
+    ChecksFinished,
+    CheckStep,
+    CoverageRead,
+    GuardDeleted,
+)
+from screens.health.row import RowScreen
 from screens.health.view import CheckDetail, list_options, pick_initial
+from screens.journeys import JourneysScreen
 
 WINDOWS = ("6h", "24h", "48h", "7d")
 DEFAULT_WINDOW = "48h"
@@ -42,6 +57,7 @@ class HealthScreen(ConsoleScreen):
         Binding("x", "cancel", "Cancel run"),
         Binding("w", "cycle_window", "Window"),
         Binding("c", "copy_fix", "Copy fix"),
+        Binding("f", "go_fix", "Go to fix", show=False),  # Enter on a check does the same
         Binding("e", "export('md')", "Export MD"),
         Binding("j", "export('json')", "Export JSON"),
     ]
@@ -91,6 +107,9 @@ class HealthScreen(ConsoleScreen):
             return None if self.running else True
         if action == "export":
             return None if self.running or self.report is None else True
+        if action == "go_fix":
+            r = self.current()
+            return True if r is not None and check_fixes(r, clock.now()) else None
         if action == "copy_fix":
             r = self.current()
             return True if r is not None and r.remediation else None
@@ -292,18 +311,103 @@ class HealthScreen(ConsoleScreen):
     # -- copy and export -------------------------------------------------------------------------
 
     def action_copy_fix(self) -> None:
+        """Copy what can be pasted and run (SQL, commands), never the prose around it."""
         r = self.current()
         if r is None or not r.remediation:
             self.notify("This check has no remediation to copy.", severity="warning")
             return
-        self.app.copy_to_clipboard(r.remediation)
+        text, left_out = runnable(r.remediation)
+        held = (f"; {left_out} with a placeholder to fill in (<…>, =N) left out: read them on "
+                "screen" if left_out else "")
+        if not text:
+            self.notify("Nothing in this remediation can be pasted and run as it is: it is "
+                        f"advice, on screen under Remediation{held}.", severity="warning")
+            return
+        self.app.copy_to_clipboard(text + "\n")
         try:
-            path = save_remediation(r.id, r.remediation)
+            path = save_remediation(r.id, text)
         except OSError as e:
             self.notify(f"Copied via OSC 52, but could not write the file: {e}", severity="warning")
             return
-        self.notify(f"Copied the remediation of {r.id} (OSC 52; in tmux needs set-clipboard "
-                    f"on). Also saved to {path}", title="Copied", timeout=12)
+        n = len(text.splitlines())
+        self.notify(f"Copied {n} statement(s)/command(s) of {r.id} (OSC 52; in tmux needs "
+                    f"set-clipboard on){held}. Also saved to {path}", title="Copied", timeout=12)
+
+    # -- fixes as actions ------------------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#check-list")
+    def _check_chosen(self, event: OptionList.OptionSelected) -> None:
+        self.action_go_fix()
+
+    def action_go_fix(self) -> None:
+        """Enter on a check: go where its first fix is made."""
+        r = self.current()
+        fixes = check_fixes(r, clock.now()) if r is not None else []
+        if not fixes:
+            self.notify("No screen acts on this check; c copies its commands.", severity="warning")
+            return
+        self.run_worker(self.go(fixes[0]), group="goto", exclusive=True)
+
+    @on(RowTable.RowSelected, "#evidence")
+    def _row_chosen(self, event: RowTable.RowSelected) -> None:
+        r = self.current()
+        if r is None:
+            return
+        index = event.cursor_row
+        fixes = row_fixes(r, index, clock.now())
+        self.app.push_screen(RowScreen(r, index, fixes), self._row_answer)
+
+    def _row_answer(self, fix: Fix | None) -> None:
+        if fix is not None:
+            self.run_worker(self.go(fix), group="goto", exclusive=True)
+
+    async def go(self, fix: Fix) -> None:
+        """Open the screen where the fix is made, on its target (through the shell's modes)."""
+        if fix.screen == "guard":
+            self._confirm_guard_delete(fix)
+            return
+        if fix.screen not in {s.name for s in self.console.screen_specs}:
+            self.notify(f"The {fix.screen} screen is not available here.", severity="error")
+            return
+        await self.app.switch_mode(fix.screen)
+        target = self.app.screen
+        if fix.screen == "journeys" and isinstance(target, JourneysScreen):
+            ids = ", ".join(map(str, fix.conv_ids))
+            with contextlib.suppress(NoMatches):
+                target.query_one("#ids", Input).value = ids
+            target.look_up(ids)
+        elif fix.screen == "models":
+            target.post_message(OpenModel(fix.model_id, fix.user_id))
+        elif fix.screen == "jobs" and fix.request is not None:
+            target.post_message(PrefillJob(fix.request))
+        self.notify(fix.label, title="From Schema Health", timeout=6)
+
+    def _confirm_guard_delete(self, fix: Fix) -> None:
+        hour = fix.hour
+        if hour is None:
+            return
+        if self.profile.read_only:
+            self.notify(f"Profile '{self.profile.name}' is read-only: the guard row stays.",
+                        severity="error")
+            return
+        self.app.push_screen(ActionConfirmScreen(self.profile, guard.guard_delete_plan(hour)),
+                             if_yes(lambda: self._delete_guard(hour)))
+
+    @work(thread=True, exclusive=True, group="health-guard", name="delete guard row")
+    def _delete_guard(self, hour: int) -> None:
+        try:
+            n = guard.delete_guard_row(self.profile, hour)
+        except Exception as e:  # noqa: BLE001 - one line; the console keeps running
+            self.notify(describe_error(e, (DbError,), self.profile, first_line=True),
+                        severity="error", timeout=15)
+            return
+        self.post_message(GuardDeleted(n, hour))
+
+    @on(GuardDeleted)
+    def _guard_deleted(self, message: GuardDeleted) -> None:
+        self.notify(f"Deleted {message.rows} guard row(s) of {clock.iso(message.hour)}; "
+                    "rerunning the checks.", title="Guard row")
+        self.start_run()
 
     def action_export(self, fmt: str) -> None:
         if self.report is None:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Label, Static
+from textual.geometry import Region
+from textual.widgets import Label, Static
 from textual.widgets.option_list import Option
 
 from attribtui.checks import GROUPS, MAX_EVIDENCE_ROWS, CheckResult
 from attribtui.checks.markdown import GROUP_TITLES
 from attribtui.vocab import label, worst
+from screens.components.table import RowTable
 
 ATTENTION = ("fail", "error", "warn")
 
@@ -46,23 +49,36 @@ def list_options(results: list[CheckResult]) -> list[Option]:
 
 
 class CheckDetail(VerticalScroll):
-    """One check: status and id, details, its evidence table and its remediation."""
+    """One check: status and id, details, its evidence table and its remediation. The evidence
+fits the pane's width (long cells wrap); Enter on a row opens it in full with its fixes."""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-head")
         yield Static("", id="detail-text")
         yield Label("Evidence", id="evidence-title", classes="section")
-        yield DataTable(id="evidence", cursor_type="row", show_cursor=False)
+        yield RowTable(id="evidence")
         yield Static("", id="evidence-note")
-        yield Label("Remediation  (c copies it)", id="remedy-title", classes="section")
+        yield Label("Remediation  (c copies its commands)", id="remedy-title", classes="section")
         yield Static("", id="remedy")
+
+    shown: CheckResult | None = None
+    fitted = 0  # the width the evidence was fitted to
+
+    def on_resize(self) -> None:
+        if self.shown is not None and self._table_width() != self.fitted:
+            self.show(self.shown)  # refit to the new width
+
+    def _table_width(self) -> int:
+        """The room inside the pane (its padding and scroll bar aside); 60 before layout."""
+        return max(30, self.scrollable_content_region.width) if self.size.width else 60
 
     def show(self, r: CheckResult | None) -> None:
         head = self.query_one("#detail-head", Static)
         text = self.query_one("#detail-text", Static)
-        table = self.query_one("#evidence", DataTable)
+        table = self.query_one("#evidence", RowTable)
         note = self.query_one("#evidence-note", Static)
         remedy = self.query_one("#remedy", Static)
+        self.shown = r
         ev = r.evidence if r else None
         for wid in ("#evidence-title", "#evidence"):
             self.query_one(wid).display = bool(ev and ev.get("columns"))
@@ -80,7 +96,23 @@ class CheckDetail(VerticalScroll):
         text.update(Text(f"{r.title}\n\n{r.details}"))
         table.clear(columns=True)
         if ev and ev.get("columns"):
-            table.add_columns(*[Text(str(c)) for c in ev["columns"]])
-            table.add_rows([[Text("" if v is None else str(v)) for v in row] for row in ev["rows"]])
+            self.fitted = self._table_width()
+            table.show_rows([str(c) for c in ev["columns"]], ev["rows"], self.fitted)
+            # shown again after being hidden, the table lays out on the next refresh only
+            self.call_after_refresh(table.refresh, layout=True)
             note.update(f"First {MAX_EVIDENCE_ROWS} rows; the export has the same.")
         remedy.update(Text(r.remediation or ""))
+        # Tab goes straight to the evidence rows when there are some (the pane follows the
+        # cursor); without them, the pane itself takes focus to scroll by keys.
+        self.can_focus = not table.display
+
+    @on(RowTable.RowHighlighted, "#evidence")
+    def _follow_cursor(self, event: RowTable.RowHighlighted) -> None:
+        """The table is as tall as its rows: scroll the pane so the cursor's row shows."""
+        table = event.data_table
+        rows = table.ordered_rows
+        if not table.has_focus or not 0 <= event.cursor_row < len(rows):
+            return
+        y = table.header_height + sum(r.height for r in rows[:event.cursor_row])
+        region = Region(0, table.virtual_region.y + y, 1, rows[event.cursor_row].height)
+        self.scroll_to_region(region, animate=False)

@@ -24,6 +24,7 @@ from textual.widgets import (
     TabbedContent,
     TabPane,
 )
+from textual.widgets.select import InvalidSelectValueError
 
 from attribtui.infra import clock
 from attribtui.infra.db import DbError
@@ -32,6 +33,7 @@ from attribtui.services.jobs import guard, parse, preflight, runner, store
 from attribtui.services.jobs.command import JobRequest
 from screens.base import ConsoleScreen
 from screens.components.confirm import ActionConfirmScreen, if_yes
+from screens.components.goto import PrefillJob
 from screens.components.job_output import JobOutput, JobOutputPoster
 from screens.jobs.history import JobHistory
 from screens.jobs.launch import LaunchForm, banner_notes, launch_plan
@@ -160,6 +162,27 @@ class JobsScreen(ConsoleScreen):
 
     async def action_quit_from_input(self) -> None:
         await self.app.run_action("quit")
+
+    @on(PrefillJob)
+    def _prefill(self, message: PrefillJob) -> None:
+        """A fix from Schema Health: the form set to its request, then its pre-flight (never a
+        launch). Waits for the user list (loading it would reset the user) for a few frames."""
+        req, form = message.request, self.form
+        users = form.query_one("#user", Select)
+        try:
+            users.value = "all" if req.user is None else str(req.user)
+        except InvalidSelectValueError:
+            if message.attempts < 120:
+                message.attempts += 1
+                self.call_after_refresh(self.post_message, message)
+                return
+            self.notify(f"User {req.user} is not among the users: pick one and press p.",
+                        severity="warning")
+        form.query_one("#kind", Select).value = req.kind
+        form.set_span(req.start, req.end)
+        form.query_one("#chunks", Checkbox).value = form.chunk = bool(req.chunk)
+        self.query_one("#jobs-tabs", TabbedContent).active = "launch"
+        self.call_after_refresh(self.action_preflight)  # after the form's change events
 
     def action_align(self) -> None:
         if self.req is not None:

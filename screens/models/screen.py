@@ -22,6 +22,7 @@ from attribtui.infra.api import V2Client
 from attribtui.infra.db import Database, DbError
 from attribtui.services import models as core
 from screens.base import ConsoleScreen
+from screens.components.goto import OpenModel
 from screens.models import render
 from screens.models.dialogs import (
     CommandScreen,
@@ -166,6 +167,16 @@ class ModelsScreen(ConsoleScreen):
         if render.columns(self.app.size.width) != self._columns:
             row = self.query_one("#models-table", DataTable).cursor_row
             self._fill_table().move_cursor(row=row)
+
+    @on(OpenModel)
+    def _open_model(self, message: OpenModel) -> None:
+        """A fix from Schema Health: select the model (now, or when the listing arrives)."""
+        self.selected = message.model_id
+        table = self.query_one("#models-table", DataTable)
+        if self.listing is not None and message.model_id is not None \
+                and self.listing.get(message.model_id):
+            table.move_cursor(row=table.get_row_index(str(message.model_id)))
+        table.focus()
 
     @on(DataTable.RowHighlighted, "#models-table")
     def _on_row(self, event: DataTable.RowHighlighted) -> None:

@@ -73,6 +73,11 @@ def result_text(step: rb.Step) -> str:
     if d.get("job_id"):
         out.append(f"Job {d['job_id']}: {d.get('command', '')}")
         out.append(f"Logs: {d.get('stdout_log')} / {d.get('stderr_log')}")
+    if d.get("got_worse"):
+        out += [f"Worse than before the walkthrough ({d.get('before_iso')}):",
+                *[f"  ✘ {w}" for w in d["got_worse"][:12]]]
+    if d.get("accepted"):
+        out.append(f"Accepted by {d['accepted']['by']}: {d['accepted']['reason']}")
     out += d.get("checks_not_ok", [])[:8]
     out += d.get("journey_problems", [])[:8]
     if step.id == "audit" and step.status == StepStatus.DONE and "audit" in d:

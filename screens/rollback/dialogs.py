@@ -28,14 +28,9 @@ class NewWalkthroughScreen(ModalScreen[rb.Incident | None]):
         with Vertical(id="new-box", classes="dialog"):
             yield Label("New rollback walkthrough", classes="dialog-title")
             for fid, label, value, hint in (
-                ("user", "User", str(self.user_id or ""), "user_id of the incident"),
-                ("model", "Bad model", "", "model_id to take out of use"),
-                ("safe", "Safe model", "", "the new default (needed if the bad one is default)"),
-                ("convs", "conv_ids", ", ".join(map(str, self.suggested)),
-                 "affected conv_ids, or leave empty and give a window"),
-                ("start", "From", "", "window start: ISO-8601 UTC or epoch"),
-                ("end", "To", "", "window end"),
-                ("note", "Note", "", "what happened (goes in the report)"),
+                ("user", "User", str(self.user_id or ""), "(user_id of the incident)"),
+                ("model", "Bad model", "", "(model_id to take out of use)"),
+                ("safe", "Safe model", "", "(new default; needed if the bad one is default)"),
             ):
                 with Horizontal(classes="form-row"):
                     yield Label(label, classes="lbl")
@@ -47,6 +42,22 @@ class NewWalkthroughScreen(ModalScreen[rb.Incident | None]):
                               ("none (already mitigated)", "none")],
                              value="deactivate", allow_blank=False, id="f-mitigation",
                              compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Affected", classes="lbl")
+                yield Select([("conv_ids or a window: these conv_ids", "convs"),
+                              ("conv_ids or a window: a conv_time window", "window")],
+                             value="convs" if self.suggested else "window", allow_blank=False,
+                             id="f-affected", compact=True)
+            for fid, label, value, hint in (
+                ("convs", "conv_ids", ", ".join(map(str, self.suggested)),
+                 "(affected conv_ids, comma-separated)"),
+                ("start", "From", "", "(window start: ISO-8601 UTC or epoch)"),
+                ("end", "To", "", "(window end: ISO-8601 UTC or epoch)"),
+                ("note", "Note", "", "(what happened; goes in the report)"),
+            ):
+                with Horizontal(classes="form-row", id=f"row-{fid}"):
+                    yield Label(label, classes="lbl")
+                    yield Input(value, placeholder=hint, id=f"f-{fid}", compact=True)
             if self.suggested:
                 yield Static(f"conv_ids prefilled from the latest check run's broken journeys "
                              f"({len(self.suggested)}).", classes="hint")
@@ -56,7 +67,21 @@ class NewWalkthroughScreen(ModalScreen[rb.Incident | None]):
                 yield Button("Cancel [esc]", id="cancel")
 
     def on_mount(self) -> None:
+        self._show_affected()
         self.query_one("#f-model" if self.user_id else "#f-user", Input).focus()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "f-affected":
+            self._show_affected()
+
+    def _by_ids(self) -> bool:
+        return self.query_one("#f-affected", Select).value == "convs"
+
+    def _show_affected(self) -> None:
+        """One way to name the conversions at a time: the other's fields are not shown."""
+        by_ids = self._by_ids()
+        self.query_one("#row-convs").display = by_ids
+        self.query_one("#row-start").display = self.query_one("#row-end").display = not by_ids
 
     def _value(self, fid: str) -> str:
         return self.query_one(f"#f-{fid}", Input).value.strip()
@@ -70,10 +95,13 @@ class NewWalkthroughScreen(ModalScreen[rb.Incident | None]):
                 raise rb.RollbackError(f"{what}: '{text[:20]}' is not an id; give a number")
             return int(text)
 
+        by_ids = self._by_ids()
         try:
-            ids = parse_conv_ids(self._value("convs")) if self._value("convs") else []
-            start = clock.parse_when(self._value("start")) if self._value("start") else None
-            end = clock.parse_when(self._value("end")) if self._value("end") else None
+            ids = parse_conv_ids(self._value("convs")) if by_ids and self._value("convs") else []
+            start = end = None
+            if not by_ids:
+                start = clock.parse_when(self._value("start")) if self._value("start") else None
+                end = clock.parse_when(self._value("end")) if self._value("end") else None
         except ValueError as e:
             raise rb.RollbackError(str(e)) from None
         inc = rb.Incident(user_id=number("user", "user") or 0, model_id=number("model", "bad model"),
@@ -108,19 +136,21 @@ class SkipScreen(ModalScreen[str | None]):
     CSS_PATH = "../rollback.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, step: rb.Step, title: str | None = None) -> None:
+    def __init__(self, step: rb.Step, title: str | None = None, *, yes: str = "Skip",
+                 placeholder: str = "(e.g. done by hand in the Prosper202 UI)") -> None:
         super().__init__()
         self.step = step
         self.title_text = title or f"Skip step {step.number} {step.id}"
+        self.yes, self.placeholder = yes, placeholder
 
     def compose(self) -> ComposeResult:
         with Vertical(id="skip-box", classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
             yield Label("Why? (goes in the incident report)")
-            yield Input(placeholder="e.g. done by hand in the Prosper202 UI", id="skip-reason")
+            yield Input(placeholder=self.placeholder, id="skip-reason")
             yield Static("", id="skip-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Skip", id="skip", variant="warning")
+                yield Button(self.yes, id="skip", variant="warning")
                 yield Button("Cancel [esc]", id="cancel")
 
     def on_mount(self) -> None:

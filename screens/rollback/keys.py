@@ -22,6 +22,9 @@ def key_state(action: str, wt: rb.Walkthrough | None, selected: str | None,
         if plan is None or not plan.guard_hours or read_only:
             return False
         return bool(action == "delete_guard" or plan.alternatives)
+    if action == "accept":
+        return bool(step is not None and step.id == "verify" and wt is not None and wt.active
+                    and step.status == StepStatus.FAILED and not busy)
     if action == "abandon":
         return wt is not None and wt.active and not busy
     if action == "new":

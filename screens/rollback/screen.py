@@ -58,6 +58,8 @@ class RollbackScreen(ConsoleScreen):
         Binding("l", "reload", "Reload"),
         Binding("x", "abandon", "Abandon"),
         Binding("u", "purge", "Purge"),
+        Binding("a", "accept", "Accept difference"),
+        Binding("q", "quit_walkthrough", "Quit"),  # says how to resume first
     ]
 
     # The walkthrough changes in place (its steps), so every assignment refreshes the bindings.
@@ -286,6 +288,44 @@ class RollbackScreen(ConsoleScreen):
             self._advance()
 
         self.app.push_screen(SkipScreen(step), skipped)
+
+    def action_accept(self) -> None:
+        """Accept what a failed verify found, with a reason (recorded, in the report)."""
+        if self.state is None:
+            return
+        state, step = self.state, self.state.step("verify")
+
+        def accepted(reason: str | None) -> None:
+            if not reason:
+                return
+            try:
+                rb.accept(self.profile, state, step.id, reason)
+            except rb.RollbackError as e:
+                self.notify(str(e), severity="error")
+                return
+            self._advance()
+
+        self.app.push_screen(SkipScreen(step, "Accept the difference verify found", yes="Accept",
+                                        placeholder="(why it is acceptable, e.g. the 7 failures "
+                                        "predate the incident)"), accepted)
+
+    async def action_quit_walkthrough(self) -> None:
+        """Quitting mid-walkthrough loses nothing: say how to come back, then quit."""
+        wt = self.state
+        if wt is None or not wt.active:
+            await self.console.action_quit()
+            return
+        cur = wt.current
+        at = f"step {cur.number} {cur.id}" if cur else "its last step"
+        body = (f"Walkthrough {wt.id} is saved at {at}; running jobs go on.\nResume it with 5 "
+                f"in the console, or: attribtui rollback --resume {wt.id}")
+
+        async def answer(yes: bool | None) -> None:
+            if yes:
+                await self.console.action_quit()
+
+        await self.app.push_screen(ConfirmScreen("Quit mid-walkthrough?", body, yes="Quit",
+                                                 no="Stay"), answer)
 
     def action_abandon(self) -> None:
         if self.state is None:

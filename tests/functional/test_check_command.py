@@ -179,3 +179,29 @@ def test_a_check_running_when_the_deadline_passes_stops_at_its_next_read(
     assert (res.status, res.details) == (
         "skipped", "stopped: the check run reached its deadline of 12 s (check --deadline, "
                    "checks.deadline_s)")
+
+
+def test_table_wraps_details_at_word_boundaries(seeded_url: str, frozen_clock: int) -> None:
+    """`check` as a table: long details and fixes wrap under their column, never cut mid-word."""
+    from attribtui.checks.runner import run_checks_and_save
+    from attribtui.cli.check import render_table
+
+    db = Database(seeded_url)
+    try:
+        run = run_checks_and_save(checks.CheckContext(db=db, now=NOW), checks.select(None),
+                                  save=False)
+    finally:
+        db.close()
+    profile = Profile(name="t", environment="dev")
+    text = render_table(run.report, profile=profile, db_label="db", width=80)
+    words = set(text.split())
+    for c in run.report["checks"]:
+        for word in c["details"].split():  # every word of every detail, whole
+            assert word in words, f"{c['id']}: {word!r} was cut"
+    long_lines = [ln for ln in text.splitlines()
+                  if len(ln) > 80 and not ln.startswith(("Summary", "attribtui check"))]
+    # only a word longer than the line (a path, a URL) may stick out, alone on its line
+    assert all(len(ln.split()) <= 2 for ln in long_lines), long_lines
+    heartbeat = next(i for i, ln in enumerate(text.splitlines())
+                     if "cron.attribution_heartbeat" in ln)
+    assert text.splitlines()[heartbeat + 1].startswith(" " * 40)  # continued under the details

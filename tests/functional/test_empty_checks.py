@@ -119,8 +119,10 @@ def test_every_output_says_nothing_was_examined(empty_url: str) -> None:
     table = cli(["check"], empty_url)
     assert table.returncode == 1, table.stderr  # the never-run rebuild warns; info does not
     lines = table.stdout.splitlines()
-    assert any(ln.startswith("ℹ info     credits.conservation") and "nothing has been credited"
-               in ln for ln in lines), lines
+    # details wrap under their column: the check's line and the indented lines after it
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("ℹ info     credits.conservation"))
+    block = [lines[at], *(ln for ln in lines[at + 1:at + 6] if ln.startswith(" " * 40))]
+    assert "nothing has been credited" in " ".join(ln.strip() for ln in block), block
     n = sum(1 for _, s in EMPTY_SCHEMA.values() if s)
     summary = next(ln for ln in lines if ln.startswith("Summary: "))
     assert f"; {n} of {len(EMPTY_SCHEMA)} checks had nothing to examine (exit 1)" in summary

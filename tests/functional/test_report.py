@@ -64,3 +64,19 @@ def test_report_command_writes_both_files(env_profile, capsys: pytest.CaptureFix
     assert SECRET not in json.dumps(out)
     assert main(["report", "--since", "later"]) == 64
     assert main(["report", "--since", "1h", "--until", "2h"]) == 64
+
+
+def test_report_names_the_configured_operator_when_user_is_unset(
+        env_profile, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under cron or `env -i` $USER is unset: the report says who wrote it, never "unknown"."""
+    import dataclasses
+    import pwd
+
+    monkeypatch.delenv("USER", raising=False)
+    monkeypatch.delenv("SUDO_USER", raising=False)
+    named = dataclasses.replace(env_profile, operator="jane.doe")
+    md, _ = report.write(report.build(named, None, NOW - 3600, NOW), named)
+    assert " by jane.doe on " in md.read_text()
+    # nothing configured either: the login name of the process, not "unknown"
+    doc = report.build(env_profile, None, NOW - 3600, NOW)
+    assert doc["operator"] == pwd.getpwuid(__import__("os").getuid()).pw_name != "unknown"

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from attribtui.checks import CheckContext, run_checks_and_save, select
 from attribtui.infra import actionlog, api, clock
 from attribtui.infra.config import ApiConfig, DbConfig, JobsConfig, Profile
 from attribtui.infra.db import Database
@@ -97,6 +98,9 @@ def test_walkthrough_end_to_end_resumed_from_disk(incident) -> None:
     prof, url, bad, polluted = (incident[k] for k in ("profile", "url", "bad", "polluted"))
     assert set(journey_statuses(url, prof, polluted).values()) == {"fail"}  # the incident is real
 
+    db0 = Database(url)  # the checks as they stood before the walkthrough: verify compares
+    run_checks_and_save(CheckContext(db=db0, now=NOW, profile=prof), select(None))
+    db0.close()
     state = rollback.new(prof, rollback.Incident(
         user_id=1, model_id=bad["model_id"], mitigation="deactivate", safe_model_id=1,
         conv_ids=polluted, note="decay model made default by mistake"))
@@ -180,13 +184,27 @@ def test_walkthrough_end_to_end_resumed_from_disk(incident) -> None:
     # several active models the oldest takes over the previous model's snapshots, so a real
     # rebuild leaves duplicated and missing snapshots and double credits behind; verify reports
     # exactly those, nothing else.
-    step = rollback.run(prof, state, rollback.plan(prof, state, "verify", db=db), db=db)
-    assert step.status == "done", step
+    # Those checks were ok before the walkthrough: verify compares per check and is not done
+    # while any got worse, until the operator accepts the difference with a reason.
+    p = rollback.plan(prof, state, "verify", db=db)
+    assert any("Compares each check with the run before the walkthrough" in ln for ln in p.lines)
+    step = rollback.run(prof, state, p, db=db)
     finalise_bug = ("snapshots.duplicates", "snapshots.missing", "credits.conservation")
     assert all(c.split()[0] in finalise_bug for c in step.details["checks_not_ok"]
                if " fail:" in c or " error:" in c), step.details["checks_not_ok"]
     assert all("credits_sum" in problem for problem in step.details.get("journey_problems", []))
     assert Path(step.details["check_run"]).exists()
+    worse = step.details["got_worse"]
+    assert step.status == "failed" and worse, step
+    # the snapshots the bug duplicates or loses no longer agree across models either (a warn)
+    assert {w.split(":")[0] for w in worse} <= {*finalise_bug, "snapshots.agreement"}
+    assert all(w.split(": ")[1].startswith("ok → ") for w in worse)
+    assert "got worse" in step.result and state.current is step
+    with pytest.raises(rollback.RollbackError, match="reason"):
+        rollback.accept(prof, state, "verify", " ")
+    step = rollback.accept(prof, state, "verify", "upstream finalise bug, ticket P202-88")
+    assert step.status == "done" and "upstream finalise bug" in step.reason
+    assert step.details["accepted"]["reason"] == "upstream finalise bug, ticket P202-88"
 
     # 5. audit, 6. report
     step = rollback.run(prof, state, rollback.plan(prof, state, "audit", db=db), db=db)
@@ -201,7 +219,7 @@ def test_walkthrough_end_to_end_resumed_from_disk(incident) -> None:
     client.close()
 
     report = md.read_text()
-    for needle in ("models.deactivate", "purge", "job.start.backfill", "job.start.rebuild",
+    for needle in ("models.deactivate", "purge", "difference accepted by", "job.start.backfill", "job.start.rebuild",
                    "job.guard.delete", "backfill → succeeded", "rebuild → succeeded",
                    f"Rollback walkthrough {rid}",
                    "rollback.mitigate", state.step("purge").details["backup"]):
@@ -296,3 +314,23 @@ def test_headless_list_and_show(incident, tmp_path: Path) -> None:
     assert "1   mitigate" in out.stdout and "pending" in out.stdout
     out = cli("rollback", "show", "rb-missing")
     assert out.returncode == 1 and "no walkthrough" in out.stderr
+
+
+def test_rebuild_window_ends_at_the_last_full_hour_never_now(incident) -> None:
+    """An incident reaching into the current hour: the rebuild ends at the last full hour (a run
+    ending now would write this hour's guard row, and the :15 cron would skip it)."""
+    prof = incident["profile"]
+    state = rollback.new(prof, rollback.Incident(user_id=1, mitigation="none",
+                                                 start=H1 - 3 * 3600, end=NOW))
+    win = rollback.rebuild_window(state, None)
+    assert win is not None and (win.start, win.end) == (H1 - 3 * 3600, H1 - 1)
+    assert any("last full hour" in w for w in win.why)
+    only_now = rollback.new  # an incident inside the current hour leaves the cron to it
+    rollback.abandon(prof, state, "test")
+    state = only_now(prof, rollback.Incident(user_id=1, mitigation="none", start=H1, end=NOW))
+    db = Database(incident["url"])
+    try:
+        p = rollback.plan(prof, state, "rebuild", db=db)
+    finally:
+        db.close()
+    assert p.noop and "current hour" in p.noop and p.job is None

@@ -26,7 +26,7 @@ from urllib.parse import quote, unquote
 
 import pymysql
 import pytest
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import Button, DataTable, Input, Select, Static
 
 from attribtui.infra import clock
 from attribtui.infra.config import ApiConfig, DbConfig, JobsConfig, MemcacheConfig, Profile
@@ -316,6 +316,8 @@ async def test_console_screens_confirmations_and_ctrl_r(battery: Battery,
             await look("n")
             dialog = app.screen
             dialog.query_one("#f-model", Input).value = "3"
+            dialog.query_one("#f-affected", Select).value = "convs"  # conv_ids, not a window
+            await pilot.pause()
             dialog.query_one("#f-convs", Input).value = str(battery.convs[1])
             dialog.query_one("#start", Button).press()
             await settle(pilot)

@@ -9,14 +9,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, OptionList, Static
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable, Input, OptionList, Static
 
 from attribtui import checks
 from attribtui.checks import CheckSpec, Outcome, store
-from screens.components.confirm import ConfirmScreen
+from attribtui.infra import clock
+from attribtui.services.jobs import store as job_store
+from screens.components.confirm import ActionConfirmScreen, ConfirmScreen
 from screens.components.help import HelpScreen
+from screens.components.table import RowTable
 from screens.health import HealthScreen
+from screens.health.fixes import runnable
 from screens.health.messages import CheckStep
+from screens.health.row import RowScreen
 from tests.ui.conftest import make_app, make_profile, settle
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.anyio]
@@ -77,8 +83,11 @@ async def test_select_another_check_by_keys(seeded_url: str) -> None:
         assert "schema.indexes" in text_of(app, "#detail-head")
         table = screen.query_one("#evidence", DataTable)
         assert table.display and table.row_count >= 1
-        labels = [str(c.label) for c in table.columns.values()]
-        assert labels == screen.current().evidence["columns"]
+        # 80 columns leave the pane too narrow for five columns: each row is a card of
+        # `column value` lines instead, nothing cut
+        assert [str(c.label) for c in table.columns.values()] == ["1 row(s), one column a line"]
+        card = str(table.get_cell_at(Coordinate(0, 0)))
+        assert all(c in card for c in screen.current().evidence["columns"])
 
 
 async def test_rerun_keeps_selection_and_saves_again(seeded_url: str) -> None:
@@ -129,9 +138,11 @@ async def test_copy_remediation_to_clipboard_and_file(seeded_url: str) -> None:
         assert current.remediation
         await pilot.press("c")
         await pilot.pause()
-        assert app._clipboard == current.remediation
+        wanted, _ = runnable(current.remediation)  # the crontab line, without the prose
+        assert wanted.startswith("# crontab -e: 15 * * * * ") and "Check that" not in wanted
+        assert app._clipboard == wanted + "\n"
         files = list(Path(store.runs_dir().parent, "reports").glob("remediation-*.txt"))
-        assert [f.read_text().strip() for f in files] == [current.remediation]
+        assert [f.read_text().strip() for f in files] == [wanted]
 
 
 async def test_palette_runs_checks_and_navigates(seeded_url: str) -> None:
@@ -367,3 +378,151 @@ async def test_a_busy_install_shows_no_emptiness_notice(seeded_url: str) -> None
         await settle(pilot)
         assert app.screen.report is not None
         assert not app.screen.query_one("#emptiness", Static).display
+
+
+# -- evidence tables and fixes as actions (issue 14, items 5 and 8) ------------------------------
+
+
+async def _show(pilot, check_id: str) -> None:
+    await settle(pilot)
+    pilot.app.screen.highlight(check_id)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_evidence_fits_the_pane_without_cutting_a_value(seeded_url: str, size) -> None:
+    """Every evidence table fits its pane (no sideways scroll, no clipped column): long cells
+    wrap, and a pane too narrow for the columns shows each row as `column value` lines."""
+    app = make_app(make_profile(seeded_url))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        shown = 0
+        for r in screen.results:
+            if not (r.evidence and r.evidence.get("rows")):
+                continue
+            screen.highlight(r.id)
+            await pilot.pause()
+            table = screen.query_one("#evidence", RowTable)
+            assert table.virtual_size.width <= table.size.width, r.id
+            cells = [str(table.get_cell_at(Coordinate(i, j)))
+                     for i in range(table.row_count) for j in range(len(table.columns))]
+            text = "\n".join(cells)
+            for row in r.evidence["rows"]:  # every value is there in full
+                for v in row:
+                    assert ("" if v is None else str(v)) in text, (r.id, v)
+            shown += 1
+        assert shown >= 10
+
+
+async def test_end_goes_to_the_last_row_and_enter_opens_it_in_full(seeded_url: str) -> None:
+    app = make_app(make_profile(seeded_url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _show(pilot, "snapshots.freshness")
+        screen = app.screen
+        table = screen.query_one("#evidence", RowTable)
+        await pilot.press("tab")
+        assert app.focused is table
+        await pilot.press("end")
+        await pilot.pause()
+        rows = screen.current().evidence["rows"]
+        assert table.cursor_row == len(rows) - 1 and table.scroll_x == 0
+        await pilot.press("home")
+        assert table.cursor_row == 0
+        await pilot.press("end", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RowScreen)
+        text = screen_text(app)
+        assert f"row {len(rows)} of {len(rows)}" in text
+        for col, value in zip(screen.current().evidence["columns"], rows[-1], strict=True):
+            assert col in text and str(value) in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HealthScreen)
+
+
+async def test_enter_on_a_journey_finding_opens_its_conversions_in_journeys(
+        seeded_url: str) -> None:
+    app = make_app(make_profile(seeded_url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _show(pilot, "journeys.sample")
+        ids = [str(row[0]) for row in app.screen.current().evidence["rows"]]
+        app.screen.query_one("#check-list").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.current_mode == "journeys"
+        journeys = app.screen
+        assert journeys.query_one("#ids", Input).value == ", ".join(ids)
+        assert sorted(str(r.conv_id) for r in journeys.reports) == sorted(ids)
+
+
+async def test_a_snapshot_row_prefills_jobs_with_an_aligned_rebuild_and_its_preflight(
+        seeded_url: str) -> None:
+    """The row's fix is a rebuild of its hour for its user: the Jobs form gets it, the
+    pre-flight runs, nothing is launched."""
+    app = make_app(make_profile(seeded_url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _show(pilot, "snapshots.missing")
+        row = app.screen.current().evidence["rows"][0]
+        await pilot.press("tab", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RowScreen)
+        labels = [f.label for f in app.screen.fixes]
+        choice = next(i for i, label in enumerate(labels) if label.startswith("Rebuild user"))
+        await pilot.press(*["down"] * choice, "enter")
+        await settle(pilot)
+        assert app.current_mode == "jobs"
+        jobs = app.screen
+        hour = clock.parse_when(str(row[1]))
+        assert jobs.query_one("#start", Input).value == str(hour)
+        assert jobs.query_one("#end", Input).value == str(hour + 3599)  # --end=H1-1
+        assert jobs.req is not None and jobs.req.kind == "rebuild"
+        assert jobs.req.user == int(str(row[0]).split("(user ")[1].split()[0])
+        assert jobs.pf is not None and jobs.pf.request == jobs.req  # the pre-flight ran
+        assert "Pre-flight:" in str(jobs.query_one("#preflight", Static).render())
+        assert not job_store.history(limit=5)  # and nothing was launched
+
+
+async def test_a_model_finding_opens_the_model_in_models(seeded_url: str) -> None:
+    app = make_app(make_profile(seeded_url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _show(pilot, "models.types")
+        model = app.screen.current().evidence["rows"][0][2]
+        app.screen.query_one("#check-list").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.current_mode == "models"
+        notes = [str(n.message) for n in app._notifications]
+        assert f"Open model {model} of user 4 in Models" in notes
+        # (without an API key for user 4 the listing cannot hold the model yet: the models
+        # screen selects it once it lists every user's models)
+
+
+async def test_a_guard_row_offers_its_delete_behind_a_confirmation(seeded_url: str) -> None:
+    app = make_app(make_profile(seeded_url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _show(pilot, "cron.rebuild_guard")
+        await pilot.press("tab", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RowScreen)
+        assert app.screen.fixes[0].label.startswith("Delete the guard row of ")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ActionConfirmScreen)
+        assert "202_cronjobs" in screen_text(app)
+        await pilot.press("escape")  # cancelled: nothing deleted, back on Health
+        await settle(pilot)
+        assert isinstance(app.screen, HealthScreen)
+
+
+async def test_copy_takes_only_statements_and_commands(seeded_url: str) -> None:
+    """`c` copies what can be pasted and run, one a line; never the prose around it."""
+    app = make_app(make_profile(seeded_url))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _show(pilot, "journeys.sample")
+        await pilot.press("c")
+        await pilot.pause()
+        lines = app._clipboard.strip().splitlines()
+        assert lines and all(ln.startswith(("SELECT ", "php ", "attribtui ")) for ln in lines)
+        assert all(ln.endswith(";") for ln in lines if ln.startswith("SELECT"))
+        assert "Inspect" not in app._clipboard and "attribtui journey" in app._clipboard

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
-from textual.widgets import Input, Static
+from textual.widgets import Input, Select, Static
 
 from attribtui.infra import api, clock
 from attribtui.infra.config import ApiConfig, DbConfig, JobsConfig, Profile
 from attribtui.sandbox import emulator
 from attribtui.services import rollback as rb
 from screens.app import ConsoleApp
-from screens.components.confirm import ActionConfirmScreen
+from screens.components.confirm import ActionConfirmScreen, ConfirmScreen
 from screens.rollback import SCREEN, RollbackScreen
 from screens.rollback.dialogs import NewWalkthroughScreen, SkipScreen
 from tests.support import NOW, create_database, drop_database
@@ -79,6 +79,13 @@ async def test_start_run_skip_quit_and_resume(sandbox: dict[str, Any]) -> None:
         form = app.screen
         assert isinstance(form, NewWalkthroughScreen)
         assert form.query_one("#f-user", Input).value == "1"
+        # conv_ids or a window: one at a time, never both pre-filled
+        assert form.query_one("#f-affected", Select).value == "window"
+        assert not form.query_one("#row-convs").display and form.query_one("#row-start").display
+        assert all(i.placeholder.startswith("(") for i in form.query(Input))  # not like values
+        form.query_one("#f-affected", Select).value = "convs"
+        await pilot.pause()
+        assert form.query_one("#row-convs").display and not form.query_one("#row-start").display
         form.query_one("#f-model", Input).value = "x7"
         form.query_one("#f-convs", Input).value = ", ".join(map(str, sandbox["convs"]))
         await pilot.click("#start")
@@ -109,7 +116,12 @@ async def test_start_run_skip_quit_and_resume(sandbox: dict[str, Any]) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen.selected == "backfill"
-        await pilot.press("q")
+        await pilot.press("q")  # mid-walkthrough: says how to resume before quitting
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        shown = text_of(app)
+        assert f"attribtui rollback --resume {state.id}" in shown and "step 2b backfill" in shown
+        await pilot.press("y")
         await settle(pilot)
     assert rb.latest_active("staging").step("purge").reason == "purged by hand"
 
@@ -156,3 +168,28 @@ def test_rollback_120x40_new_form(snap_compare, sandbox: dict[str, Any]) -> None
         await settle(pilot)
 
     assert snap_compare(make(sandbox["profile"]), terminal_size=(120, 40), run_before=form)
+
+
+def test_rollback_80x24_nocolor_new_form(snap_compare, sandbox: dict[str, Any],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """NO_COLOR: placeholders in parentheses do not read like values; conv_ids or a window."""
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    async def form(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+
+    assert snap_compare(make(sandbox["profile"]), terminal_size=(80, 24), run_before=form)
+
+
+def test_rollback_80x24_quit_mid_walkthrough(snap_compare, sandbox: dict[str, Any]) -> None:
+    rb.new(sandbox["profile"], rb.Incident(user_id=1, model_id=sandbox["bad"], safe_model_id=1,
+                                           conv_ids=sandbox["convs"], note="snapshot"))
+
+    async def quit_(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("q")
+        await settle(pilot)
+
+    assert snap_compare(make(sandbox["profile"]), terminal_size=(80, 24), run_before=quit_)

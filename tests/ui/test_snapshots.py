@@ -66,3 +66,39 @@ def test_health_80x24_empty_install(snap_compare, empty_url, deterministic_db_ch
     """Installed but unused: most checks had nothing to examine, and the header says so."""
     app = _app(empty_url)
     assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+
+
+def _open_row(check_id: str, *keys: str):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        pilot.app.screen.highlight(check_id)
+        await pilot.pause()
+        await pilot.press("tab", *keys)
+        await settle(pilot)
+
+    return run_before
+
+
+def test_health_80x24_nocolor_evidence_cards_focused(snap_compare, seeded_url, monkeypatch,
+                                                     deterministic_db_checks) -> None:
+    """NO_COLOR: the focused pane has a heavy border, not only a shade; the evidence is too wide
+    for the pane, so each row is a card of `column value` lines, nothing cut."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = _app(seeded_url)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_open_row("journeys.sample"))
+
+
+def test_health_120x40_evidence_row_in_full(snap_compare, seeded_url,
+                                            deterministic_db_checks) -> None:
+    """Enter on an evidence row: every column in full, and where its fix is made."""
+    app = _app(seeded_url)
+    assert snap_compare(app, terminal_size=(120, 40),
+                        run_before=_open_row("snapshots.missing", "enter"))
+
+
+def test_health_80x24_nocolor_evidence_row_in_full(snap_compare, seeded_url, monkeypatch,
+                                                   deterministic_db_checks) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = _app(seeded_url)
+    assert snap_compare(app, terminal_size=(80, 24),
+                        run_before=_open_row("journeys.sample", "end", "enter"))

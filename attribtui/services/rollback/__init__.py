@@ -12,7 +12,9 @@ steps.py  running a planned step; following and settling its job
 
 from attribtui.services.rollback.plans import (
     StepPlan,
+    checks_before,
     choose_rebuild_window,
+    got_worse,
     plan,
     rebuild_window,
 )
@@ -27,6 +29,7 @@ from attribtui.services.rollback.state import (
     Step,
     Walkthrough,
     abandon,
+    accept,
     job_of,
     latest_active,
     list_states,
@@ -47,7 +50,7 @@ from attribtui.services.rollback.steps import (
 )
 
 __all__ = ["FINISHED", "JOB_STEPS", "STEPS", "STEP_IDS", "Incident", "RebuildSpan",
-           "RollbackError", "Step", "StepPlan", "Walkthrough", "abandon", "choose_rebuild_window",
-           "delete_guard", "job_of", "latest_active", "list_states", "load_state", "new",
+           "RollbackError", "Step", "StepPlan", "Walkthrough", "abandon", "accept", "choose_rebuild_window",
+           "checks_before", "delete_guard", "got_worse", "job_of", "latest_active", "list_states", "load_state", "new",
            "open_backends", "plan", "rebuild_window", "resume", "rollbacks_dir", "run", "save",
            "settle_job", "skip", "suggest_conv_ids", "wait_job"]

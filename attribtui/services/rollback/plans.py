@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+from attribtui.checks import store as check_store
 from attribtui.infra import clock
 from attribtui.infra.api import V2Client
 from attribtui.infra.config import Profile
@@ -30,6 +31,7 @@ from attribtui.services.rollback.state import (
     Walkthrough,
     save,
 )
+from attribtui.vocab import JsonDict, Status, worst
 
 VERIFY_LIMIT = 200  # affected conversions whose journeys the verify step looks up
 
@@ -232,10 +234,16 @@ def rebuild_window(wt: Walkthrough, db: Database | None, now: int | None = None
     h0, h1 = hour(first), hour(last) + HOUR
     notes = [f"affected conversions: conv_time {clock.iso(first)} .. {clock.iso(last)}"]
     end = h1 - 1
-    if end > now:  # the incident reaches into the current hour: rebuild it up to now
-        end = now
-        notes.append(f"the window ends now, inside the current hour ({clock.iso(hour(now))}"
-                     "): that hour is refilled with every conversion so far")
+    if end >= hour(now):
+        # Never --end=now: a run ending in the current hour writes that hour's guard row and
+        # the :15 cron then skips it. The last full hour ends the window; the cron rebuilds
+        # the current hour itself.
+        end = hour(now) - 1
+        notes.append(f"the window ends at the last full hour ({clock.iso(end)}): the current "
+                     f"hour ({clock.iso(hour(now))}) is left to the hourly cron, whose guard "
+                     "row a run ending now would take")
+    if end <= h0:
+        return None
     notes += _audit_evidence(db, inc, h0, h1)
     return RebuildSpan(h0, end, notes)
 
@@ -281,13 +289,13 @@ def _plan_rebuild(profile: Profile, wt: Walkthrough, db: Database | None,
         return p
     win = rebuild_window(wt, db)
     if win is None:
-        p.noop = "no affected hours were found: nothing to rebuild"
+        p.noop = ("no full hour to rebuild: the affected conversions are in the current hour, "
+                  "which the hourly cron rebuilds at :15 from the restored journeys")
         return p
     user = wt.incident.user_id
     p.lines = [f"Rebuilds user {user}'s active models over {clock.iso(win.start)} .. "
                f"{clock.iso(win.end)} ("
-               + ("hour-aligned: --start=H0 --end=H1-1" if (win.end + 1) % HOUR == 0
-                  else "--start=H0, --end=now") + ") from the restored journeys.",
+               + "hour-aligned: --start=H0 --end=H1-1) from the restored journeys.",
                "A rebuild recomputes from the current journeys: it cannot bring back the numbers "
                "of before the incident. An inactive model (the one just "
                "deactivated) is not rebuilt; its snapshots stay as they are.",
@@ -316,10 +324,37 @@ def _plan_verify(profile: Profile, wt: Walkthrough, db: Database | None,
     if db is None:
         p.refused = "no database configured (db.url)"
         return p
+    before = checks_before(wt)
     p.lines = ["Runs every check (saved, for the report's before/after) and the journey checks "
                f"of the {len(affected_ids(wt))} affected conversion(s), reading the primary.",
+               "Compares each check with the run before the walkthrough "
+               + (f"({before.get('generated_at_iso')}): " if before else "(none saved: the "
+                  "Health screen or `attribtui check` saves one): ")
+               + "done only when none got worse, or when you accept the difference with a "
+               "reason (a, recorded).",
                "Reads only; no confirmation needed."]
     return p
+
+
+def checks_before(wt: Walkthrough) -> JsonDict | None:
+    """The last check run saved before the walkthrough started (the state to compare with)."""
+    runs = check_store.load_runs(wt.profile, until=wt.started_at)
+    runs = [r for r in runs if r.get("generated_at", 0) <= wt.started_at]
+    return runs[-1] if runs else None
+
+
+def got_worse(before: JsonDict | None, after: JsonDict) -> list[str]:
+    """Each check whose status is worse after than before, as `id: before → after`."""
+    if before is None:
+        return []
+    was = {c["id"]: str(c["status"]) for c in before.get("checks", [])}
+    out = []
+    for c in after.get("checks", []):
+        old, new = was.get(c["id"]), str(c["status"])
+        if old is not None and worst([old, new]) == new and new != old and \
+                worst([old, new]) not in (Status.OK, Status.INFO):
+            out.append(f"{c['id']}: {old} → {new}")
+    return out
 
 
 def _plan_audit(profile: Profile, wt: Walkthrough, db: Database | None,

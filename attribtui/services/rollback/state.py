@@ -303,6 +303,22 @@ def skip(profile: Profile, wt: Walkthrough, step_id: str, reason: str) -> Step:
     return finish_step(profile, wt, step, StepStatus.SKIPPED, reason=reason.strip())
 
 
+def accept(profile: Profile, wt: Walkthrough, step_id: str, reason: str) -> Step:
+    """The operator accepts what a failed verify found (checks worse than before the incident,
+    journeys still broken): the step is done, with who accepted it and why (in the report)."""
+    step = wt.step(step_id)
+    if step.id != "verify" or step.status != StepStatus.FAILED:
+        raise RollbackError("only a verify that found a difference can be accepted; run it first")
+    if not reason.strip():
+        raise RollbackError("give a reason to accept the difference: it goes in the incident "
+                            "report")
+    who = actionlog.operator(profile.operator)
+    return finish_step(profile, wt, step, StepStatus.DONE,
+                       reason=f"difference accepted by {who}: {reason.strip()}",
+                       details={"accepted": {"by": who, "reason": reason.strip(),
+                                             "at": clock.now()}})
+
+
 def abandon(profile: Profile, wt: Walkthrough, reason: str) -> Walkthrough:
     """Close an active walkthrough without running the rest (a new one may then start)."""
     if not reason.strip():

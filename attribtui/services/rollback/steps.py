@@ -19,7 +19,7 @@ from attribtui.infra.db import Database
 from attribtui.infra.redact import redact_text
 from attribtui.services import journeys, models, purge, report
 from attribtui.services.jobs import preflight, runner
-from attribtui.services.rollback.plans import StepPlan, affected_ids
+from attribtui.services.rollback.plans import StepPlan, affected_ids, checks_before, got_worse
 from attribtui.services.rollback.state import (
     RollbackError,
     Step,
@@ -126,6 +126,7 @@ def delete_guard(profile: Profile, wt: Walkthrough, hour: int, db: Database | No
 def _run_verify(profile: Profile, wt: Walkthrough, step: Step, p: StepPlan, db: Database | None,
                 client: V2Client | None, progress: Progress | None) -> Step:
     assert db is not None  # the planner refused otherwise
+    before = checks_before(wt)  # read first: this run is saved under the same profile
     ctx = CheckContext(db=db, now=clock.now(), profile=profile)
     checked = run_checks_and_save(
         ctx, select(None), progress=(lambda i, n, _r: progress("checks", i / n)) if progress
@@ -141,15 +142,27 @@ def _run_verify(profile: Profile, wt: Walkthrough, step: Step, p: StepPlan, db: 
                      for f in r.findings if f.severity == Status.FAIL]
     summary = checked.report["summary"]
     empty = empty_text(checked.report)
+    worse = got_worse(before, checked.report)
     bad = [c for c in checked.report["checks"] if c["status"] in (Status.FAIL, Status.ERROR)]
     clean = not statuses.get(Status.FAIL) and not statuses.get(Status.ERROR)
+    compared = (f"compared with {before.get('generated_at_iso')}: "
+                + (f"{len(worse)} check(s) got worse" if worse else "none got worse")
+                if before else "no check run before the walkthrough to compare with")
     text = ("journeys of the affected conversions: "
             + ", ".join(f"{k} {len(v)}" for k, v in sorted(statuses.items()))
             + "; checks: " + ", ".join(f"{k} {v}" for k, v in summary.items() if v)
+            + f"; {compared}"
             + (f" ({empty}: they verify nothing)" if empty else "")
             + ("" if clean else " — affected journeys still break the rule"))
-    return finish_step(profile, wt, step, StepStatus.DONE, result=text, details={
+    ok = clean and not worse and before is not None
+    if not ok:
+        text += "; a accepts the difference with a reason, or fix it and run verify again"
+    return finish_step(profile, wt, step, StepStatus.DONE if ok else StepStatus.FAILED,
+                       result=text, details={
         "check_run": str(checked.saved), "summary": summary, "clean": clean,
+        "before": before.get("_path") if before else None,
+        "before_iso": before.get("generated_at_iso") if before else None,
+        "got_worse": worse,
         "journey_status": statuses, "journey_problems": problems[:20],
         "checks_not_ok": [f"{c['id']} {c['status']}: {c['details']}" for c in bad][:20],
         "nothing_to_examine": checked.report["nothing_to_examine"]})
