@@ -23,6 +23,7 @@ T = TypeVar("T")
 GROUPS = ("schema", "cron", "models", "snapshots", "credits", "journeys", "settings", "exports",
           "coverage", "db")
 MAX_EVIDENCE_ROWS = 20
+MAX_EVIDENCE_IDS = 1000
 
 
 @dataclass
@@ -30,11 +31,21 @@ class Evidence:
     columns: list[str]
     rows: list[list[object]]
     truncated: bool = False
+    # Every (conv_id, user_id) of the rows, truncated or not (at most MAX_EVIDENCE_IDS): what a
+    # fix acts on must not stop at the rows shown (the rollback form's conv_ids).
+    conv_ids: list[list[int]] | None = None
 
     @classmethod
     def of(cls, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Evidence:
         plain = [[_plain(v) for v in r] for r in rows]
-        return cls(list(columns), plain[:MAX_EVIDENCE_ROWS], len(plain) > MAX_EVIDENCE_ROWS)
+        ids = None
+        if "conv_id" in columns and "user_id" in columns:
+            ci, ui = columns.index("conv_id"), columns.index("user_id")
+            ids = [list(k) for k in dict.fromkeys((r[ci], r[ui]) for r in plain
+                                                  if isinstance(r[ci], int)
+                                                  and isinstance(r[ui], int))]
+        return cls(list(columns), plain[:MAX_EVIDENCE_ROWS], len(plain) > MAX_EVIDENCE_ROWS,
+                   ids[:MAX_EVIDENCE_IDS] if ids is not None else None)
 
 
 def _plain(v: Any) -> Any:

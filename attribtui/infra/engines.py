@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import create_engine, event
@@ -36,6 +37,10 @@ SOCKET_SLACK_S = 15  # PyMySQL's socket timeouts sit this far above the statemen
 for _name in ("sqlalchemy", "sqlalchemy.pool"):
     logging.getLogger(_name).addHandler(logging.NullHandler())
 logging.getLogger("sqlalchemy.pool").propagate = False
+
+# PyMySQL binds Decimal (the rebuild's money, stored as upstream stores it); sqlite3 does not.
+# As text, a DECIMAL column's numeric affinity stores it as a number, as MariaDB would.
+sqlite3.register_adapter(Decimal, str)
 
 
 class BadUrl(AttribtuiError):

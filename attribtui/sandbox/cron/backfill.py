@@ -18,11 +18,12 @@ from attribtui.prosper.journey import LOOKBACK_SECONDS, Touch, build_journey
 from attribtui.prosper.settings import SCOPE_TYPES, SettingRow, SettingsError
 from attribtui.queries.clicks import candidate_clicks
 from attribtui.queries.settings import TOGGLE, campaign_networks, decide, settings_rows
-from attribtui.sandbox.cron import pace
+from attribtui.sandbox.cron import faults, pace
 from attribtui.sandbox.cron.php import (
     OUTAGE_HTML,
     SETTING_ROW,
     connect,
+    driver_message,
     err,
     fatal,
     flush_displayed,
@@ -51,7 +52,7 @@ def backfill(argv: list[str]) -> int:
 
 def _run(argv: list[str]) -> int:
     php_warnings()
-    eng = connect()
+    eng = connect("backfill")
     if eng is None:
         out(OUTAGE_HTML)
         return 0
@@ -97,12 +98,16 @@ def _backfill(eng: Engine, start: int, end: int, user: int | None, batch: int, n
     old_layout = _old_layout(eng)
     where_user = " AND user_id = :u" if user is not None else ""
     while True:
-        with eng.connect() as conn:
-            rows = conn.execute(text(
-                "SELECT conv_id, click_id, user_id, campaign_id, conv_time, click_time FROM "
-                "`202_conversion_logs` WHERE conv_id > :last AND conv_time BETWEEN :s AND :e AND "
-                f"deleted = 0{where_user} ORDER BY conv_id LIMIT :n"),
-                {"last": last_id, "s": start, "e": end, "u": user, "n": batch}).all()
+        try:
+            with eng.connect() as conn:
+                rows = conn.execute(text(
+                    "SELECT conv_id, click_id, user_id, campaign_id, conv_time, click_time FROM "
+                    "`202_conversion_logs` WHERE conv_id > :last AND conv_time BETWEEN :s AND :e "
+                    f"AND deleted = 0{where_user} ORDER BY conv_id LIMIT :n"),
+                    {"last": last_id, "s": start, "e": end, "u": user, "n": batch}).all()
+        except DBAPIError as e:  # the statement is prepared per batch: a failure ends the run
+            err(f"Failed to prepare conversion lookup statement: {driver_message(e)}")
+            return 1
         if not rows:
             break
         for conv_id, click_id, uid, campaign_id, conv_time, click_time in rows:
@@ -137,7 +142,7 @@ def _backfill(eng: Engine, start: int, end: int, user: int | None, batch: int, n
                                  int(conv_time), int(click_time), now)
             except Exception as e:  # noqa: BLE001 - collected like the PHP does
                 errors.append(f"Conversion {conv_id} failed: MySQL execute failed: "
-                              f"{_driver_message(e)}")
+                              f"{driver_message(e)}")
                 continue
             system_hash_warnings()
             processed += 1
@@ -154,19 +159,11 @@ def _backfill(eng: Engine, start: int, end: int, user: int | None, batch: int, n
     return 0
 
 
-def _driver_message(e: Exception) -> str:
-    """The database's own message (mysqli's error), without the driver's wrapping."""
-    orig = getattr(e, "orig", None)
-    args: tuple[object, ...] = tuple(getattr(orig, "args", ()))
-    if len(args) >= 2 and isinstance(args[1], str):
-        return args[1]
-    return str(orig or e).splitlines()[0]
-
-
 def _persist_journey(eng: Engine, conv_id: int, click_id: int, user_id: int, campaign_id: int,
                      conv_time: int, click_time: int, now: int) -> None:
     """persistJourney (docs/prosper202.md §persistJourney): candidates, journey rule, one
     transaction."""
+    faults.conversion_fails(conv_id)
     with eng.connect() as conn:
         candidates = candidate_clicks(connection_reader(conn), user_id, campaign_id, conv_time)
     journey = build_journey(candidates, Touch(click_id, click_time))

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from attribtui.infra import engines
 from attribtui.prosper.validation import php_int
 from attribtui.sandbox import DB_URL_ENV
+from attribtui.sandbox.cron import faults
 
 ROOT = "/var/www/prosper202"
 CONNECT = f"{ROOT}/202-config/connect.php"
@@ -122,9 +123,10 @@ def iso(t: int) -> str:
     return datetime.fromtimestamp(t, UTC).isoformat()
 
 
-def connect() -> Engine | None:
+def connect(script: str) -> Engine | None:
     """The sandbox database named by $P202_SANDBOX_DB_URL, or None when it cannot be reached
-    (the caller then prints connect.php's outage page and exits 0)."""
+    (the caller then prints connect.php's outage page and exits 0), with the faults a drill
+    planted for this script armed (faults.py)."""
     url = os.environ.get(DB_URL_ENV)
     if not url:
         return None
@@ -135,4 +137,14 @@ def connect() -> Engine | None:
     except Exception:  # noqa: BLE001 - connect.php's outage page, exit 0
         eng.dispose()
         return None
+    faults.arm(eng, script)
     return eng
+
+
+def driver_message(e: BaseException) -> str:
+    """The database's own message (mysqli's error), without the driver's wrapping."""
+    orig = getattr(e, "orig", None)
+    args: tuple[object, ...] = tuple(getattr(orig, "args", ()))
+    if len(args) >= 2 and isinstance(args[1], str):
+        return args[1]
+    return str(orig or e).splitlines()[0]

@@ -7,14 +7,16 @@ the work per user is runner.py's.
 from __future__ import annotations
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from attribtui.infra import clock
 from attribtui.prosper.hours import DAY, hour
 from attribtui.queries.cron import GUARD_TYPE, REBUILD_HEARTBEAT
-from attribtui.sandbox.cron import pace
+from attribtui.sandbox.cron import faults, pace
 from attribtui.sandbox.cron.php import (
     OUTAGE_HTML,
     connect,
+    driver_message,
     err,
     flush_displayed,
     getopt,
@@ -35,9 +37,17 @@ def rebuild(argv: list[str]) -> int:
         flush_displayed()
 
 
+def _message(e: Exception) -> str:
+    """The message upstream collects for a failed user. With the connection gone, the runner's
+    next prepare fails first (Database/Connection.php prepare())."""
+    if faults.connection_lost(e):
+        return f"Failed to prepare MySQL statement: {driver_message(e)}"
+    return str(getattr(e, "orig", None) or e).splitlines()[0]
+
+
 def _run(argv: list[str]) -> int:
     php_warnings()
-    eng = connect()
+    eng = connect("rebuild")
     if eng is None:
         out(OUTAGE_HTML)  # connect.php on a DB outage: HTML, exit 0
         return 0
@@ -75,14 +85,16 @@ def _run(argv: list[str]) -> int:
             try:
                 run_for_user(eng, user, start, end, now)
             except Exception as e:  # noqa: BLE001 - collected like the PHP does
-                msg = str(getattr(e, "orig", None) or e).splitlines()[0]
-                errors.append(f"User {user}: {msg}")
+                errors.append(f"User {user}: {_message(e)}")
             pace.step()
-        with eng.begin() as conn:
-            conn.execute(text("DELETE FROM `202_cronjob_logs` WHERE id = :id"),
-                         {"id": REBUILD_HEARTBEAT})
-            conn.execute(text("INSERT INTO `202_cronjob_logs` (id, last_execution_time) "
-                              "VALUES (:id, :t)"), {"id": REBUILD_HEARTBEAT, "t": clock.now()})
+        try:
+            with eng.begin() as conn:
+                conn.execute(text("DELETE FROM `202_cronjob_logs` WHERE id = :id"),
+                             {"id": REBUILD_HEARTBEAT})
+                conn.execute(text("INSERT INTO `202_cronjob_logs` (id, last_execution_time) "
+                                  "VALUES (:id, :t)"), {"id": REBUILD_HEARTBEAT, "t": clock.now()})
+        except DBAPIError:
+            pass  # mysqli's query() returns false and nobody looks: no heartbeat, no word
         if errors:
             err("Attribution recalculation completed with errors:")
             for line in errors:

@@ -21,6 +21,7 @@ from attribtui.sandbox.defects import (
     demo_defects,
     last_cron_run,
 )
+from attribtui.sandbox.drills import DRILLS, Drill
 from attribtui.sandbox.schema import create_schema
 from attribtui.sandbox.seed.marker import write_marker
 from attribtui.sandbox.seed.story import Story
@@ -68,6 +69,14 @@ def _resolve_defects(defects: str | Sequence[str], sqlite: bool) -> list[Defect]
     return chosen
 
 
+def _resolve_drill(name: str | None) -> Drill | None:
+    if name is None:
+        return None
+    if name not in DRILLS:
+        raise ValueError(f"unknown drill {name}; choose from {', '.join(DRILLS)}")
+    return DRILLS[name]
+
+
 def seed(
     url: str,
     *,
@@ -79,11 +88,13 @@ def seed(
     forbidden_urls: Sequence[str] = (),
     rng_seed: int = 202,
     progress: Progress | None = None,
+    drill: str | None = None,
 ) -> SeedReport:
     """Create and fill a sandbox Prosper202 database at url, then plant the chosen defects.
 
     Deterministic for (rng_seed, now, conversions): one random.Random, never the wall clock
-    (except the marker's seeded_at).
+    (except the marker's seeded_at). A drill (sandbox/drills.py) is planted after the defects;
+    the marker keeps its name, what it touched and the faults it planted for the stand-ins.
     """
     started = time.perf_counter()
     if conversions < 1:
@@ -91,6 +102,7 @@ def seed(
     u = parse_url(url)
     shown = redact(u)
     chosen = _resolve_defects(defects, u.get_backend_name() == "sqlite")
+    staged = _resolve_drill(drill)
     now = clock.now() if now is None else now
     plan = SeedPlan(now=now, hb=last_cron_run(now))
     for d in chosen:
@@ -115,11 +127,16 @@ def seed(
                     touched = d.plant(conn, ctx)
                 if touched:
                     affected[d.id] = dict(touched)
+        extra: dict[str, object] = {}
+        if staged:
+            touched = staged.plant(engine, ctx)
+            extra = {"drill": staged.name, "drill_affected": touched,
+                     "faults": staged.faults(touched)}
         ids = [d.id for d in chosen]
         write_marker(engine, {
             "seeded_at": int(time.time()), "now": plan.now, "hb": plan.hb,
             "version": __version__, "conversions": conversions, "rng_seed": rng_seed,
-            "defects": ids, "affected": affected,
+            "defects": ids, "affected": affected, **extra,
         })
         if progress:
             progress("done", 1.0)

@@ -38,6 +38,11 @@ _CREDITS_SQL = (
 )
 
 
+# A conversion credited in two snapshots of one hour: the hour's snapshot row is duplicated,
+# which upstream's rebuild leaves behind whenever it rebuilds several models (docs/prosper202.md
+# "The finalise reference bug"). A hour-level fault: the snapshots.duplicates check judges it.
+DUPLICATED_HOUR = "the hour has duplicated snapshots: see snapshots.duplicates"
+
 def _sum_tolerance(n: int) -> Decimal:
     # 1e-4 (the runner's own) plus half a step of decimal(10,5) rounding per stored credit.
     return Decimal("0.0001") + Decimal("0.000005") * n
@@ -93,8 +98,12 @@ def _compare(model: ModelRow, snapshot_ids: list[int], stored: Sequence[Any],
                       lines, total)
     credited_in = {int(r.snapshot_id) for r in stored}
     if len(credited_in) > 1:
+        # The hour's snapshot is duplicated (snapshots.duplicates judges it): the sum and the
+        # lines then only repeat that, so they are not reported on top.
         mc.problems.append(f"credited in {len(credited_in)} snapshots of the same hour "
-                           f"({', '.join(map(str, sorted(credited_in)))}): counted twice")
+                           f"({', '.join(map(str, sorted(credited_in)))}): counted twice "
+                           f"({DUPLICATED_HOUR})")
+        return mc
     if not stored:
         if conv.deleted:
             mc.note = "no credits stored (right: the rebuild skips soft-deleted conversions)"
@@ -120,7 +129,8 @@ def credit_findings(report: JourneyReport) -> list[Finding]:
     findings = []
     for mc in report.credits or []:
         for problem in mc.problems:
-            code = "credits_sum" if "sum to" in problem else "credits_mismatch"
+            code = ("credits_duplicated" if DUPLICATED_HOUR in problem
+                    else "credits_sum" if "sum to" in problem else "credits_mismatch")
             severity = Status.FAIL if code == "credits_sum" else Status.WARN
             findings.append(Finding(code, severity, f"Model {mc.model_id} {mc.name!r}: {problem}."))
     return findings

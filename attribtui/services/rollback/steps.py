@@ -205,13 +205,16 @@ def suggest_conv_ids(profile_name: str, user_id: int | None = None) -> list[int]
     for c in runs[-1].get("checks", []):
         if not c["id"].startswith("journeys.") or c["status"] != "fail" or not c.get("evidence"):
             continue
-        cols = c["evidence"]["columns"]
-        if "conv_id" not in cols:
+        ev, cols = c["evidence"], c["evidence"]["columns"]
+        pairs: list[tuple[int, int | None]]
+        if ev.get("conv_ids") is not None:  # every row's, not only the rows shown
+            pairs = [(int(cid), int(uid)) for cid, uid in ev["conv_ids"]]
+        elif "conv_id" in cols:
+            ci, ui = cols.index("conv_id"), cols.index("user_id") if "user_id" in cols else None
+            pairs = [(int(r[ci]), None if ui is None else int(r[ui])) for r in ev["rows"]]
+        else:
             continue
-        ci, ui = cols.index("conv_id"), cols.index("user_id") if "user_id" in cols else None
-        for row in c["evidence"]["rows"]:
-            if user_id is None or ui is None or int(row[ui]) == user_id:
-                out.append(int(row[ci]))
+        out += [cid for cid, uid in pairs if user_id is None or uid is None or uid == user_id]
     return sorted(set(out))
 
 

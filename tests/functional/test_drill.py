@@ -1,0 +1,138 @@
+"""The demo's drill (`attribtui demo --incident bad-default`) on the real MariaDB and on the
+demo's SQLite, with the v2 emulator over loopback and real job subprocesses: the checks find the
+incident, and the guided rollback takes it to a clean verify through the faults the drill plants
+(a conversion the backfill fails once, a server that goes away under the rebuild, the guard skip
+that follows)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from attribtui.checks import CheckContext, run_checks_and_save, select
+from attribtui.infra import api, clock
+from attribtui.infra.config import ApiConfig, DbConfig, JobsConfig, Profile
+from attribtui.infra.db import Database
+from attribtui.sandbox import emulator
+from attribtui.sandbox.seed import read_marker, seed
+from attribtui.services import rollback
+from tests.support import NOW
+
+pytestmark = pytest.mark.mariadb
+
+KEY1 = hashlib.sha256(b"attribtui-sandbox-api-key-1").hexdigest()
+
+
+@pytest.fixture(params=["mariadb", "sqlite"])
+def drill(request, fresh_db, tmp_path, monkeypatch):
+    """The drill as `attribtui demo --incident bad-default` seeds it, on both databases (the demo
+    is SQLite; the stand-ins' SQL must hold on MariaDB)."""
+    url = fresh_db() if request.param == "mariadb" else f"sqlite:///{tmp_path / 'drill.sqlite'}"
+    seed(url, conversions=800, now=NOW, defects="none", drill="bad-default")
+    monkeypatch.setenv("ATTRIBTUI_NOW", str(NOW))  # the job stand-ins' "now"
+    clock.freeze(NOW)
+    server, _ = emulator.serve(url)
+    prof = Profile(name="drill", environment="dev", db=DbConfig(url=url),
+                   api=ApiConfig(base_url=emulator.base_url(server), key=KEY1, user_id=1),
+                   jobs=JobsConfig(runner="sandbox"))
+    yield {"url": url, "profile": prof, "marker": read_marker(url)}
+    server.shutdown()
+    server.server_close()
+    clock.freeze(None)
+
+
+def scalar(url: str, sql: str, **params):
+    eng = create_engine(url)
+    try:
+        with eng.connect() as c:
+            return c.execute(text(sql), params).scalar()
+    finally:
+        eng.dispose()
+
+
+def log_text(step: rollback.Step) -> str:
+    return Path(step.details["stdout_log"]).read_text() + Path(step.details["stderr_log"]).read_text()
+
+
+def test_the_drill_is_found_and_rolled_back_to_a_clean_verify(drill) -> None:
+    prof, url, marker = drill["profile"], drill["url"], drill["marker"]
+    touched = marker["drill_affected"]
+    polluted, (bad,) = touched["conv_ids"], touched["model_ids"]
+    assert marker["drill"] == "bad-default" and len(polluted) >= 3
+    assert scalar(url, "SELECT model_id FROM `202_attribution_models` WHERE user_id = 1 AND "
+                       "is_default = 1") == bad
+
+    # the finding: every polluted journey breaks the rule; the trail names the change
+    db0 = Database(url)
+    before = run_checks_and_save(CheckContext(db=db0, now=NOW, profile=prof), select(None))
+    db0.close()
+    sample = next(c for c in before.report["checks"] if c["id"] == "journeys.sample")
+    assert sample["status"] == "fail"
+    assert {int(r[0]) for r in sample["evidence"]["rows"]} <= set(polluted)
+    assert scalar(url, "SELECT COUNT(*) FROM `202_attribution_audit` WHERE model_id = :m AND "
+                       "action = 'model_update'", m=bad) == 1
+    assert rollback.suggest_conv_ids("drill", 1) == polluted  # all, not the 20 rows shown
+
+    state = rollback.new(prof, rollback.Incident(
+        user_id=1, model_id=bad, mitigation="deactivate", safe_model_id=1, conv_ids=polluted,
+        note="drill"))
+    db, client = rollback.open_backends(prof)
+    try:
+        for step_id in ("mitigate", "purge"):
+            step = rollback.run(prof, state, rollback.plan(prof, state, step_id, db=db,
+                                                            client=client), db=db, client=client)
+            assert step.status == "done", step
+
+        # backfill: the planted lock wait timeout fails one conversion, once
+        rollback.run(prof, state, rollback.plan(prof, state, "backfill", db=db), db=db)
+        step = rollback.wait_job(prof, state, "backfill")
+        assert step.status == "failed", step
+        assert (f"Conversion {polluted[-1]} failed: MySQL execute failed: Lock wait timeout "
+                "exceeded; try restarting transaction") in log_text(step)
+        assert scalar(url, "SELECT COUNT(*) FROM `202_conversion_touchpoints` WHERE conv_id = :c",
+                      c=polluted[-1]) == 0
+        rollback.run(prof, state, rollback.plan(prof, state, "backfill", db=db), db=db)
+        step = rollback.wait_job(prof, state, "backfill")
+        assert step.status == "done", step
+        assert scalar(url, "SELECT COUNT(*) FROM `202_conversion_touchpoints` WHERE conv_id = :c",
+                      c=polluted[-1]) > 0
+
+        # rebuild: the server goes away after the guard row; no heartbeat; the re-run would skip
+        heartbeat = scalar(url, "SELECT last_execution_time FROM `202_cronjob_logs` WHERE id = 2")
+        rollback.run(prof, state, rollback.plan(prof, state, "rebuild", db=db), db=db)
+        step = rollback.wait_job(prof, state, "rebuild")
+        assert step.status == "failed", step
+        assert ("User 1: Failed to prepare MySQL statement: MySQL server has gone away"
+                in log_text(step))
+        assert scalar(url, "SELECT last_execution_time FROM `202_cronjob_logs` WHERE id = 2") \
+            == heartbeat
+        p = rollback.plan(prof, state, "rebuild", db=db)
+        assert p.refused and p.guard_hours, p.lines
+        for hour in p.guard_hours:
+            rollback.delete_guard(prof, state, hour, db)
+        rollback.run(prof, state, rollback.plan(prof, state, "rebuild", db=db), db=db)
+        step = rollback.wait_job(prof, state, "rebuild")
+        assert step.status == "done", step
+
+        # verify: clean journeys, nothing worse than before the walkthrough
+        step = rollback.run(prof, state, rollback.plan(prof, state, "verify", db=db), db=db)
+        assert step.status == "done", (step.result, step.details["journey_problems"])
+        assert step.details["got_worse"] == [] and step.details["clean"]
+        assert set(step.details["journey_status"]) <= {"ok", "warn"}
+    finally:
+        db.close()
+        client.close()
+    faults = read_marker(url)["faults"]
+    assert faults and all(f["spent"] for f in faults)
+
+
+def test_drill_model_is_what_the_api_reports(drill) -> None:
+    """The drill's model rows and default are what the v2 API serves (same rules, same rows)."""
+    bad = drill["marker"]["drill_affected"]["model_ids"][0]
+    with api.V2Client(drill["profile"]) as c:
+        models = {m["model_id"]: m for m in c.list_models()}
+    assert models[bad]["is_default"] and models[bad]["slug"] == "time-decay-1h-test"
+    assert not models[1]["is_default"]
