@@ -27,6 +27,7 @@ from attribtui.infra.config import Profile
 from attribtui.infra.redact import describe_db_url, redact_text, redact_urls_in
 from attribtui.services import status as status_mod
 from attribtui.services.status import HeaderStatus, StatusProvider
+from screens.components.briefing import BriefingScreen
 from screens.components.confirm import ConfirmScreen
 from screens.components.header import ShellHeader
 from screens.components.help import HelpScreen
@@ -40,7 +41,7 @@ if TYPE_CHECKING:  # first paint: the services load in a worker after it
     from attribtui.services.rollback import Walkthrough
 
 Progress = Callable[[str, float], None]
-Prepare = Callable[[Progress], None]
+Prepare = Callable[[Progress], str | None]  # returns a briefing to show, or None
 
 # Worker groups that are the shell's own housekeeping, not work the operator started.
 _HOUSEKEEPING = frozenset({"status", "cancel", "startup"})
@@ -81,6 +82,7 @@ class ScreensFound(Message, bubble=False):
 @dataclass
 class Prepared(Message, bubble=False):
     error: str | None
+    briefing: str | None = None
 
 
 @dataclass
@@ -196,15 +198,15 @@ class ConsoleApp(GuardedApp):
         def progress(stage: str, fraction: float) -> None:
             screen.post_message(PrepareProgress(stage, fraction))
 
-        error = None
+        error, briefing = None, None
         try:
-            prepare(progress)
+            briefing = prepare(progress)
         except Exception as e:  # shown, never a traceback
             from attribtui.infra.db import DbError  # first paint: SQLAlchemy loads after it
 
             error = redact_text(f"{type(e).__name__}: {e}" if not isinstance(e, DbError)
                                 else str(e), self.profile.secrets())
-        self.post_message(Prepared(error))
+        self.post_message(Prepared(error, briefing))
 
     @on(Prepared)
     def _prepared(self, message: Prepared) -> None:
@@ -212,6 +214,8 @@ class ConsoleApp(GuardedApp):
             self.pop_screen()
         if message.error:
             self.notify(f"Preparation failed: {message.error}", severity="error", timeout=30)
+        elif message.briefing:
+            self.push_screen(BriefingScreen(message.briefing))
         self.ready = True
         callbacks, self._when_ready = self._when_ready, []
         for cb in callbacks:

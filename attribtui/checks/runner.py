@@ -51,6 +51,8 @@ def run_one(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         out = Outcome(Status.ERROR, f"internal error in this check: {type(e).__name__}: {e}")
     ms = round((time.perf_counter() - t0) * 1000, 1)
     evidence = asdict(out.evidence) if out.evidence else None
+    if evidence is not None and evidence["conv_ids"] is None:
+        del evidence["conv_ids"]  # only for evidence of conversions
     return CheckResult(spec.id, spec.group, spec.title, out.status, out.details, evidence,
                        out.remediation, ms, out.nothing_to_examine and out.status == Status.INFO)
 

@@ -103,10 +103,12 @@ def duplicates(ctx: CheckContext) -> Outcome:
     m = all_models[model_id]
     return Outcome(Status.FAIL,
         f"{len(dupes)} model/scope/hour key(s) have more than one snapshot row (no UNIQUE stops "
-        "it; a pixel-triggered rebuild racing the cron can insert a second placeholder). Reports "
-        "and exports then count the hour twice or split its credits.",
+        "it: Prosper202's rebuild leaves them whenever a user has several active models, and a "
+        "pixel-triggered rebuild racing the cron can insert a second placeholder). Reports and "
+        "exports then count the hour twice or split its credits.",
         Evidence.of(["model", "scope", "date_hour", "rows", "snapshot_ids"], ev),
-        f"Inspect: {INSPECT.format(m=model_id, h0=hour, h1=hour)} Back up the extra rows and their "
+        _finalise_bug(ctx, m.user_id, rebuild_commands(ctx, m.user_id, hour, hour))
+        or f"Inspect: {INSPECT.format(m=model_id, h0=hour, h1=hour)} Back up the extra rows and their "
         "credits (mysqldump --where='snapshot_id IN (" + ", ".join(map(str, extra)) + ")' "
         "prosper202 202_attribution_snapshots 202_attribution_touchpoints > snapshots-backup.sql), "
         "delete them, then rebuild the hour: "
@@ -162,9 +164,9 @@ def missing(ctx: CheckContext) -> Outcome:
     if real:
         m = active[real[0][0]]
         hours = [h for mid, h, _ in real if mid == m.model_id]
-        fixes.append(f"Inspect: {INSPECT.format(m=m.model_id, h0=min(hours), h1=max(hours))} Then "
-                     "rebuild the hours (hour-aligned, at most 24 h per run): "
-                     + rebuild_commands(ctx, m.user_id, min(hours), max(hours)))
+        rebuild = rebuild_commands(ctx, m.user_id, min(hours), max(hours))
+        fixes.append(_finalise_bug(ctx, m.user_id, rebuild) or f"Inspect: {INSPECT.format(m=m.model_id, h0=min(hours), h1=max(hours))} Then "
+                     "rebuild the hours (hour-aligned, at most 24 h per run): " + rebuild)
     if uncreditable:
         (user_id, hour_), convs = next(iter(sorted(uncreditable.items())))
         fixes.append(
@@ -188,6 +190,23 @@ def missing(ctx: CheckContext) -> Outcome:
         Evidence.of(["model", "date_hour", "live conversions", "problem"], rows),
         fixes[0] if len(fixes) == 1 else " ".join(f"({i}) {f}" for i, f in enumerate(fixes, 1)),
     )
+
+
+def _finalise_bug(ctx: CheckContext, user_id: int, rebuild: str) -> str | None:
+    """The fix text when the user has several active models: then every rebuild, the :15 cron's
+    included, hands one model's snapshots to another (docs/prosper202.md "The finalise reference
+    bug"), so deleting rows and rebuilding only makes the same damage again."""
+    active = live_users_with_active_models(ctx).get(user_id, [])
+    if len(active) < 2:
+        return None
+    return (f"User {user_id} has {len(active)} active models, and Prosper202's rebuild leaves "
+            "exactly this behind whenever it rebuilds a user with several (its finalise "
+            "reference bug: the oldest model takes the snapshots of the model before it, which "
+            "is left with none). Every rebuild, the :15 cron's included, does it again, so "
+            "deleting rows and rebuilding will not clear it: it is upstream's to fix. Until then "
+            "read these models' snapshot figures with care, and compare before and after a "
+            "change rather than expecting this check to pass. The hours' rebuild, to refill "
+            f"credits after a repair (it brings this damage with it): {rebuild}")
 
 
 def _clickless_hours(ctx: CheckContext, active: dict[int, ModelRow],

@@ -12,9 +12,10 @@ from collections.abc import Callable
 
 from attribtui.cli.common import Sub
 from attribtui.infra.config import ConfigError, Profile, find_config, load_profile
-from attribtui.vocab import Refused
+from attribtui.vocab import Refused, UsageError
 
 Progress = Callable[[str, float], None]
+Prepare = Callable[[Progress], str | None]
 
 
 def register(sub: Sub) -> None:
@@ -23,6 +24,10 @@ def register(sub: Sub) -> None:
                        "the console on it with a `demo` profile. The demo is reseeded when older "
                        "than 6 h, since its findings are relative to when it was seeded.")
     p.add_argument("--reset", action="store_true", help="reseed the demo database now")
+    p.add_argument("--incident", metavar="NAME",
+                   help="stage a drill instead of the demo's findings: a scripted incident the "
+                   "guided rollback takes from first finding to a clean verify (jobs fail on the "
+                   "way, as real ones do); `--incident list` names them")
     p.add_argument("--pace", type=pace_arg, default=0.0, metavar="SECONDS",
                    help="the demo's jobs wait this long after each batch or user (at most 60), "
                    "so cancel and re-attach can be practised; headless "
@@ -40,7 +45,7 @@ def pace_arg(text: str) -> float:
         raise argparse.ArgumentTypeError(str(e).replace("--pace=", "", 1)) from None
 
 
-def open_console(profile: Profile | None, *, prepare: Callable[[Progress], None] | None = None,
+def open_console(profile: Profile | None, *, prepare: Prepare | None = None,
                  config_error: str | None = None, start_screen: str | None = None,
                  rollback_id: str | None = None) -> int:
     """Open the console (Textual is imported here, and only here)."""
@@ -61,26 +66,45 @@ def cmd_console(args: argparse.Namespace) -> int:
     return open_console(profile, config_error=error)
 
 
+def check_drill(name: str) -> None:
+    """`list` prints the drills; any other name must be one of them (UsageError, exit 64)."""
+    from attribtui.sandbox.drills import DRILLS
+
+    if name == "list":
+        for drill in DRILLS.values():
+            print(f"{drill.name:<14} {drill.title}")
+    elif name not in DRILLS:
+        raise UsageError(f"--incident: no drill named {name!r}; choose from {', '.join(DRILLS)} "
+                         "(`attribtui demo --incident list`)")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from attribtui.services import demo  # per command: `attribtui --help` stays fast
 
+    if args.incident is not None:  # the registry loads SQLAlchemy: only for a drill (first paint)
+        check_drill(args.incident)
+        if args.incident == "list":
+            return 0
     path = demo.db_path()
     busy = demo.busy_reason()
-    if args.reset and busy:
-        raise Refused(f"not reseeding the demo now: {busy}; wait for it or cancel it first")
+    if (args.reset or args.incident) and busy:
+        raise Refused(f"not reseeding the demo now: {busy}; `attribtui demo` reopens it to "
+                      "resume, or wait for it or cancel it first")
     profile = demo.profile(path, pace=args.pace)
     port = demo.api_port(profile)
 
-    def prepare(progress: Progress) -> None:
-        """In a worker after the first paint: reuse or seed the demo, then serve its v2 API."""
+    def prepare(progress: Progress) -> str | None:
+        """In a worker after the first paint: reuse or seed the demo, then serve its v2 API;
+        returns the drill's briefing when the demo holds one."""
         progress("checking the demo database", 0.0)
-        reason = demo.needs_seed(path, reset=args.reset)
+        reason = demo.needs_seed(path, reset=args.reset, drill=args.incident)
         if reason:
             progress(f"seeding the demo database ({reason})", 0.0)
-            demo.reseed(path, progress)
+            demo.reseed(path, progress, drill=args.incident)
         progress("starting the v2 API emulator", 1.0)
         demo.start_api(path, port)
         demo.save_console(port, args.pace)  # for `--profile demo` in another terminal
+        return demo.briefing(path)
 
     try:
         return open_console(profile, prepare=prepare)

@@ -96,9 +96,11 @@ def _bad_default_faults(touched: Touched) -> list[JsonDict]:
 
 DRILLS: dict[str, Drill] = {d.name: d for d in [
     Drill("bad-default", "A bad model was made default an hour ago and polluted journeys",
-          "PAGE 03:07 — attribution reports for user 1 changed an hour ago. Someone made a test "
-          "model the default and the journeys written since look wrong. Find out what happened "
-          "(Health), stop it, repair the data and verify (Rollback: r). The jobs may fail on the "
-          "way, as real ones do.",
+          "PAGE — attribution reports for user 1 changed about an hour ago. Someone made a test "
+          "model the default, and the journeys written since look wrong. Find what happened "
+          "(Health: the journeys and the models' audit trail), stop it, repair the data and "
+          "verify (Rollback). The jobs may fail on the way, as real ones do. The snapshot "
+          "findings were there before the page: upstream's rebuild leaves them with several "
+          "active models, and verify compares with them.",
           _bad_default, _bad_default_faults),
 ]}

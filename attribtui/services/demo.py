@@ -172,8 +172,13 @@ def busy_reason() -> str | None:
     return None
 
 
-def needs_seed(path: Path, *, reset: bool = False, now: int | None = None) -> str | None:
-    """Why the demo database must be (re)seeded now, or None to reuse it as it is."""
+def needs_seed(path: Path, *, reset: bool = False, now: int | None = None,
+               drill: str | None = None) -> str | None:
+    """Why the demo database must be (re)seeded now, or None to reuse it as it is.
+
+    A drill is staged afresh each time it is asked for (its incident is "an hour ago"); the plain
+    demo replaces a drill's database. Neither happens while a job or walkthrough is live on it:
+    `attribtui demo` then reopens it as it is, to resume."""
     from attribtui.sandbox.seed import read_marker
 
     if not path.exists():
@@ -185,24 +190,39 @@ def needs_seed(path: Path, *, reset: bool = False, now: int | None = None) -> st
     if not marker or "seeded_at" not in marker:
         return "the last seed did not finish"
     busy = busy_reason()
-    if reset:
-        return None if busy else "--reset"
+    if reset or drill:
+        return None if busy else f"staging the drill {drill}" if drill else "--reset"
+    if marker.get("drill") and not busy:
+        return f"it holds the drill {marker['drill']}; the plain demo replaces it"
     age = (clock.now() if now is None else now) - int(marker["now"])
     if age > MAX_AGE_S and not busy:
         return f"the demo data is {clock.ago(age)} old (its findings are relative to when it was seeded)"
     return None
 
 
-def reseed(path: Path, progress: Progress | None = None, conversions: int = CONVERSIONS) -> None:
-    """Seed a fresh demo into a temporary file, then swap it in."""
+def reseed(path: Path, progress: Progress | None = None, conversions: int = CONVERSIONS,
+           drill: str | None = None) -> None:
+    """Seed a fresh demo (or a drill, on a seed without the demo's defects) into a temporary
+    file, then swap it in."""
     from attribtui.sandbox.seed import seed
 
     tmp = path.with_suffix(".seeding.sqlite")
     for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
         leftover.unlink(missing_ok=True)
-    seed(url_for(tmp), conversions=conversions, defects="demo", progress=progress)
+    seed(url_for(tmp), conversions=conversions, defects="none" if drill else "demo",
+         progress=progress, drill=drill)
     for suffix in ("-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     os.replace(tmp, path)
     os.chmod(path, 0o600)
     load_api_key(path)
+
+
+def briefing(path: Path) -> str | None:
+    """The pager text of the drill the demo database holds (None for the plain demo)."""
+    from attribtui.sandbox.drills import DRILLS
+    from attribtui.sandbox.seed import read_marker
+
+    name = (read_marker(url_for(path)) or {}).get("drill")
+    drill = DRILLS.get(str(name)) if name else None
+    return f"Drill {drill.name}: {drill.title}\n\n{drill.briefing}" if drill else None

@@ -136,3 +136,32 @@ def test_drill_model_is_what_the_api_reports(drill) -> None:
         models = {m["model_id"]: m for m in c.list_models()}
     assert models[bad]["is_default"] and models[bad]["slug"] == "time-decay-1h-test"
     assert not models[1]["is_default"]
+
+
+def test_demo_stages_a_drill_afresh_and_the_plain_demo_replaces_it(tmp_path: Path) -> None:
+    from attribtui.services import demo
+
+    path = tmp_path / "demo.sqlite"
+    demo.reseed(path, conversions=300, drill="bad-default")
+    assert demo.briefing(path).startswith("Drill bad-default: A bad model was made default")
+    assert demo.needs_seed(path, drill="bad-default") == "staging the drill bad-default"
+    assert "holds the drill bad-default" in demo.needs_seed(path)
+    demo.reseed(path, conversions=300)
+    assert demo.briefing(path) is None and demo.needs_seed(path) is None
+
+
+def test_demo_incident_names_its_drills_and_refuses_an_unknown_one() -> None:
+    import os
+    import subprocess
+    import sys
+
+    exe = str(Path(sys.executable).parent / "attribtui")
+    listed = subprocess.run([exe, "demo", "--incident", "list"], capture_output=True, text=True,
+                            env=os.environ, stdin=subprocess.DEVNULL, timeout=60)
+    assert listed.returncode == 0 and listed.stdout.startswith("bad-default ")
+    bad = subprocess.run([exe, "demo", "--incident", "nope"], capture_output=True, text=True,
+                         env=os.environ, stdin=subprocess.DEVNULL, timeout=60)
+    assert bad.returncode == 64
+    assert bad.stderr.strip().splitlines() == [
+        "attribtui: error: --incident: no drill named 'nope'; choose from bad-default "
+        "(`attribtui demo --incident list`)"]

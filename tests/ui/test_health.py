@@ -319,6 +319,25 @@ async def test_prepare_runs_first_with_progress(clean_url: str) -> None:
         assert health is app.screen
 
 
+async def test_a_drill_briefing_shows_once_prepared_and_enter_begins(clean_url: str) -> None:
+    from screens.components.briefing import BriefingScreen
+
+    app = make_app(make_profile(clean_url),
+                   prepare=lambda progress: "Drill x: a title\n\nPAGE — what the pager said.")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(200):
+            if isinstance(app.screen, BriefingScreen):
+                break
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, BriefingScreen)
+        text = screen_text(app)
+        assert "Drill x: a title" in text and "what the pager said" in text
+        assert "Enter: begin" in text
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HealthScreen) and app.ready
+
+
 async def test_window_key_reruns_the_integrity_checks_over_another_window(seeded_url: str) -> None:
     app = make_app(make_profile(seeded_url))
     async with app.run_test(size=(80, 24)) as pilot:
