@@ -146,8 +146,10 @@ class Story:
                     # Most convert within the hour; some (a sale after a lead) days later.
                     late = rng.random() < 0.1
                     delay = rng.randint(HOUR, 3 * DAY) if late else 30 + int(rng.expovariate(1 / 1800))
+                    if at + delay > now:  # not yet: it converted sooner (no pile-up at now)
+                        delay = 1 + delay % (now - at)
                     self.conversions.append(SeededConversion(
-                        click, min(at + delay, now), payout, int(rng.random() < 0.02)
+                        click, at + delay, payout, int(rng.random() < 0.02)
                     ))
         # Click and conversion ids grow with time, as they do in a live install.
         clicks.sort(key=lambda c: c.time)  # stable: ties keep creation order
