@@ -41,12 +41,11 @@ class Drill:
 
 BAD_MODEL = {"name": "Time Decay 1h (test)", "slug": "time-decay-1h-test", "type": "time_decay",
              "config": '{"half_life_hours": 1}'}
-SAFE_MODEL = 1  # user 1's "Last Touch Attribution", the default until the incident
 USER = 1
 
 
 def _bad_default(engine: Engine, ctx: PlantContext) -> Touched:
-    """A model is created and made default 65 min before `now` (demoting model 1); every journey
+    """A model is created and made default 65 min before `now` (demoting the seeded default); every journey
     user 1 wrote since stores its first click twice; then the :15 cron ran (ctx.hb, always after
     the incident) and credited those journeys for every model of user 1, the new one included."""
     t0 = ctx.now - 65 * MINUTE
@@ -63,8 +62,9 @@ def _pollute(conn: Connection, t0: int) -> Touched:
         "model_slug": BAD_MODEL["slug"], "model_type": BAD_MODEL["type"],
         "weighting_config": BAD_MODEL["config"], "is_active": 1, "is_default": 1,
         "created_at": t0 - 10 * MINUTE, "updated_at": t0}))
-    conn.execute(text("UPDATE `202_attribution_models` SET is_default = 0, updated_at = :t "
-                      "WHERE model_id = :m"), {"t": t0, "m": SAFE_MODEL})
+    # As the v2 promotion does it: every other model of the user loses the flag, updated_at kept.
+    conn.execute(text("UPDATE `202_attribution_models` SET is_default = 0 WHERE user_id = :u "
+                      "AND model_id <> :m"), {"u": USER, "m": model_id})
     meta = {"name": BAD_MODEL["name"], "slug": BAD_MODEL["slug"], "type": BAD_MODEL["type"]}
     conn.execute(pt.attribution_audit.insert(), [
         {"user_id": USER, "model_id": model_id, "action": "model_create",

@@ -14,23 +14,29 @@ from attribtui.services import rollback as rb
 from attribtui.services.journeys import parse_conv_ids
 
 
+def _text(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
 class NewWalkthroughScreen(ModalScreen[rb.Incident | None]):
     """The incident: user, bad model, mitigation, and the conversions (ids or a window)."""
 
     CSS_PATH = "../rollback.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, user_id: int | None, suggested: list[int]) -> None:
+    def __init__(self, user_id: int | None, suggestion: rb.Suggestion | None = None) -> None:
         super().__init__()
-        self.user_id, self.suggested = user_id, suggested
+        self.user_id, self.suggestion = user_id, suggestion or rb.Suggestion()
 
     def compose(self) -> ComposeResult:
+        sug = self.suggestion
         with Vertical(id="new-box", classes="dialog"):
             yield Label("New rollback walkthrough", classes="dialog-title")
             for fid, label, value, hint in (
                 ("user", "User", str(self.user_id or ""), "(user_id of the incident)"),
-                ("model", "Bad model", "", "(model_id to take out of use)"),
-                ("safe", "Safe model", "", "(new default; needed if the bad one is default)"),
+                ("model", "Bad model", _text(sug.model_id), "(model_id to take out of use)"),
+                ("safe", "Safe model", _text(sug.safe_model_id),
+                 "(new default; needed if the bad one is default)"),
             ):
                 with Horizontal(classes="form-row"):
                     yield Label(label, classes="lbl")
@@ -46,21 +52,21 @@ class NewWalkthroughScreen(ModalScreen[rb.Incident | None]):
                 yield Label("Affected", classes="lbl")
                 yield Select([("conv_ids or a window: these conv_ids", "convs"),
                               ("conv_ids or a window: a conv_time window", "window")],
-                             value="convs" if self.suggested else "window", allow_blank=False,
+                             value="convs" if sug.conv_ids else "window", allow_blank=False,
                              id="f-affected", compact=True)
             for fid, label, value, hint in (
-                ("convs", "conv_ids", ", ".join(map(str, self.suggested)),
+                ("convs", "conv_ids", ", ".join(map(str, sug.conv_ids)),
                  "(affected conv_ids, comma-separated)"),
-                ("start", "From", "", "(window start: ISO-8601 UTC or epoch)"),
+                ("start", "From", clock.iso(sug.since) if sug.since else "",
+                 "(window start: ISO-8601 UTC or epoch)"),
                 ("end", "To", "", "(window end: ISO-8601 UTC or epoch)"),
                 ("note", "Note", "", "(what happened; goes in the report)"),
             ):
                 with Horizontal(classes="form-row", id=f"row-{fid}"):
                     yield Label(label, classes="lbl")
                     yield Input(value, placeholder=hint, id=f"f-{fid}", compact=True)
-            if self.suggested:
-                yield Static(f"conv_ids prefilled from the latest check run's broken journeys "
-                             f"({len(self.suggested)}).", classes="hint")
+            if sug.hints:
+                yield Static("Prefilled: " + " ".join(sug.hints), classes="hint")
             yield Static("", id="new-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Start", id="start", variant="primary")

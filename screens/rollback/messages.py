@@ -20,6 +20,14 @@ class WalkthroughLoaded(Message, bubble=False):
 
 
 @dataclass
+class IncidentSuggested(Message, bubble=False):
+    """The new-walkthrough form's starting values, read in a worker."""
+
+    user: int | None
+    suggestion: rb.Suggestion
+
+
+@dataclass
 class RollbackFailed(Message):
     """Bubbles from the step pane (a followed job) to the screen."""
 

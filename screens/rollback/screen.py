@@ -36,6 +36,7 @@ from screens.rollback.dialogs import NewWalkthroughScreen, SkipScreen
 from screens.rollback.keys import key_state
 from screens.rollback.messages import (
     GuardDeleted,
+    IncidentSuggested,
     RollbackFailed,
     StepPlanned,
     StepProgress,
@@ -238,9 +239,20 @@ class RollbackScreen(ConsoleScreen):
             self.notify("A walkthrough is active: finish or skip its steps first.",
                         severity="warning")
             return
-        user = self.profile.api.user_id
-        suggested = rb.suggest_conv_ids(self.profile.name, user)
+        self._suggest(self.profile.api.user_id)
 
+    @work(thread=True, exclusive=True, group="rollback-suggest", name="suggest incident")
+    def _suggest(self, user: int | None) -> None:
+        """The form's starting values (the saved check run, the audit trail): read in a worker."""
+        try:
+            db, _client = self._open()
+            suggestion = rb.suggest(self.profile.name, db, user)
+        except Exception as e:  # noqa: BLE001 - the form opens anyway, without suggestions
+            suggestion = rb.Suggestion(hints=[f"no suggestions: {self._error(e)}"])
+        self.post_message(IncidentSuggested(user, suggestion))
+
+    @on(IncidentSuggested)
+    def _open_form(self, message: IncidentSuggested) -> None:
         def started(inc: rb.Incident | None) -> None:
             if inc is None:
                 return
@@ -251,7 +263,7 @@ class RollbackScreen(ConsoleScreen):
                 return
             self.post_message(WalkthroughLoaded(state, []))
 
-        self.app.push_screen(NewWalkthroughScreen(user, suggested), started)
+        self.app.push_screen(NewWalkthroughScreen(message.user, message.suggestion), started)
 
     def action_run_step(self) -> None:
         p, state = self.plan, self.state

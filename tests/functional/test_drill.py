@@ -74,7 +74,13 @@ def test_the_drill_is_found_and_rolled_back_to_a_clean_verify(drill) -> None:
     assert {int(r[0]) for r in sample["evidence"]["rows"]} <= set(polluted)
     assert scalar(url, "SELECT COUNT(*) FROM `202_attribution_audit` WHERE model_id = :m AND "
                        "action = 'model_update'", m=bad) == 1
-    assert rollback.suggest_conv_ids("drill", 1) == polluted  # all, not the 20 rows shown
+    db0 = Database(url)
+    suggested = rollback.suggest("drill", db0, 1)
+    db0.close()
+    assert suggested.conv_ids == polluted  # all, not the 20 rows shown
+    assert (suggested.model_id, suggested.safe_model_id, suggested.since) == (
+        bad, 1, touched["since"][0])
+    assert "was made the default" in suggested.hints[1] and "oldest active" in suggested.hints[2]
 
     state = rollback.new(prof, rollback.Incident(
         user_id=1, model_id=bad, mitigation="deactivate", safe_model_id=1, conv_ids=polluted,

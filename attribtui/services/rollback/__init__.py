@@ -8,6 +8,7 @@ after confirmation by the caller, recorded, or skipped with a reason.
 state.py  the typed, persisted walkthrough and its bookkeeping (new, skip, abandon, resume)
 plans.py  what each step will do now (reads only)
 steps.py  running a planned step; following and settling its job
+suggest.py  what the new-walkthrough form starts from (broken conversions, the audit trail)
 """
 
 from attribtui.services.rollback.plans import (
@@ -45,12 +46,12 @@ from attribtui.services.rollback.steps import (
     delete_guard,
     open_backends,
     run,
-    suggest_conv_ids,
     wait_job,
 )
+from attribtui.services.rollback.suggest import Suggestion, suggest, suggest_conv_ids
 
 __all__ = ["FINISHED", "JOB_STEPS", "STEPS", "STEP_IDS", "Incident", "RebuildSpan",
            "RollbackError", "Step", "StepPlan", "Walkthrough", "abandon", "accept", "choose_rebuild_window",
            "checks_before", "delete_guard", "got_worse", "job_of", "latest_active", "list_states", "load_state", "new",
            "open_backends", "plan", "rebuild_window", "resume", "rollbacks_dir", "run", "save",
-           "settle_job", "skip", "suggest_conv_ids", "wait_job"]
+           "settle_job", "skip", "suggest", "suggest_conv_ids", "Suggestion", "wait_job"]

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import asdict
 
 from attribtui.checks import CheckContext, run_checks_and_save, select
-from attribtui.checks import store as check_store
 from attribtui.checks.runner import empty_text
 from attribtui.infra import clock
 from attribtui.infra.api import V2Client
@@ -191,31 +190,6 @@ def _run_report(profile: Profile, wt: Walkthrough, step: Step, p: StepPlan, db: 
     md, js = report.write(doc, profile)
     return finish_step(profile, wt, step, StepStatus.DONE, result=f"written to {md}",
                        details={"markdown": str(md), "json": str(js)})
-
-
-# -- helping start one -----------------------------------------------------------------------------
-
-
-def suggest_conv_ids(profile_name: str, user_id: int | None = None) -> list[int]:
-    """Conversions the latest saved check run found with broken journeys (journeys.* evidence)."""
-    runs = check_store.load_runs(profile_name, newest=1)
-    if not runs:
-        return []
-    out: list[int] = []
-    for c in runs[-1].get("checks", []):
-        if not c["id"].startswith("journeys.") or c["status"] != "fail" or not c.get("evidence"):
-            continue
-        ev, cols = c["evidence"], c["evidence"]["columns"]
-        pairs: list[tuple[int, int | None]]
-        if ev.get("conv_ids") is not None:  # every row's, not only the rows shown
-            pairs = [(int(cid), int(uid)) for cid, uid in ev["conv_ids"]]
-        elif "conv_id" in cols:
-            ci, ui = cols.index("conv_id"), cols.index("user_id") if "user_id" in cols else None
-            pairs = [(int(r[ci]), None if ui is None else int(r[ui])) for r in ev["rows"]]
-        else:
-            continue
-        out += [cid for cid, uid in pairs if user_id is None or uid is None or uid == user_id]
-    return sorted(set(out))
 
 
 def open_backends(profile: Profile) -> tuple[Database | None, V2Client | None]:
