@@ -4,7 +4,9 @@ attribution-rebuild.php writes its heartbeat (202_cronjob_logs id 2) even when t
 (docs/prosper202.md, "Cron scripts"), so a fresh heartbeat alone proves nothing. A successful run
 writes one snapshot_rebuild audit row per model whenever its 24 h window has conversions:
 conversions in the hour before the heartbeat without such a row since one hour before it mean the
-runs are failing.
+runs are failing. Unless the heartbeat came from a manual run (a window other than the cron's
+last 24 h, e.g. a rollback's `--user=1 --start=H0 --end=H1-1`): upstream writes the same heartbeat
+then, and the users it was not asked to rebuild wait for the next scheduled run.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from attribtui.checks.recent import (
 )
 from attribtui.checks.remedies import rebuild_commands
 from attribtui.infra import clock
-from attribtui.prosper.hours import HOUR
+from attribtui.prosper.hours import DAY, HOUR
 from attribtui.vocab import Status
 
 LIMIT = 5_000
@@ -59,6 +61,18 @@ def rebuild_crosscheck(ctx: CheckContext) -> Outcome:
     names = users(ctx, silent)
     rows = [[u, names.get(u, ("?", False))[0], convs[u], clock.iso(hb),
              f"no snapshot_rebuild since {clock.iso(since)}"] for u in silent]
+    latest = max(rebuilt, key=lambda r: r.audit_id, default=None)
+    if latest is not None and latest.end - latest.start != DAY:
+        who = sorted({r.user_id for r in rebuilt if (r.start, r.end) == (latest.start,
+                                                                         latest.end)})
+        return Outcome(Status.INFO,
+            f"The heartbeat ({clock.describe(hb, ctx.now)}) was written by a manual rebuild of "
+            f"{clock.iso(latest.start)} .. {clock.iso(latest.end)} (not the cron's last 24 h) "
+            f"that rebuilt user(s) {', '.join(map(str, who))}: {len(silent)} other user(s) with "
+            "conversions wait for the next scheduled run (or failed in that run: its output says "
+            "which). This cross-check judges again after the next :15 run.",
+            Evidence.of(["user_id", "user_name", "conversions in the hour before the heartbeat",
+                         "heartbeat", "problem"], rows))
     return Outcome(Status.WARN,
         f"The heartbeat says the rebuild ran {clock.describe(hb, ctx.now)}, but {len(silent)} "
         "user(s) with conversions in the hour before it got no snapshot_rebuild audit row since "

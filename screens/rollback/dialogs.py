@@ -66,7 +66,7 @@ class NewWalkthroughScreen(ModalScreen[rb.Incident | None]):
                     yield Label(label, classes="lbl")
                     yield Input(value, placeholder=hint, id=f"f-{fid}", compact=True)
             if sug.hints:
-                yield Static("Prefilled: " + " ".join(sug.hints), classes="hint")
+                yield Static("\n".join(f"• {h}" for h in sug.hints), classes="hint")
             yield Static("", id="new-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Start", id="start", variant="primary")

@@ -171,3 +171,44 @@ def test_demo_incident_names_its_drills_and_refuses_an_unknown_one() -> None:
     assert bad.stderr.strip().splitlines() == [
         "attribtui: error: --incident: no drill named 'nope'; choose from bad-default "
         "(`attribtui demo --incident list`)"]
+
+
+def test_a_manual_rebuild_for_one_user_does_not_read_as_a_failing_cron(fresh_db) -> None:
+    """The rollback's `rebuild --user=1 --start=H0 --end=H1-1` writes the global heartbeat, as
+    upstream does: users it was not asked to rebuild are waiting, not failing (INFO, not WARN)."""
+    import os
+    import subprocess
+    import sys
+
+    from attribtui.checks import run_checks
+    from attribtui.prosper import tables as pt
+    from attribtui.sandbox import DB_URL_ENV
+
+    url = fresh_db()
+    seed(url, conversions=800, now=NOW, defects="none")
+    run_at = NOW + 3 * 3600  # the heartbeat, after every row the seed's crons wrote
+    eng = create_engine(url)
+    with eng.begin() as conn:  # user 2 converted in the hour before it
+        row = dict(conn.execute(pt.conversion_logs.select().where(
+            pt.conversion_logs.c.user_id == 2).limit(1)).one()._mapping)
+        top = conn.execute(text("SELECT MAX(conv_id) FROM `202_conversion_logs`")).scalar()
+        conn.execute(pt.conversion_logs.insert(), {**row, "conv_id": top + 1, "deleted": 0,
+                                                   "transaction_id": "TX-DRILL-LATE",
+                                                   "conv_time": run_at - 600})
+    eng.dispose()
+    h1 = NOW - NOW % 3600  # the manual window: the last full hour with conversions
+    done = subprocess.run(
+        [sys.executable, "-m", "attribtui.sandbox.cron", "rebuild", "--user=1",
+         f"--start={h1 - 3600}", f"--end={h1 - 1}"],
+        env={**os.environ, DB_URL_ENV: url, "ATTRIBTUI_NOW": str(run_at)},
+        capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    db = Database(url)
+    try:
+        (result,) = run_checks(CheckContext(db=db, now=run_at + 60),
+                               select(["cron.rebuild_crosscheck"]))
+    finally:
+        db.close()
+    assert result.status == "info", result.details
+    assert "manual rebuild" in result.details and "user(s) 1:" in result.details
+    assert [row[0] for row in result.evidence["rows"]] == [2]
