@@ -32,6 +32,10 @@ def describe_error(error: Exception, known: tuple[type[Exception], ...], profile
     return redact_text(text, profile.secrets())
 
 
+# A screen's own Quit (the rollback's says how to resume first) stays in view like the app's.
+ALWAYS_SHOWN = frozenset({"Help", "Quit"})
+
+
 def _key_width(key: FooterKey) -> int:
     """Cells a footer key takes: " k " then "description " (Textual's non-compact padding)."""
     return cell_len(key.key_display) + 2 + (cell_len(key.description) + 1 if key.description else 0)
@@ -53,7 +57,7 @@ class ShellFooter(Footer):
         for key in reversed(keys):
             if used <= room:
                 break
-            if key.action not in shell:
+            if key.action not in shell and key.description not in ALWAYS_SHOWN:
                 widgets.remove(key)
                 used -= _key_width(key)
         yield from widgets

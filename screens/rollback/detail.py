@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 from attribtui.infra import clock
 from attribtui.infra.config import Profile
 from attribtui.services import rollback as rb
-from attribtui.services.jobs import runner
+from attribtui.services.jobs import parse, runner
 from attribtui.vocab import StepStatus
 from screens.base import describe_error
 from screens.components.job_output import JobOutput, JobOutputPoster
@@ -108,11 +108,12 @@ class StepDetail(VerticalScroll):
         super().__init__(id="rb-detail")
         self.step_id: str | None = None  # the step shown
         self._follower: runner.Follower | None = None
+        self._folded = 0  # known PHP noise lines of the followed job, left out of the log
 
     def compose(self) -> ComposeResult:
         yield Static("", id="rb-head")
+        yield Static("", id="rb-result")  # what happened first; then what running it again does
         yield Static("", id="rb-plan")
-        yield Static("", id="rb-result")
         yield Static("", id="rb-progress")
         yield RichLog(id="rb-log", max_lines=LOG_LINES, wrap=False, markup=False)
 
@@ -121,8 +122,10 @@ class StepDetail(VerticalScroll):
 
     def show_text(self, head: str, plan: str, result: str) -> None:
         self.query_one("#rb-head", Static).update(Text(head, style="bold"))
-        self.query_one("#rb-plan", Static).update(Text(plan))
-        self.query_one("#rb-result", Static).update(Text(result))
+        for wid, text in (("#rb-result", result), ("#rb-plan", plan)):
+            box = self.query_one(wid, Static)
+            box.update(Text(text))
+            box.display = bool(text)  # an empty one would still take its margin
 
     def show_step(self, step: rb.Step, plan: rb.StepPlan | None) -> None:
         self.step_id = step.id
@@ -167,13 +170,19 @@ class StepDetail(VerticalScroll):
     def _log_start(self, message: FollowStarted) -> None:
         log = self.query_one("#rb-log", RichLog)
         log.clear()
+        log.border_subtitle, self._folded = "", 0
         log.display = self.step_id == message.step_id
         self.set_progress(f"following job {message.job_id}…")
 
     @on(JobOutput)
     def _log_batch(self, message: JobOutput) -> None:
         message.poster.taken(message)
-        text = "\n".join(e.text for e in message.lines[-LOG_LINES:])
+        lines = [e for e in message.lines if not parse.is_known_noise(e.kind, e.text)]
+        self._folded += len(message.lines) - len(lines)
+        log = self.query_one("#rb-log", RichLog)
+        if self._folded:  # the job's full output is on the Jobs screen and in its log files
+            log.border_subtitle = parse.fold_note(self._folded, "the Jobs screen (4, N)")
+        text = "\n".join(e.text for e in lines[-LOG_LINES:])
         if text:
-            self.query_one("#rb-log", RichLog).write(text)
+            log.write(text)
         self.set_progress(runner.describe_snapshot(message.snapshot))

@@ -83,7 +83,7 @@ async def test_launch_watch_and_the_second_run_is_flagged(seeded: str) -> None:
         await pilot.press("p")
         await settle(pilot)
         assert "ready to launch" in text(app, "#preflight")
-        assert "42 conversions in the window for user 1" in text(app, "#preflight")
+        assert "45 conversions in the window for user 1" in text(app, "#preflight")
         await pilot.press("L")  # a fresh pre-flight, then the confirmation
         await settle(pilot)
         assert isinstance(app.screen, ActionConfirmScreen)
