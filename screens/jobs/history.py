@@ -2,32 +2,33 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on, work
-from textual.widgets import DataTable
 
 from attribtui.infra import clock
 from attribtui.infra.config import Profile
 from attribtui.services.jobs import store
 from attribtui.vocab import JobOutcome
+from screens.components.table import RowTable
 from screens.jobs.messages import HistoryLoaded
 
+COLUMNS = ("job", "outcome", "window (UTC)", "user", "why")
 
-def history_row(r: store.JobRecord) -> tuple[Text, ...]:
+
+def history_row(r: store.JobRecord) -> tuple[str, ...]:
     w = r.meta.get("window") or {}
     span = f"{(clock.iso(w.get('start')) or '')[5:16]}..{(clock.iso(w.get('end')) or '')[5:16]}"
-    return (Text(r.id), Text(JobOutcome(r.outcome).label), Text(span),
-            Text(str(r.meta.get("user") or "all")), Text(r.reason[:90]))
+    return (r.id, JobOutcome(r.outcome).label, span, str(r.meta.get("user") or "all"),
+            r.reason[:90])
 
 
-class JobHistory(DataTable[Text]):
-    """One row per job, keyed by its id."""
+class JobHistory(RowTable):
+    """One row per job, keyed by its id; the columns fit the width (the reason wraps)."""
 
     def __init__(self) -> None:
-        super().__init__(id="history-table", cursor_type="row", zebra_stripes=True)
+        super().__init__(id="history-table")
 
     def on_mount(self) -> None:
-        self.add_columns("job", "outcome", "window (UTC)", "user", "why")
+        self.show_rows(COLUMNS, [])
 
     @work(thread=True, exclusive=True, group="jobs-history", name="load job history")
     def load(self, profile: Profile, *, reattach: bool = False) -> None:
@@ -37,6 +38,5 @@ class JobHistory(DataTable[Text]):
 
     @on(HistoryLoaded)
     def _show(self, message: HistoryLoaded) -> None:
-        self.clear()
-        for r in message.records:
-            self.add_row(*history_row(r), key=r.id)
+        records = message.records
+        self.show_rows(COLUMNS, [history_row(r) for r in records], keys=[r.id for r in records])

@@ -17,7 +17,6 @@ from textual.reactive import var
 from textual.widgets import (
     Button,
     Checkbox,
-    DataTable,
     Input,
     Select,
     Static,
@@ -215,8 +214,8 @@ class JobsScreen(ConsoleScreen):
     def action_refresh_history(self) -> None:
         self._load_history()
 
-    @on(DataTable.RowSelected, "#history-table")
-    def _open_job(self, event: DataTable.RowSelected) -> None:
+    @on(JobHistory.RowSelected, "#history-table")
+    def _open_job(self, event: JobHistory.RowSelected) -> None:
         rec = store.load(str(event.row_key.value))
         if rec is not None:
             self.attach(rec, from_start=True)
