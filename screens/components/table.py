@@ -82,7 +82,7 @@ class RowTable(DataTable[Text]):
         self.clear(columns=True)
         cells = [["" if v is None else str(v) for v in row] for row in rows]
         texts = [[c, *(r[i] for r in cells if i < len(r))] for i, c in enumerate(columns)]
-        natural = [max(len(t) for t in col) for col in texts]
+        natural = [max(len(line) for t in col for line in t.split("\n")) for col in texts]
         floors = [_floor(col) for col in texts]
         names: list[str | None] = [*keys] if keys is not None else [None] * len(cells)
         if sum(floors) + GAP * len(floors) > width:  # too narrow for the columns: a card a row

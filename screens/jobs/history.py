@@ -14,9 +14,15 @@ from screens.jobs.messages import HistoryLoaded
 COLUMNS = ("job", "outcome", "window (UTC)", "user", "why")
 
 
+def _short(epoch: int | None) -> str:
+    return (clock.iso(epoch) or "")[5:16].replace("T", " ")
+
+
 def history_row(r: store.JobRecord) -> tuple[str, ...]:
+    """The window's start over its end ("11-25 12:00" / "11-26 11:59"): 80 columns then hold the
+    row as a table, the reason wrapping beside it, rather than a card a row."""
     w = r.meta.get("window") or {}
-    span = f"{(clock.iso(w.get('start')) or '')[5:16]}..{(clock.iso(w.get('end')) or '')[5:16]}"
+    span = f"{_short(w.get('start'))}\n{_short(w.get('end'))}"
     return (r.id, JobOutcome(r.outcome).label, span, str(r.meta.get("user") or "all"),
             r.reason[:90])
 

@@ -109,6 +109,46 @@ async def test_digits_typed_on_the_results_start_the_next_lookup(planted) -> Non
         assert not field.has_focus and "Leave input" not in footer_keys(app)
 
 
+@pytest.mark.anyio
+async def test_keyboard_alone_leaves_journeys(planted) -> None:
+    """Health, 2 to Journeys, an id typed and looked up, then out by keys only: digits there start
+    the next conv_id, so ctrl+g (in the footer and help) picks the screen by its number."""
+    from screens.components.help import HelpScreen, binding_rows
+    from screens.components.switcher import ScreenSwitcher
+    from screens.health import SCREEN as HEALTH
+    from screens.health import HealthScreen
+
+    url, ids = planted
+    app = make_app(make_profile(url), screens=[HEALTH, SCREEN])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, HealthScreen)
+        await pilot.press("2")
+        await settle(pilot)
+        assert isinstance(app.screen, JourneysScreen)
+        await pilot.press(*str(ids["clean"]), "enter")
+        await settle(pilot)
+        assert app.screen.query_one("#conv-list", OptionList).has_focus
+        assert footer_keys(app).startswith("Go to screen ")  # first: the last to drop off
+        assert ("^g", "Go to screen") in binding_rows(app.screen)["screen"]
+        await pilot.press("ctrl+g")
+        assert isinstance(app.screen, ScreenSwitcher)
+        await pilot.press("escape")  # Esc stays
+        assert isinstance(app.screen, JourneysScreen)
+        await pilot.press("ctrl+g", "1")
+        await settle(pilot)
+        assert isinstance(app.screen, HealthScreen)
+        # and from inside the id input, where every digit is typed
+        await pilot.press("2", "slash")
+        assert app.screen.query_one("#ids", Input).has_focus
+        await pilot.press("ctrl+g", "up", "enter")  # or by the list, from Journeys' entry
+        await settle(pilot)
+        assert isinstance(app.screen, HealthScreen)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert ("^g", "Go to screen") in binding_rows(app.screen.under)["shell"]
+
+
 def footer_keys(app) -> str:
     from textual.widgets import Footer
 
