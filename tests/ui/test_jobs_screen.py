@@ -170,6 +170,8 @@ async def test_history_reads_like_the_evidence_tables(clean_url: str) -> None:
         cells = [[str(c) for c in table.get_row_at(i)] for i in range(3)]
         ids = [r.id for r in store.history(10, "hist")]
         assert [row[0] for row in cells] == ids  # newest first, every id whole
+        assert cells[0][2] == "11-25 12:00\n11-26 11:59"  # the window's start over its end
+        assert table.ordered_columns[2].width >= len("11-25 12:00")
         assert cells[2][4] == long_reason and table.ordered_rows[2].height > 1
         await pilot.press("end")
         assert table.cursor_row == 2 and table.scroll_x == 0

@@ -307,6 +307,24 @@ async def test_models_table_at_80x24_keeps_its_columns_whole_and_end_goes_down(
         assert table.cursor_row == 0 and screen.selected == screen.listing.models[0].model_id
 
 
+@pytest.mark.anyio
+async def test_models_table_fits_again_when_the_terminal_resizes(sandbox: dict[str, Any]) -> None:
+    """Wide to narrow and back: the columns this width keeps, fitted to it, the model kept."""
+    app = make(sandbox)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#models-table", RowTable)
+        await pilot.press("down")
+        await settle(pilot)
+        chosen = app.screen.selected
+        for width, kept in ((80, 7), (110, 8), (160, 10)):
+            await pilot.resize_terminal(width, 40)
+            await settle(pilot)
+            assert len(table.ordered_columns) == kept
+            assert table.virtual_size.width <= table.scrollable_content_region.width
+            assert table.cursor_row == 1 and app.screen.selected == chosen
+
+
 def test_models_120x40_audit(snap_compare, sandbox: dict[str, Any]) -> None:
     async def audit_tab(pilot) -> None:
         await settle(pilot)
