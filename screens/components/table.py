@@ -17,7 +17,7 @@ MAX_WORD = 32  # a longer word (a path, a JSON blob) may wrap inside itself
 GAP = 2  # DataTable's cell padding, one each side
 SCROLLBAR = 2  # a vertical scroll bar's width: the room a table fitting itself leaves for it
 
-Content = tuple[Sequence[str], Sequence[Sequence[object]], Sequence[str] | None]  # cols, rows, keys
+Shown = tuple[Sequence[str], Sequence[Sequence[object]], Sequence[str] | None]  # cols, rows, keys
 
 
 def fit(natural: Sequence[int], floor: Sequence[int], width: int) -> list[int]:
@@ -51,7 +51,7 @@ class RowTable(DataTable[Text]):
         keys act on (the selected model); otherwise it shows where Enter acts, only while it can."""
         super().__init__(id=id, cursor_type="row", show_cursor=keep_cursor)
         self.keep_cursor = keep_cursor
-        self._content: Content = ((), (), None)  # what show_rows shows, to fit it again
+        self._content: Shown = ((), (), None)  # what show_rows shows, to fit it again
         self._fitted: int | None = None  # the room the rows fit; None: the caller's own width
 
     def on_focus(self) -> None:
