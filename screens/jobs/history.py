@@ -11,7 +11,7 @@ from attribtui.vocab import JobOutcome
 from screens.components.table import RowTable
 from screens.jobs.messages import HistoryLoaded
 
-COLUMNS = ("job", "outcome", "window (UTC)", "user", "why")
+COLUMNS = ("job", "window (UTC)", "user", "outcome")
 
 
 def _short(epoch: int | None) -> str:
@@ -19,12 +19,13 @@ def _short(epoch: int | None) -> str:
 
 
 def history_row(r: store.JobRecord) -> tuple[str, ...]:
-    """The window's start over its end ("11-25 12:00" / "11-26 11:59"): 80 columns then hold the
-    row as a table, the reason wrapping beside it, rather than a card a row."""
+    """The window's start over its end, the outcome followed by its reason (as the Live tab says
+    it): at 80 columns the id stays whole and only the reason wraps."""
     w = r.meta.get("window") or {}
     span = f"{_short(w.get('start'))}\n{_short(w.get('end'))}"
-    return (r.id, JobOutcome(r.outcome).label, span, str(r.meta.get("user") or "all"),
-            r.reason[:90])
+    outcome = JobOutcome(r.outcome).label
+    return (r.id, span, str(r.meta.get("user") or "all"),
+            f"{outcome}: {r.reason[:90]}" if r.reason else outcome)
 
 
 class JobHistory(RowTable):

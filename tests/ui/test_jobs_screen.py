@@ -170,9 +170,9 @@ async def test_history_reads_like_the_evidence_tables(clean_url: str) -> None:
         cells = [[str(c) for c in table.get_row_at(i)] for i in range(3)]
         ids = [r.id for r in store.history(10, "hist")]
         assert [row[0] for row in cells] == ids  # newest first, every id whole
-        assert cells[0][2] == "11-25 12:00\n11-26 11:59"  # the window's start over its end
-        assert table.ordered_columns[2].width >= len("11-25 12:00")
-        assert cells[2][4] == long_reason and table.ordered_rows[2].height > 1
+        assert cells[0][1] == "11-25 12:00\n11-26 11:59"  # the window's start over its end
+        assert table.ordered_columns[1].width >= len("11-25 12:00")
+        assert cells[2][3] == f"✔ succeeded: {long_reason}" and table.ordered_rows[2].height > 2
         await pilot.press("end")
         assert table.cursor_row == 2 and table.scroll_x == 0
         await pilot.press("home")
@@ -485,3 +485,21 @@ def test_finished_job_80x24_no_color(snap_compare, seeded: str, monkeypatch) -> 
         await wait_job(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=open_it)
+
+
+def test_history_80x24_no_color(snap_compare, clean_url: str, monkeypatch) -> None:
+    """The history at 80 columns: ids whole, the window's start over its end, the reason wrapped
+    beside them; End on the oldest job (the cursor shows while the table has focus)."""
+    prof = sandbox_profile(clean_url)
+    finished_jobs(prof, ["Attribution recalculation complete for 1 user(s) covering 24 hours",
+                         "the guard row for 2026-11-26T11:00:00Z exists: skipped", "cancelled"])
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    async def history_end(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        await pilot.press("end")
+        await pilot.pause()
+
+    assert snap_compare(jobs_app(prof), terminal_size=(80, 24), run_before=history_end)

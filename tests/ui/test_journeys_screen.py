@@ -13,6 +13,7 @@ from textual.widgets import Input, OptionList, Static
 
 from attribtui.infra import actionlog
 from attribtui.prosper.cachekey import journey_cache_key, system_hash
+from screens.app import Start
 from screens.components.confirm import ActionConfirmScreen
 from screens.journeys import SCREEN, JourneysScreen
 from tests.functional.test_journeys import plant_journey_defects
@@ -225,6 +226,24 @@ def test_journeys_80x24(snap_compare, planted) -> None:
 
     assert snap_compare(_app(url, name="prod-eu", environment="production", read_only=True),
                         terminal_size=(80, 24), run_before=run_before)
+
+
+def test_go_to_screen_80x24_no_color(snap_compare, planted, monkeypatch) -> None:
+    """ctrl+g over Journeys: the screens by number, the current one highlighted."""
+    from screens.health import SCREEN as HEALTH
+
+    url, ids = planted
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(make_profile(url), screens=[HEALTH, SCREEN], start=Start("journeys"))
+    app.db_label = "mysql 127.0.0.1:3306/prosper202"  # the test database name changes per run
+
+    async def go_to(pilot) -> None:
+        await settle(pilot)
+        await _look_up(pilot, str(ids["clean"]))
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=go_to)
 
 
 def test_journeys_120x40(snap_compare, planted) -> None:
