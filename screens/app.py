@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
+from textual.screen import ModalScreen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerFailed
 
@@ -33,6 +34,7 @@ from screens.components.header import ShellHeader
 from screens.components.help import HelpScreen
 from screens.components.palette import ShellCommands
 from screens.components.prepare import PrepareProgress, PrepareScreen
+from screens.components.switcher import ScreenSwitcher
 from screens.components.toosmall import TooSmallScreen, too_small
 from screens.registry import ScreenSpec, discover
 from screens.textual_private import GuardedApp
@@ -103,6 +105,7 @@ class ConsoleApp(GuardedApp):
     BINDINGS = [
         Binding("question_mark,f1", "help", "Help"),
         Binding("ctrl+r", "incident_report", "Incident report", show=False),
+        Binding("ctrl+g", "go_to", "Go to screen", show=False),  # shown where digits are typed
         Binding("q", "quit", "Quit"),
     ]
 
@@ -263,6 +266,12 @@ class ConsoleApp(GuardedApp):
     def action_show(self, name: str) -> None:
         if self._too_small is None:
             self.switch_mode(name)
+
+    def action_go_to(self) -> None:
+        """ctrl+g: a screen by its number, from any screen, even where digits are typed."""
+        if self._too_small is None and not isinstance(self.screen, ModalScreen):
+            self.push_screen(ScreenSwitcher(self.screen_specs, self.current_mode),
+                             lambda name: self.action_show(name) if name else None)
 
     async def run_screen_command(self, name: str, action: str) -> None:
         await self.switch_mode(name)

@@ -1,25 +1,14 @@
-"""An Input for lists of ids: a pasted column keeps every line, joined by spaces."""
+"""A text box for lists of ids: a pasted column keeps every line, joined by spaces."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from textual import events
-from textual.binding import Binding, BindingType
-from textual.widgets import Input
+
+from screens.components.text_box import TextBox
 
 
-class IdsInput(Input):
-    """Input keeps only the first line of a paste; this keeps them all. While it has focus the
-    footer shows how to leave it (letters and digits are typed, not keys of the console)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "leave", "Leave input"),
-        Binding("ctrl+q", "app.quit", "Quit"),
-    ]
-
-    def action_leave(self) -> None:
-        self.screen.focus_next()
+class IdsInput(TextBox):
+    """Input keeps only the first line of a paste; this keeps them all."""
 
     def type_into(self, text: str) -> None:
         """Start the value with `text` and take focus at once, the cursor after it (no select-all:

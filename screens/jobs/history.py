@@ -2,32 +2,40 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on, work
-from textual.widgets import DataTable
 
 from attribtui.infra import clock
 from attribtui.infra.config import Profile
 from attribtui.services.jobs import store
 from attribtui.vocab import JobOutcome
+from screens.components.table import RowTable
 from screens.jobs.messages import HistoryLoaded
 
+COLUMNS = ("job", "window (UTC)", "user", "outcome")
 
-def history_row(r: store.JobRecord) -> tuple[Text, ...]:
+
+def _short(epoch: int | None) -> str:
+    return (clock.iso(epoch) or "")[5:16].replace("T", " ")
+
+
+def history_row(r: store.JobRecord) -> tuple[str, ...]:
+    """The window's start over its end, the outcome followed by its reason (as the Live tab says
+    it): at 80 columns the id stays whole and only the reason wraps."""
     w = r.meta.get("window") or {}
-    span = f"{(clock.iso(w.get('start')) or '')[5:16]}..{(clock.iso(w.get('end')) or '')[5:16]}"
-    return (Text(r.id), Text(JobOutcome(r.outcome).label), Text(span),
-            Text(str(r.meta.get("user") or "all")), Text(r.reason[:90]))
+    span = f"{_short(w.get('start'))}\n{_short(w.get('end'))}"
+    outcome = JobOutcome(r.outcome).label
+    return (r.id, span, str(r.meta.get("user") or "all"),
+            f"{outcome}: {r.reason[:90]}" if r.reason else outcome)
 
 
-class JobHistory(DataTable[Text]):
-    """One row per job, keyed by its id."""
+class JobHistory(RowTable):
+    """One row per job, keyed by its id; the columns fit the width (the reason wraps)."""
 
     def __init__(self) -> None:
-        super().__init__(id="history-table", cursor_type="row", zebra_stripes=True)
+        super().__init__(id="history-table")
 
     def on_mount(self) -> None:
-        self.add_columns("job", "outcome", "window (UTC)", "user", "why")
+        self.show_rows(COLUMNS, [])
 
     @work(thread=True, exclusive=True, group="jobs-history", name="load job history")
     def load(self, profile: Profile, *, reattach: bool = False) -> None:
@@ -37,6 +45,5 @@ class JobHistory(DataTable[Text]):
 
     @on(HistoryLoaded)
     def _show(self, message: HistoryLoaded) -> None:
-        self.clear()
-        for r in message.records:
-            self.add_row(*history_row(r), key=r.id)
+        records = message.records
+        self.show_rows(COLUMNS, [history_row(r) for r in records], keys=[r.id for r in records])

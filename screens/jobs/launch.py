@@ -25,8 +25,9 @@ from attribtui.services.jobs.command import (
     parse_time,
     remote_note,
 )
+from screens.components.text_box import TextBox
+from screens.components.toggle import Toggle
 from screens.jobs.messages import UsersFailed, UsersLoaded
-from screens.jobs.toggle import Toggle
 
 WINDOWS = (("last 1 h", hours.HOUR), ("last 6 h", 6 * hours.HOUR), ("last 24 h", hours.DAY),
            ("last 7 d", 7 * hours.DAY))
@@ -81,12 +82,12 @@ class LaunchForm(VerticalScroll):
             yield Select([(t, str(s)) for t, s in WINDOWS] + [("custom", "custom")],
                          value=str(hours.DAY), allow_blank=False, id="window", compact=True)
             yield Label("Batch", classes="lbl")
-            yield Input(placeholder="500", id="batch", restrict=r"[0-9]*", compact=True)
+            yield TextBox(placeholder="500", id="batch", restrict=r"[0-9]*", compact=True)
         with Horizontal(classes="form-row"):
             yield Label("Start", classes="lbl")
-            yield Input(id="start", placeholder="epoch, ISO UTC or 24h", compact=True)
+            yield TextBox(id="start", placeholder="epoch, ISO UTC or 24h", compact=True)
             yield Label("End", classes="lbl")
-            yield Input(id="end", placeholder="epoch, ISO UTC or now", compact=True)
+            yield TextBox(id="end", placeholder="epoch, ISO UTC or now", compact=True)
         yield Toggle("Split into hour-aligned chunks of 24 h (k)", id="chunks", compact=True)
         yield Static("", id="command")
         yield Static("", id="preflight")

@@ -22,8 +22,9 @@ from attribtui.infra.db import DbError
 from attribtui.services.actions import ActionPlan
 from attribtui.services.jobs import parse, preflight, runner, store
 from attribtui.vocab import JobOutcome
+from screens.components.text_box import TextBox
+from screens.components.toggle import Toggle
 from screens.jobs.messages import RebuildVerified
-from screens.jobs.toggle import Toggle
 
 MAX_LINES = 2000  # on screen; the log files keep every line
 LIVE_CAP = 60  # lines drawn per batch while following (a screenful); a pause (f) shows MAX_LINES
@@ -90,7 +91,7 @@ class LiveLog(Vertical):
             yield Toggle("stdout", True, id="show-stdout", compact=True)
             yield Toggle("stderr", True, id="show-stderr", compact=True)
             yield Toggle("noise (N)", False, id="show-noise", compact=True)
-            yield Input(placeholder="filter text", id="filter", compact=True)
+            yield TextBox(placeholder="filter text", id="filter", compact=True)
             yield Button("Cancel job (x)", id="btn-cancel", variant="error", compact=True)
         yield RichLog(id="job-log", max_lines=MAX_LINES, wrap=False, markup=False,
                       highlight=False, auto_scroll=True)

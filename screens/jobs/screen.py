@@ -17,7 +17,6 @@ from textual.reactive import var
 from textual.widgets import (
     Button,
     Checkbox,
-    DataTable,
     Input,
     Select,
     Static,
@@ -76,9 +75,6 @@ class JobsScreen(ConsoleScreen):
         Binding("v", "tab('live')", "Live", show=False),
         Binding("n", "tab('launch')", "New job", show=False),
         Binding("r", "refresh_history", "Refresh", show=False),
-        # Shown only while a text box has focus, where q and ? are typed, not keys.
-        Binding("escape", "leave_input", "Leave input"),
-        Binding("ctrl+q", "quit_from_input", "Quit", priority=True),  # over the app's hidden one
     ]
 
     pf: var[preflight.Preflight | None] = var(None, bindings=True)  # of the form as it is
@@ -156,13 +152,6 @@ class JobsScreen(ConsoleScreen):
         self.form.chunk = event.value
         self._form_changed()
 
-    def action_leave_input(self) -> None:
-        """Esc: out of a text box, onto the tabs, where letters are the screen's keys again."""
-        self.query_one("#jobs-tabs Tabs").focus()
-
-    async def action_quit_from_input(self) -> None:
-        await self.app.run_action("quit")
-
     @on(PrefillJob)
     def _prefill(self, message: PrefillJob) -> None:
         """A fix from Schema Health: the form set to its request, then its pre-flight (never a
@@ -215,8 +204,8 @@ class JobsScreen(ConsoleScreen):
     def action_refresh_history(self) -> None:
         self._load_history()
 
-    @on(DataTable.RowSelected, "#history-table")
-    def _open_job(self, event: DataTable.RowSelected) -> None:
+    @on(JobHistory.RowSelected, "#history-table")
+    def _open_job(self, event: JobHistory.RowSelected) -> None:
         rec = store.load(str(event.row_key.value))
         if rec is not None:
             self.attach(rec, from_start=True)
@@ -259,8 +248,6 @@ class JobsScreen(ConsoleScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         read_only = self.profile.read_only
-        if action in ("leave_input", "quit_from_input"):
-            return isinstance(self.focused, Input)  # hidden otherwise: Esc belongs to others
         if action == "delete_guard":
             return bool(self.pf and self.pf.guard_hours and not read_only)
         if action == "cancel_job":

@@ -40,6 +40,9 @@ class JourneysScreen(ConsoleScreen):
     SCREEN_TITLE = "Journeys"
     CSS_PATH = "../journeys.tcss"  # stylesheets live in screens/, which ships *.tcss
     BINDINGS = [
+        # Digits here start the next conv_id (on_key), never a screen: the shell's ctrl+g is the
+        # keyboard's way out, so the footer shows it.
+        Binding("ctrl+g", "app.go_to", "Go to screen"),
         Binding("slash", "focus_input", "Ids"),
         Binding("c", "click_lookup", "Click lookup"),
         Binding("r", "reload", "Reload"),

@@ -17,6 +17,7 @@ from attribtui.prosper.validation import MODEL_TYPES, validate_model_payload
 from attribtui.services import models as core
 from attribtui.vocab import JsonDict
 from screens.components.confirm import ActionConfirmScreen
+from screens.components.toggle import Toggle
 
 
 @dataclass(frozen=True)
@@ -27,16 +28,6 @@ class ModelFormValues:
     type: str
     weighting: JsonDict | None
     default: bool
-
-
-class MarkedCheckbox(Checkbox):
-    """A checkbox whose mark is blank when off, so its state shows without colour (NO_COLOR)."""
-
-    BUTTON_INNER = " "
-
-    def watch_value(self) -> None:
-        self.BUTTON_INNER = "X" if self.value else " "
-        super().watch_value()
 
 
 class DefaultChoiceScreen(ModalScreen[str | None]):
@@ -107,7 +98,7 @@ class ModelFormScreen(ModalScreen[ModelFormValues | None]):
             yield Input(str(config.get("last_touch_weight", "")), id="f-last",
                         classes="position_based", compact=True)
             if x is None:
-                yield MarkedCheckbox("Make it the default (demotes every other model)",
+                yield Toggle("Make it the default (demotes every other model)",
                                      id="f-default", compact=True)
             else:
                 yield Static(Text(f"Saving recomputes the slug (now {x.slug})."), id="f-slug")

@@ -7,12 +7,15 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from attribtui.services import models as core
+from screens.components.table import RowTable
 from screens.models import render
 
 Redact = Callable[[str], str]
+AUDIT_COLUMNS = ("When", "Action", "Model", "Details")
+SNAPSHOT_COLUMNS = ("Hour (UTC)", "Conv", "Revenue")
 
 
 class AuditPanel(Vertical):
@@ -20,25 +23,22 @@ class AuditPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="audit-filter")
-        yield DataTable(id="audit-table", cursor_type="row", show_cursor=False)
+        yield RowTable(id="audit-table")  # long details wrap, never cut
 
     def on_mount(self) -> None:
-        self.query_one("#audit-table", DataTable).add_columns("When", "Action", "Model", "Details")
+        self.query_one("#audit-table", RowTable).show_rows(AUDIT_COLUMNS, [])
 
     def show(self, audit: list[core.AuditRow] | str, model_id: int | None, action: str | None,
              redact: Redact) -> None:
         """audit: the rows, or why there are none to show."""
         what = f"model {model_id}" if model_id is not None else "the user"
         note = f"Audit of {what}, newest first, {action or 'all actions'} (f cycles the filter)"
-        table = self.query_one("#audit-table", DataTable)
-        table.clear()
+        rows = [] if isinstance(audit, str) else [render.audit_row(row) for row in audit]
+        self.query_one("#audit-table", RowTable).show_rows(AUDIT_COLUMNS, rows)
         if isinstance(audit, str):
             note += f"\n‼ {redact(audit)}"
-        else:
-            for row in audit:
-                table.add_row(*render.audit_row(row))
-            if not audit:
-                note += "\nNo audit rows."
+        elif not audit:
+            note += "\nNo audit rows."
         self.query_one("#audit-filter", Static).update(Text(note))
 
 
@@ -47,21 +47,19 @@ class SnapshotPanel(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="snap-chart")
-        yield DataTable(id="snap-table", cursor_type="row", show_cursor=False)
+        yield RowTable(id="snap-table")
 
     def on_mount(self) -> None:
-        self.query_one("#snap-table", DataTable).add_columns("Hour (UTC)", "Conv", "Revenue")
+        self.query_one("#snap-table", RowTable).show_rows(SNAPSHOT_COLUMNS, [])
 
     def show(self, series: core.Series | str | None, hours: int, redact: Redact) -> None:
         """series: the series, why there is none, or None with no model selected."""
         chart = self.query_one("#snap-chart", Static)
-        snaps = self.query_one("#snap-table", DataTable)
-        snaps.clear()
+        rows = [] if series is None or isinstance(series, str) else render.series_rows(series)
+        self.query_one("#snap-table", RowTable).show_rows(SNAPSHOT_COLUMNS, rows)
         if series is None:
             chart.update("Select a model to see its snapshots.")
         elif isinstance(series, str):
             chart.update(Text(f"‼ {redact(series)}"))
         else:
             chart.update(render.series_head(series, hours))
-            for row in render.series_rows(series):
-                snaps.add_row(*row)

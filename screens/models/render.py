@@ -38,22 +38,20 @@ def chart_lines(series: core.Series) -> list[str]:
     return lines
 
 
-# (key, label, fixed width or None) in order; narrow terminals keep the ones an on-call engineer
-# needs to act (which model, whose, its state, its slug, when it changed) and leave type and
-# weighting to the Details tab.
-WIDE = (("id", "ID", None), ("user", "User", None), ("name", "Name", None),
-        ("active", "Active", None), ("default", "Default", None), ("api", "API", None),
-        ("type", "Type", None), ("weighting", "Weighting", None), ("slug", "Slug", None),
-        ("updated", "Updated", None))
-MEDIUM = (("id", "ID", 4), ("user", "User", 5), ("name", "Name", 24), ("active", "Active", 6),
-          ("default", "Default", 7), ("api", "API", 11), ("slug", "Slug", 24),
-          ("updated", "Updated", 11))
-NARROW = (("id", "ID", 3), ("user", "User", 5), ("name", "Name", 15), ("active", "Act", 3),
-          ("default", "Def", 5), ("slug", "Slug", 22), ("updated", "Updated", 11))
+# (key, label) in order; narrow terminals keep the ones an on-call engineer needs to act (which
+# model, whose, its state, its slug, when it changed) and leave type and weighting to the Details
+# tab. The table fits the kept columns to its width (screens/components/table.py).
+WIDE = (("id", "ID"), ("user", "User"), ("name", "Name"), ("active", "Active"),
+        ("default", "Default"), ("api", "API"), ("type", "Type"), ("weighting", "Weighting"),
+        ("slug", "Slug"), ("updated", "Updated"))
+MEDIUM = (("id", "ID"), ("user", "User"), ("name", "Name"), ("active", "Active"),
+          ("default", "Default"), ("api", "API"), ("slug", "Slug"), ("updated", "Updated"))
+NARROW = (("id", "ID"), ("user", "User"), ("name", "Name"), ("active", "Act"),
+          ("default", "Def"), ("slug", "Slug"), ("updated", "Updated"))
 WIDE_FROM, MEDIUM_FROM = 150, 100  # columns of terminal
 
 
-def columns(width: int) -> tuple[tuple[str, str, int | None], ...]:
+def columns(width: int) -> tuple[tuple[str, str], ...]:
     return WIDE if width >= WIDE_FROM else MEDIUM if width >= MEDIUM_FROM else NARROW
 
 
@@ -76,7 +74,7 @@ def model_cells(x: core.Model) -> dict[str, str]:
 
 def model_row(x: core.Model, width: int = WIDE_FROM) -> tuple[str, ...]:
     cells = model_cells(x)
-    return tuple(cells[key] for key, _, _ in columns(width))
+    return tuple(cells[key] for key, _ in columns(width))
 
 
 def listing_summary(listing: core.ModelList) -> Text:

@@ -16,13 +16,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.reactive import var
-from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from attribtui.infra.api import V2Client
 from attribtui.infra.db import Database, DbError
 from attribtui.services import models as core
 from screens.base import ConsoleScreen
 from screens.components.goto import OpenModel
+from screens.components.table import RowTable
 from screens.models import render
 from screens.models.dialogs import (
     CommandScreen,
@@ -67,7 +68,7 @@ class ModelsScreen(ConsoleScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("", id="models-banner")
         yield Static("Loading models…", id="models-summary")
-        yield DataTable(id="models-table", cursor_type="row", zebra_stripes=False)
+        yield RowTable(id="models-table", keep_cursor=True)  # the model the keys act on
         with TabbedContent(id="models-tabs", initial="tab-detail"):
             with TabPane("Details", id="tab-detail"), VerticalScroll():
                 yield Static("", id="model-detail")
@@ -80,9 +81,9 @@ class ModelsScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.query_one("#models-banner").display = False
-        self._columns: tuple[tuple[str, str, int | None], ...] = ()
+        self._columns: tuple[tuple[str, str], ...] = ()
         self._fill_table()
-        self.query_one("#models-table", DataTable).focus()
+        self.query_one("#models-table", RowTable).focus()
         self.console.when_ready(self.action_reload)
 
     # -- bindings --------------------------------------------------------------------------------
@@ -148,38 +149,35 @@ class ModelsScreen(ConsoleScreen):
         else:
             self._select(None)
 
-    def _fill_table(self) -> DataTable[str]:
-        """The rows, under the columns this width keeps (render.columns)."""
-        table: DataTable[str] = self.query_one("#models-table", DataTable)
-        wanted = render.columns(self.app.size.width)
-        if wanted != self._columns:
-            self._columns = wanted
-            table.clear(columns=True)
-            for key, label, width in wanted:
-                table.add_column(label, key=key, width=width)
-        else:
-            table.clear()
-        for x in self.listing.models if self.listing else []:
-            table.add_row(*render.model_row(x, self.app.size.width), key=str(x.model_id))
+    def _fill_table(self) -> RowTable:
+        """The rows, under the columns this width keeps (render.columns), fitted to the table's
+        width (long names wrap; the table fits again itself when only the width changes)."""
+        table = self.query_one("#models-table", RowTable)
+        width = self.app.size.width
+        self._columns = render.columns(width)
+        models = self.listing.models if self.listing else []
+        table.show_rows([label for _, label in self._columns],
+                        [render.model_row(x, width) for x in models],
+                        keys=[str(x.model_id) for x in models])
         return table
 
     def on_resize(self, event: events.Resize) -> None:
         if render.columns(self.app.size.width) != self._columns:
-            row = self.query_one("#models-table", DataTable).cursor_row
+            row = self.query_one("#models-table", RowTable).cursor_row
             self._fill_table().move_cursor(row=row)
 
     @on(OpenModel)
     def _open_model(self, message: OpenModel) -> None:
         """A fix from Schema Health: select the model (now, or when the listing arrives)."""
         self.selected = message.model_id
-        table = self.query_one("#models-table", DataTable)
+        table = self.query_one("#models-table", RowTable)
         if self.listing is not None and message.model_id is not None \
                 and self.listing.get(message.model_id):
             table.move_cursor(row=table.get_row_index(str(message.model_id)))
         table.focus()
 
-    @on(DataTable.RowHighlighted, "#models-table")
-    def _on_row(self, event: DataTable.RowHighlighted) -> None:
+    @on(RowTable.RowHighlighted, "#models-table")
+    def _on_row(self, event: RowTable.RowHighlighted) -> None:
         if event.row_key.value is not None:
             self._select(int(event.row_key.value))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import os
 import sys
@@ -9,14 +10,25 @@ from pathlib import Path
 
 import pymysql
 import pytest
-from textual.widgets import Button, DataTable, Input, RichLog, Select, Static, TabbedContent
+from textual.widgets import (
+    Button,
+    Checkbox,
+    DataTable,
+    Input,
+    RichLog,
+    Select,
+    Static,
+    TabbedContent,
+)
 
-from attribtui.infra import locks
+from attribtui.infra import locks, paths
 from attribtui.infra.config import DbConfig, JobsConfig, Profile
 from attribtui.services.jobs import runner, store
 from attribtui.services.jobs.command import Command, JobRequest, build_commands, last_hours
 from screens.components.confirm import ActionConfirmScreen
 from screens.components.help import binding_rows
+from screens.components.table import RowTable
+from screens.components.toggle import Toggle
 from screens.jobs import SCREEN, JobsScreen
 from screens.textual_private import FooterKey
 from tests.support import MARIADB_HOST, MARIADB_PORT, NOW
@@ -129,6 +141,77 @@ async def test_launch_watch_and_the_second_run_is_flagged(seeded: str) -> None:
         assert table.row_count == 1
 
 
+def finished_jobs(profile: Profile, reasons: list[str]) -> None:
+    """Job records as a finished run leaves them (job.json and exit.json), without running one."""
+    for i, reason in enumerate(reasons):
+        folder = store.create_folder("rebuild")
+        paths.write_json(folder / store.JOB_FILE, {
+            "id": folder.name, "kind": "rebuild", "profile": profile.name, "user": 1,
+            "window": {"start": DAY_START, "end": DAY_END}, "started_at": NOW - 60 * i,
+            "pid": None})
+        paths.write_json(folder / store.EXIT_FILE, {"outcome": "succeeded", "reason": reason,
+                                                    "ended_at": NOW})
+
+
+async def test_history_reads_like_the_evidence_tables(clean_url: str) -> None:
+    """Columns fit 80 columns (a long reason wraps, an id stays whole); End and Home go to the last
+    and first job, not sideways; Enter opens the job under the cursor."""
+    prof = sandbox_profile(clean_url, name="hist")
+    long_reason = "Attribution recalculation complete for 1 user(s) covering a window of 24 hours"
+    finished_jobs(prof, [long_reason, "second", "third"])  # the newest (last made) first
+    app = jobs_app(prof)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        table = app.screen.query_one("#history-table", RowTable)
+        assert table.has_focus and table.row_count == 3
+        assert table.virtual_size.width <= table.scrollable_content_region.width  # no sideways
+        cells = [[str(c) for c in table.get_row_at(i)] for i in range(3)]
+        ids = [r.id for r in store.history(10, "hist")]
+        assert [row[0] for row in cells] == ids  # newest first, every id whole
+        assert cells[0][1] == "11-25 12:00\n11-26 11:59"  # the window's start over its end
+        assert table.ordered_columns[1].width >= len("11-25 12:00")
+        assert cells[2][3] == f"✔ succeeded: {long_reason}" and table.ordered_rows[2].height > 2
+        await pilot.press("end")
+        assert table.cursor_row == 2 and table.scroll_x == 0
+        await pilot.press("home")
+        assert table.cursor_row == 0
+        await pilot.press("end", "enter")
+        await settle(pilot)
+        assert app.screen.query_one("#jobs-tabs", TabbedContent).active == "live"
+        assert app.screen.job is not None and app.screen.job.id == ids[2]
+
+
+async def test_every_checkbox_reads_without_colour(clean_url: str, monkeypatch) -> None:
+    """NO_COLOR: on is [X], off is [ ], on every checkbox (they are all the one Toggle)."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = jobs_app(sandbox_profile(clean_url))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        boxes = list(app.screen.query(Checkbox))
+        assert len(boxes) == 5 and all(isinstance(b, Toggle) for b in boxes)
+        chunks = app.screen.query_one("#chunks", Toggle)
+        assert chunks.render().plain.startswith("[ ] Split into")  # 24 h: one run
+        await pilot.press("k")
+        await pilot.pause()
+        assert chunks.render().plain.startswith("[X] Split into")
+        shown = {b.id: b.render().plain.split()[0:2] for b in boxes if b.id != "chunks"}
+        assert shown == {"follow": ["[X]", "follow"], "show-stdout": ["[X]", "stdout"],
+                         "show-stderr": ["[X]", "stderr"], "show-noise": ["[", "]"]}
+
+
+def test_no_plain_checkbox_in_the_console() -> None:
+    """Every checkbox is screens.components.toggle.Toggle, so every one reads without colour."""
+    plain = []
+    for path in Path("screens").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in (
+                    "Checkbox", "RadioButton", "Switch"):
+                plain.append(f"{path}:{node.lineno}")
+    assert plain == []
+
+
 async def test_read_only_profiles_cannot_launch(clean_url: str) -> None:
     prof = sandbox_profile(clean_url, name="ro", read_only=True)
     app = jobs_app(prof)
@@ -177,8 +260,11 @@ async def test_launch_always_answers_and_never_reads_ready_for_a_bad_form(seeded
         assert screen.query_one("#start").value == "vq"
         assert "ready" not in text(app, "#preflight")
         assert "the form has an error" in text(app, "#preflight")
+        footer = [k.description for k in app.screen.query(FooterKey)]
+        assert "Leave input" in footer and "Quit" in footer  # how out of the box, and ctrl+q
         await pilot.press("escape")  # Esc leaves the box: letters are keys again
         assert not isinstance(app.focused, Input)
+        assert "Leave input" not in [k.description for k in app.screen.query(FooterKey)]
         await pilot.press("L")
         await settle(pilot)
         assert isinstance(app.screen, JobsScreen)
@@ -399,3 +485,21 @@ def test_finished_job_80x24_no_color(snap_compare, seeded: str, monkeypatch) -> 
         await wait_job(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=open_it)
+
+
+def test_history_80x24_no_color(snap_compare, clean_url: str, monkeypatch) -> None:
+    """The history at 80 columns: ids whole, the window's start over its end, the reason wrapped
+    beside them; End on the oldest job (the cursor shows while the table has focus)."""
+    prof = sandbox_profile(clean_url)
+    finished_jobs(prof, ["Attribution recalculation complete for 1 user(s) covering 24 hours",
+                         "the guard row for 2026-11-26T11:00:00Z exists: skipped", "cancelled"])
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    async def history_end(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        await pilot.press("end")
+        await pilot.pause()
+
+    assert snap_compare(jobs_app(prof), terminal_size=(80, 24), run_before=history_end)

@@ -13,6 +13,7 @@ from textual.widgets import Input, OptionList, Static
 
 from attribtui.infra import actionlog
 from attribtui.prosper.cachekey import journey_cache_key, system_hash
+from screens.app import Start
 from screens.components.confirm import ActionConfirmScreen
 from screens.journeys import SCREEN, JourneysScreen
 from tests.functional.test_journeys import plant_journey_defects
@@ -109,6 +110,46 @@ async def test_digits_typed_on_the_results_start_the_next_lookup(planted) -> Non
         assert not field.has_focus and "Leave input" not in footer_keys(app)
 
 
+@pytest.mark.anyio
+async def test_keyboard_alone_leaves_journeys(planted) -> None:
+    """Health, 2 to Journeys, an id typed and looked up, then out by keys only: digits there start
+    the next conv_id, so ctrl+g (in the footer and help) picks the screen by its number."""
+    from screens.components.help import HelpScreen, binding_rows
+    from screens.components.switcher import ScreenSwitcher
+    from screens.health import SCREEN as HEALTH
+    from screens.health import HealthScreen
+
+    url, ids = planted
+    app = make_app(make_profile(url), screens=[HEALTH, SCREEN])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, HealthScreen)
+        await pilot.press("2")
+        await settle(pilot)
+        assert isinstance(app.screen, JourneysScreen)
+        await pilot.press(*str(ids["clean"]), "enter")
+        await settle(pilot)
+        assert app.screen.query_one("#conv-list", OptionList).has_focus
+        assert footer_keys(app).startswith("Go to screen ")  # first: the last to drop off
+        assert ("^g", "Go to screen") in binding_rows(app.screen)["screen"]
+        await pilot.press("ctrl+g")
+        assert isinstance(app.screen, ScreenSwitcher)
+        await pilot.press("escape")  # Esc stays
+        assert isinstance(app.screen, JourneysScreen)
+        await pilot.press("ctrl+g", "1")
+        await settle(pilot)
+        assert isinstance(app.screen, HealthScreen)
+        # and from inside the id input, where every digit is typed
+        await pilot.press("2", "slash")
+        assert app.screen.query_one("#ids", Input).has_focus
+        await pilot.press("ctrl+g", "up", "enter")  # or by the list, from Journeys' entry
+        await settle(pilot)
+        assert isinstance(app.screen, HealthScreen)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert ("^g", "Go to screen") in binding_rows(app.screen.under)["shell"]
+
+
 def footer_keys(app) -> str:
     from textual.widgets import Footer
 
@@ -185,6 +226,24 @@ def test_journeys_80x24(snap_compare, planted) -> None:
 
     assert snap_compare(_app(url, name="prod-eu", environment="production", read_only=True),
                         terminal_size=(80, 24), run_before=run_before)
+
+
+def test_go_to_screen_80x24_no_color(snap_compare, planted, monkeypatch) -> None:
+    """ctrl+g over Journeys: the screens by number, the current one highlighted."""
+    from screens.health import SCREEN as HEALTH
+
+    url, ids = planted
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(make_profile(url), screens=[HEALTH, SCREEN], start=Start("journeys"))
+    app.db_label = "mysql 127.0.0.1:3306/prosper202"  # the test database name changes per run
+
+    async def go_to(pilot) -> None:
+        await settle(pilot)
+        await _look_up(pilot, str(ids["clean"]))
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=go_to)
 
 
 def test_journeys_120x40(snap_compare, planted) -> None:

@@ -21,11 +21,12 @@ from attribtui.prosper.validation import MSG_HALF_LIFE
 from attribtui.sandbox import emulator
 from screens.app import ConsoleApp
 from screens.components.confirm import ActionConfirmScreen
+from screens.components.table import RowTable
+from screens.components.toggle import Toggle
 from screens.models import SCREEN, ModelsScreen
 from screens.models.dialogs import (
     CommandScreen,
     DefaultChoiceScreen,
-    MarkedCheckbox,
     ModelFormScreen,
 )
 from tests.support import NOW, create_database, drop_database
@@ -279,6 +280,51 @@ def test_models_80x24(snap_compare, sandbox: dict[str, Any]) -> None:
     assert snap_compare(make(sandbox), terminal_size=(80, 24), run_before=settle)
 
 
+@pytest.mark.anyio
+async def test_models_table_at_80x24_keeps_its_columns_whole_and_end_goes_down(
+        sandbox: dict[str, Any]) -> None:
+    """Read like Health's evidence: the narrow columns fit, a long name wraps (never cut), End and
+    Home go to the last and first model (not sideways), and the cursor follows the selection."""
+    app = make(sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one("#models-table", RowTable)
+        labels = [str(c.label) for c in table.ordered_columns]
+        assert labels == ["ID", "User", "Name", "Act", "Def", "Slug", "Updated"]
+        assert table.virtual_size.width <= table.scrollable_content_region.width  # no sideways
+        names = [x.name for x in screen.listing.models]
+        assert "Last Touch Attribution" in names
+        assert [row[2] for row in table_rows(app)] == names  # whole, wrapped in the cell
+        assert max(row.height for row in table.ordered_rows) == 2
+        await pilot.press("end")
+        await settle(pilot)
+        assert table.cursor_row == table.row_count - 1
+        assert screen.selected == screen.listing.models[-1].model_id
+        assert table.scroll_x == 0
+        await pilot.press("home")
+        await settle(pilot)
+        assert table.cursor_row == 0 and screen.selected == screen.listing.models[0].model_id
+
+
+@pytest.mark.anyio
+async def test_models_table_fits_again_when_the_terminal_resizes(sandbox: dict[str, Any]) -> None:
+    """Wide to narrow and back: the columns this width keeps, fitted to it, the model kept."""
+    app = make(sandbox)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#models-table", RowTable)
+        await pilot.press("down")
+        await settle(pilot)
+        chosen = app.screen.selected
+        for width, kept in ((80, 7), (110, 8), (160, 10)):
+            await pilot.resize_terminal(width, 40)
+            await settle(pilot)
+            assert len(table.ordered_columns) == kept
+            assert table.virtual_size.width <= table.scrollable_content_region.width
+            assert table.cursor_row == 1 and app.screen.selected == chosen
+
+
 def test_models_120x40_audit(snap_compare, sandbox: dict[str, Any]) -> None:
     async def audit_tab(pilot) -> None:
         await settle(pilot)
@@ -311,11 +357,11 @@ async def test_form_marks_the_default_box_and_says_what_upstream_makes_of_1_5(
         await pilot.pause()
         form = app.screen
         assert isinstance(form, ModelFormScreen)
-        box = form.query_one("#f-default", MarkedCheckbox)
-        assert "X" not in box.render().plain  # off: no mark, whatever the colours
+        box = form.query_one("#f-default", Toggle)
+        assert box.render().plain.startswith("[ ] ")  # off: no mark, whatever the colours
         box.value = True
         await pilot.pause()
-        assert "X" in box.render().plain
+        assert box.render().plain.startswith("[X] ")
         await pilot.press(*"Decay")
         form.query_one("#f-type").value = "time_decay"
         form.query_one("#f-half").focus()
