@@ -88,8 +88,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     path = demo.db_path()
     busy = demo.busy_reason()
     if (args.reset or args.incident) and busy:
-        raise Refused(f"not reseeding the demo now: {busy}; `attribtui demo` reopens it to "
-                      "resume, or wait for it or cancel it first")
+        raise Refused(f"not reseeding the demo now: {busy}; `attribtui demo` reopens it as it "
+                      "is, to resume")
     profile = demo.profile(path, pace=args.pace)
     port = demo.api_port(profile)
 

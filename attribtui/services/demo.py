@@ -165,10 +165,12 @@ def busy_reason() -> str | None:
     """Why the demo must not be reseeded now (a live job or walkthrough on it), or None."""
     live = [r for r in store.history(1000, PROFILE_NAME) if r.exit is None]
     if live:
-        return f"job {live[0].id} is still running on the demo"
+        return (f"job {live[0].id} is still running on the demo (`attribtui jobs cancel "
+                f"{live[0].id} --profile demo` stops it)")
     walkthrough = latest_active(PROFILE_NAME)
     if walkthrough:
-        return f"rollback walkthrough {walkthrough.id} is still active on the demo"
+        return (f"rollback walkthrough {walkthrough.id} is still active on the demo (finish it, "
+                "or abandon it: x on the Rollback screen)")
     return None
 
 

@@ -212,3 +212,25 @@ def test_a_manual_rebuild_for_one_user_does_not_read_as_a_failing_cron(fresh_db)
     assert result.status == "info", result.details
     assert "manual rebuild" in result.details and "user(s) 1:" in result.details
     assert [row[0] for row in result.evidence["rows"]] == [2]
+
+
+def test_a_live_walkthrough_keeps_the_drill_and_says_how_to_resume_or_abandon(
+        tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from attribtui.services import demo
+
+    state = rollback.new(demo.profile(tmp_path / "demo.sqlite"),
+                         rollback.Incident(user_id=1, model_id=7, safe_model_id=1, conv_ids=[1]))
+    assert "abandon it: x on the Rollback screen" in demo.busy_reason()
+    assert demo.needs_seed(demo.db_path(), drill="bad-default") in (None, "no demo database yet")
+    exe = str(Path(sys.executable).parent / "attribtui")
+    r = subprocess.run([exe, "demo", "--incident", "bad-default"], capture_output=True, text=True,
+                       env=os.environ, stdin=subprocess.DEVNULL, timeout=60)
+    assert r.returncode == 1
+    assert r.stderr.strip() == (
+        f"attribtui: refused: not reseeding the demo now: rollback walkthrough {state.id} is "
+        "still active on the demo (finish it, or abandon it: x on the Rollback screen); "
+        "`attribtui demo` reopens it as it is, to resume")
