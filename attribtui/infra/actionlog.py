@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import socket
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -24,8 +25,16 @@ def log_path() -> Path:
 
 
 def operator(configured: str | None = None) -> str:
-    """Who is acting: $SUDO_USER (the human behind sudo), then $USER, then the config's name."""
-    return os.environ.get("SUDO_USER") or os.environ.get("USER") or configured or "unknown"
+    """Who is acting: $SUDO_USER (the human behind sudo), then $USER, then the config's name,
+    then the login name of this process (under cron, tmux or `env -i` $USER may be unset;
+    "unknown" names nobody)."""
+    name = os.environ.get("SUDO_USER") or os.environ.get("USER") or configured
+    if name:
+        return name
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (KeyError, OSError):  # a uid without a passwd entry (some containers)
+        return "unknown"
 
 
 def record(action: str, *, profile: Profile, target: str = "", params: Mapping[str, object] | None = None,

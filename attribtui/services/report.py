@@ -12,8 +12,6 @@ Every string goes through the profile's redaction: no key, password or apikey UR
 from __future__ import annotations
 
 import json
-import os
-import pwd
 import socket
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,12 +24,14 @@ from attribtui.infra.db import Database, DbError
 from attribtui.infra.redact import redact_url, redact_value
 from attribtui.prosper import tables as pt
 from attribtui.queries import idrange
+from attribtui.services.jobs import parse
 from attribtui.services.jobs import store as job_store
 from attribtui.services.jobs.runner import log_tail
 from attribtui.vocab import JsonDict
 
 AUDIT_CAP = 500
 LOG_TAIL = 20
+NOISE_READ = 50  # lines read per line shown, so the tail survives folding the noise
 
 
 def _check_runs(profile_name: str, since: int, until: int) -> list[JsonDict]:
@@ -46,10 +46,19 @@ def _jobs(profile_name: str, since: int, until: int) -> list[JsonDict]:
         if not since <= started <= until:
             continue
         doc = rec.to_json()
-        doc["stdout_tail"] = log_tail(rec.stdout_log, LOG_TAIL) if rec.stdout_log.exists() else []
-        doc["stderr_tail"] = log_tail(rec.stderr_log, LOG_TAIL) if rec.stderr_log.exists() else []
+        doc["stdout_tail"] = _tail(rec.stdout_log, "stdout")
+        doc["stderr_tail"] = _tail(rec.stderr_log, "stderr")
         out.append(doc)
     return sorted(out, key=lambda j: j.get("started_at") or 0)
+
+
+def _tail(path: Path, stream: str) -> list[str]:
+    """The log's last lines that say something: known PHP noise (a backfill prints two warnings
+    per conversion) is folded into one counted line, as in the console and `run`."""
+    lines = log_tail(path, LOG_TAIL * NOISE_READ) if path.exists() else []
+    kept = [ln for ln in lines if not parse.is_known_noise(parse.kind_of(stream, ln), ln)]
+    folded = len(lines) - len(kept)
+    return kept[-LOG_TAIL:] + ([parse.fold_note(folded, "the full log file")] if folded else [])
 
 
 def _audit(db: Database | None, since: int, until: int) -> tuple[list[JsonDict], str | None]:
@@ -96,6 +105,8 @@ def build(profile: Profile, db: Database | None, since: int, until: int, *,
     name = profile.name if profile is not None else None
     actions = [e for e in actionlog.entries(since, until) if name is None or e.get("profile") == name]
     runs = _check_runs(name, since, until) if name else []
+    if name and rollback is not None:  # a walkthrough compares with the run before it started
+        runs = check_store.load_runs(name, until=since, newest=1)[-1:] + runs
     audit, audit_note = _audit(db, since, until)
     now = clock.now()
     doc = {
@@ -126,15 +137,8 @@ def build(profile: Profile, db: Database | None, since: int, until: int, *,
 
 
 def report_operator(profile: Profile | None) -> str:
-    """Who writes the report: $SUDO_USER, $USER, the configured `operator`, then the login name
-    of this process (under cron or `env -i` $USER is unset; "unknown" names nobody)."""
-    name = actionlog.operator(profile.operator if profile is not None else None)
-    if name != "unknown":
-        return name
-    try:
-        return pwd.getpwuid(os.getuid()).pw_name
-    except (KeyError, OSError):  # a uid without a passwd entry (some containers)
-        return name
+    """Who writes the report (actionlog.operator: the same name as its actions)."""
+    return actionlog.operator(profile.operator if profile is not None else None)
 
 
 def _run_summary(run: JsonDict) -> JsonDict:

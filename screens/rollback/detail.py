@@ -78,7 +78,10 @@ def result_text(step: rb.Step) -> str:
                 *[f"  ✘ {w}" for w in d["got_worse"][:12]]]
     if d.get("accepted"):
         out.append(f"Accepted by {d['accepted']['by']}: {d['accepted']['reason']}")
-    out += d.get("checks_not_ok", [])[:8]
+    if d.get("checks_not_ok"):
+        same = step.id == "verify" and not d.get("got_worse") and d.get("before")
+        out.append("Not ok, as before the walkthrough:" if same else "Not ok:")
+        out += [f"  {c}" for c in d["checks_not_ok"][:8]]
     out += d.get("journey_problems", [])[:8]
     if step.id == "audit" and step.status == StepStatus.DONE and "audit" in d:
         out += ["Audit rows:", *(d.get("audit") or ["(none)"])[-15:], "Console actions:",

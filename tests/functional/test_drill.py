@@ -7,6 +7,7 @@ that follows)."""
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,17 @@ def test_the_drill_is_found_and_rolled_back_to_a_clean_verify(drill) -> None:
         assert step.status == "done", (step.result, step.details["journey_problems"])
         assert step.details["got_worse"] == [] and step.details["clean"]
         assert set(step.details["journey_status"]) <= {"ok", "warn"}
+
+        # the report compares with the checks before the walkthrough; job tails without noise
+        step_verify = step
+        rollback.run(prof, state, rollback.plan(prof, state, "audit", db=db), db=db)
+        step = rollback.run(prof, state, rollback.plan(prof, state, "report", db=db), db=db)
+        doc = json.loads(Path(step.details["json"]).read_text())
+        assert doc["checks"]["before"]["generated_at_iso"] == before.report["generated_at_iso"]
+        assert doc["checks"]["after"]["path"] == step_verify.details["check_run"]
+        tails = [ln for j in doc["jobs"] for ln in j["stdout_tail"] + j["stderr_tail"]]
+        assert not any("Undefined array key" in ln for ln in tails)
+        assert any("known PHP noise folded" in ln for ln in tails)
     finally:
         db.close()
         client.close()
