@@ -102,3 +102,36 @@ def test_health_80x24_nocolor_evidence_row_in_full(snap_compare, seeded_url, mon
     app = _app(seeded_url)
     assert snap_compare(app, terminal_size=(80, 24),
                         run_before=_open_row("journeys.sample", "end", "enter"))
+
+
+def _briefing(progress) -> str:
+    from attribtui.sandbox.drills import DRILLS
+
+    d = DRILLS["bad-default"]
+    return f"Drill {d.name}: {d.title}\n\n{d.briefing}"
+
+
+async def _until_briefing(pilot) -> None:
+    from screens.components.briefing import BriefingScreen
+
+    for _ in range(200):
+        if isinstance(pilot.app.screen, BriefingScreen):
+            break
+        await pilot.pause(0.05)
+    await settle(pilot)
+
+
+def test_drill_briefing_80x24_no_color(snap_compare, clean_url, deterministic_db_checks,
+                                       monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(make_profile(clean_url, name="demo", environment="dev"),
+                   status_provider=lambda: FIXED_STATUS, prepare=_briefing)
+    app.db_label = "sqlite ~/.local/share/attribtui/demo/demo.sqlite"
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_until_briefing)
+
+
+def test_drill_briefing_120x40(snap_compare, clean_url, deterministic_db_checks) -> None:
+    app = make_app(make_profile(clean_url, name="demo", environment="dev"),
+                   status_provider=lambda: FIXED_STATUS, prepare=_briefing)
+    app.db_label = "sqlite ~/.local/share/attribtui/demo/demo.sqlite"
+    assert snap_compare(app, terminal_size=(120, 40), run_before=_until_briefing)
