@@ -356,6 +356,8 @@ class V2Client:
         else:
             what = f"cannot reach the v2 API at {host} ({detail})"
             fix = "check api.base_url and that Prosper202 is running"
+        if self.profile.api.down_hint and isinstance(e, httpx.ConnectError):
+            fix = self.profile.api.down_hint
         if method == "GET":
             return ApiUnreachable(f"{what}; {fix}", request=shown)
         if not sent:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from attribtui.infra import clock, paths
@@ -105,9 +106,10 @@ def headless_profile() -> Profile:
     port, pace = state.get("api_port"), state.get("pace")
     prof = profile(path, api_port=port if isinstance(port, int) else None,
                    pace=float(pace) if isinstance(pace, int | float) else 0.0)
-    if not state:
-        prof.warnings.append("the demo console is not open, so its v2 API emulator is not "
-                             "running: API commands need `attribtui demo` open")
+    if not state:  # said by the commands that need the API, when they cannot reach it
+        prof = replace(prof, api=replace(prof.api, down_hint=(
+            "the demo console is not open, so its v2 API emulator is not running: open "
+            "`attribtui demo` in another terminal first")))
     return prof
 
 

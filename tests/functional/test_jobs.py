@@ -402,7 +402,11 @@ def test_profile_demo_works_headless_and_shares_the_console_history(tmp_path: Pa
     demo.reseed(demo.db_path(), conversions=200)
     r = _cli(["run", "backfill", "--profile", "demo", "--last=7d", "--user=1", "--yes"], env)
     assert "started job" in r.stderr, r.stderr
-    assert "the demo console is not open" in r.stderr  # API commands need it; this one does not
+    assert "the demo console is not open" not in r.stderr  # only API commands need it
+    r = _cli(["models", "list", "--profile", "demo"], env)
+    assert r.returncode == 3 and r.stderr.strip().endswith(
+        "the demo console is not open, so its v2 API emulator is not running: open "
+        "`attribtui demo` in another terminal first"), r.stderr
     # The same database through ATTRIBTUI_DB_URL (the implicit profile 'env', production care).
     url = demo.url_for(demo.db_path())
     r = _cli(["run", "backfill", "--last=7d", "--user=1", "--yes", "--confirm=env"],

@@ -93,6 +93,9 @@ class ApiConfig:
         example={"4": "P202_API_KEY_USER4"}, shown_default="{} (other users read-only)")
     # The environment the profile was loaded from, so key_env resolves against the same one.
     environ: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
+    # Why the API may not answer and what to do, said when it does not (the embedded demo's
+    # emulator runs only while its console is open); not a setting.
+    down_hint: str | None = field(default=None, repr=False, compare=False)
 
     def resolved_key(self) -> str | None:
         """The API key: `key` if set, else the value of the variable named by `key_env`."""
