@@ -72,7 +72,7 @@ def test_backfill_then_rebuild_for_the_last_24h(url: str) -> None:
     req = JobRequest("backfill", DAY_START, DAY_END, batch_size=20)
     pf = preflight.run(prof, req)
     assert pf.ok, pf.findings
-    assert pf.conversions == 50  # the seeded window, counted inside a conv_id range
+    assert pf.conversions == 53  # the seeded window, counted inside a conv_id range
     rec, snaps, lines = run(prof, req, total=pf.conversions)
     assert (rec.outcome, rec.exit["exit_codes"]) == ("succeeded", [0])
     processed = [int(e.text.split()[1]) for e in lines if e.kind == parse.PROGRESS]
