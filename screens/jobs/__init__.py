@@ -24,7 +24,7 @@ SCREEN = ScreenSpec(
         PaletteCommand("Launch job (rebuild or backfill)", "Pre-flight, then start it detached (L)",
                        "launch"),
         PaletteCommand("Cancel the running job", "SIGTERM, then SIGKILL (x)", "cancel_job"),
-        PaletteCommand("Delete the rebuild guard row", "Confirmed and logged (g)",
+        PaletteCommand("Delete the rebuild guard row", "Confirmed and logged (d)",
                        "delete_guard"),
         PaletteCommand("Job history", "Past jobs and their logs (h)", "tab('history')"),
         PaletteCommand("Align the window to whole hours", "--start=H0 --end=H1-1 (a)", "align"),

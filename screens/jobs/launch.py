@@ -94,7 +94,7 @@ class LaunchForm(VerticalScroll):
         with Horizontal(id="launch-buttons"):
             yield Button("Pre-flight (p)", id="btn-preflight", compact=True)
             yield Button("Launch (L)", id="btn-launch", variant="error", compact=True)
-            yield Button("Delete guard row (g)", id="btn-guard", variant="warning", compact=True)
+            yield Button("Delete guard row (d)", id="btn-guard", variant="warning", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#btn-guard", Button).display = False

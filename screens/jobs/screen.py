@@ -68,7 +68,7 @@ class JobsScreen(ConsoleScreen):
         Binding("x", "cancel_job", "Cancel job"),
         Binding("a", "align", "Align hours", show=False),
         Binding("k", "toggle_chunks", "Chunk 24h", show=False),
-        Binding("g", "delete_guard", "Delete guard row", show=False),
+        Binding("d", "delete_guard", "Delete guard row", show=False),  # d on Rollback too
         Binding("f", "toggle_follow", "Follow", show=False),
         Binding("N", "toggle_noise", "Show or fold known PHP noise", show=False),
         Binding("h", "tab('history')", "History"),

@@ -217,7 +217,7 @@ def run(profile: Profile, req: JobRequest, db: Database | None = None,
                 pf.add(ERROR, "guard", f"202_cronjobs already has ('attr', {h}) for the hour of "
                        f"--end ({clock.iso(h)}): the run would print 'already processed this "
                        f"window; skipping.' and rebuild nothing. Pick an --end in another hour "
-                       f"(e.g. {h - 1}), or delete that guard row (confirmed and logged: g in the console, --delete-guard headless)")
+                       f"(e.g. {h - 1}), or delete that guard row (confirmed and logged: d on the Jobs and Rollback screens, --delete-guard headless)")
         _privileges(pf, profile, req, db)
         try:
             held = locks.holder(profile.db.url)
