@@ -45,8 +45,6 @@ def plan_lines(step: rb.Step, plan: rb.StepPlan | None) -> list[str]:
     if plan is None or plan.step != step.id:
         return ["Planning…"]
     lines: list[str] = []
-    if plan.refused:
-        lines.append(f"✘ Cannot run: {plan.refused}")
     if plan.noop:
         lines.append(f"ℹ Nothing to do: {plan.noop} (g records it)")
     lines += plan.lines
@@ -132,7 +130,10 @@ class StepDetail(VerticalScroll):
 
     def show_step(self, step: rb.Step, plan: rb.StepPlan | None) -> None:
         self.step_id = step.id
-        self.show_text(step_head(step), "\n".join(plan_lines(step, plan)), result_text(step))
+        head = step_head(step)
+        if plan is not None and plan.step == step.id and plan.refused and not step.finished:
+            head += f"\n✘ Cannot run: {plan.refused}"  # what blocks it, before any detail
+        self.show_text(head, "\n".join(plan_lines(step, plan)), result_text(step))
         self.query_one("#rb-log").display = bool(step.id in rb.JOB_STEPS and step.job_id)
 
     def set_progress(self, text: str) -> None:

@@ -52,14 +52,15 @@ class RollbackScreen(ConsoleScreen):
     BINDINGS = [
         Binding("n", "new", "New"),
         Binding("g", "run_step", "Run step"),
+        # Shown only when they apply, and then first: a narrow footer drops the last keys.
+        Binding("d", "delete_guard", "Delete guard row"),
+        Binding("a", "accept", "Accept difference"),
         Binding("s", "skip_step", "Skip step"),
         Binding("p", "replan", "Re-plan"),
-        Binding("d", "delete_guard", "Delete guard row"),
         Binding("e", "extend_window", "Extend window"),
         Binding("l", "reload", "Reload"),
         Binding("x", "abandon", "Abandon"),
         Binding("u", "purge", "Purge"),
-        Binding("a", "accept", "Accept difference"),
         Binding("q", "quit_walkthrough", "Quit"),  # says how to resume first
     ]
 
