@@ -357,7 +357,9 @@ class RollbackScreen(ConsoleScreen):
             self.post_message(WalkthroughLoaded(None, []))
 
         self.app.push_screen(SkipScreen(state.current or state.steps[-1],
-                                        f"Abandon walkthrough {state.id}"), abandoned)
+                                        f"Abandon walkthrough {state.id}", yes="Abandon",
+                                        placeholder="(e.g. handled by hand; restarting the drill)"),
+                             abandoned)
 
     def action_replan(self) -> None:
         if self.selected:
