@@ -8,6 +8,7 @@ from textual.message import Message
 
 from attribtui.checks import CheckResult
 from attribtui.checks.runner import Run
+from attribtui.vocab import JsonDict
 
 
 @dataclass
@@ -21,6 +22,13 @@ class CoverageRead(Message, bubble=False):
 class CheckDone(Message, bubble=False):
     result: CheckResult
     next_id: str | None  # the check running now; None when this was the last
+
+
+@dataclass
+class SavedRunRead(Message, bubble=False):
+    """The profile's last saved run, shown until the fresh run replaces it check by check."""
+
+    report: JsonDict
 
 
 @dataclass

@@ -22,6 +22,7 @@ from textual.widgets import Input, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import OptionDoesNotExist
 
 from attribtui.checks import CheckContext, CheckResult, CheckSpec, select, summary
+from attribtui.checks import store as check_store
 from attribtui.checks.markdown import export_run, save_remediation, summary_text
 from attribtui.checks.runner import empty_text, mostly_empty, run_checks_and_save
 from attribtui.infra import clock
@@ -39,6 +40,7 @@ from screens.health.messages import (
     CheckStep,
     CoverageRead,
     GuardDeleted,
+    SavedRunRead,
 )
 from screens.health.row import RowScreen
 from screens.health.view import CheckDetail, list_options, pick_initial
@@ -75,6 +77,10 @@ class HealthScreen(ConsoleScreen):
         self._total = 0
         self._runs = 0
         self._last_step = 0.0
+        # The last saved run, shown at once and replaced check by check by the fresh run.
+        self.saved: dict[str, CheckResult] = {}
+        self.saved_at: int | None = None
+        self._auto_pick: str | None = None  # the selection made for the operator, not by them
 
     # -- layout ----------------------------------------------------------------------------------
 
@@ -96,7 +102,31 @@ class HealthScreen(ConsoleScreen):
         self.query_one("#runbar").display = False
         self.query_one(CheckDetail).show(None)
         self.query_one("#check-list", OptionList).focus()
+        self._read_saved_run()
         self.console.when_ready(self.start_run)
+
+    @work(thread=True, group="startup", name="read the saved run", exit_on_error=False)
+    def _read_saved_run(self) -> None:
+        """The profile's last saved run, so the findings are on screen before the checks finish
+        (a file read, in a worker: it may be large)."""
+        runs = check_store.load_runs(self.profile.name, newest=1)
+        if runs:
+            self.post_message(SavedRunRead(runs[-1]))
+
+    @on(SavedRunRead)
+    def _show_saved_run(self, message: SavedRunRead) -> None:
+        if self.report is not None or self.results:  # the fresh run got here first
+            return
+        try:
+            results = [CheckResult.from_json(c) for c in message.report["checks"]]
+        except (KeyError, TypeError, ValueError):  # a run saved by another version: skip it
+            return
+        self.saved = {r.id: r for r in results}
+        self.saved_at = int(message.report.get("generated_at") or 0)
+        self._fill_list()
+        self._auto_pick = pick_initial(results)
+        self.highlight(self._auto_pick)
+        self._show_progress(0, None)
 
     # -- running ---------------------------------------------------------------------------------
 
@@ -220,6 +250,12 @@ class HealthScreen(ConsoleScreen):
             return
         text = f"Running {current} ({done + 1}/{self._total})" if current else "Finishing…"
         self.query_one("#run-label", Label).update(text)
+        if self.saved and self.saved_at is not None:
+            age = clock.ago(max(0, clock.now() - self.saved_at))
+            self.query_one("#summary", Static).update(Text(
+                f"Saved run of {clock.iso(self.saved_at)} ({age} ago) shown; refreshing: "
+                f"{done} of {self._total or len(self.saved)} rechecked (·saved rows are old)"))
+            return
         counts = summary(self.results)
         self.query_one("#summary", Static).update(
             Text(f"{done} of {self._total} done: {summary_text(counts)}" if done else "Starting…"))
@@ -237,6 +273,7 @@ class HealthScreen(ConsoleScreen):
         self.running = False
         self.report = report
         self.results = run.results
+        self.saved, self.saved_at = {}, None  # the fresh run replaced it
         self.query_one("#runbar").display = False
         if run.unreachable:
             self._set_banner(f"‼ Database unreachable: {run.unreachable}")
@@ -252,7 +289,8 @@ class HealthScreen(ConsoleScreen):
                 Text(f"Window {self.window} · coverage not available (see coverage.summary)"))
         self._fill_list()
         # The first run opens on the worst finding; a rerun keeps the operator's selection.
-        if self._runs == 0 or self.selected not in {r.id for r in self.results}:
+        if (self._runs == 0 and self.selected in (None, self._auto_pick)) \
+                or self.selected not in {r.id for r in self.results}:
             self.highlight(pick_initial(self.results))
         self._runs += 1
         if cancelled:
@@ -278,11 +316,19 @@ class HealthScreen(ConsoleScreen):
 
     # -- the list and the detail -----------------------------------------------------------------
 
+    def shown_results(self) -> list[CheckResult]:
+        """The fresh results, and the saved run's for the checks not rerun yet."""
+        fresh = {r.id: r for r in self.results}
+        merged = [fresh.pop(cid, r) for cid, r in self.saved.items()]
+        return merged + list(fresh.values())
+
     def _fill_list(self) -> None:
         ol = self.query_one("#check-list", OptionList)
         keep = self.selected
         ol.clear_options()
-        ol.add_options(list_options(self.results))
+        fresh = {r.id for r in self.results}
+        ol.add_options(list_options(self.shown_results(),
+                                    frozenset(cid for cid in self.saved if cid not in fresh)))
         if keep is not None:
             self.highlight(keep)
 
@@ -299,7 +345,7 @@ class HealthScreen(ConsoleScreen):
         self.query_one(CheckDetail).show(self.current())
 
     def current(self) -> CheckResult | None:
-        return next((r for r in self.results if r.id == self.selected), None)
+        return next((r for r in self.shown_results() if r.id == self.selected), None)
 
     @on(OptionList.OptionHighlighted, "#check-list")
     def _on_highlight(self, event: OptionList.OptionHighlighted) -> None:

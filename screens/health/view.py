@@ -35,7 +35,9 @@ def grouped(results: list[CheckResult]) -> list[tuple[str, list[CheckResult]]]:
     return sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order)))
 
 
-def list_options(results: list[CheckResult]) -> list[Option]:
+def list_options(results: list[CheckResult], saved: frozenset[str] = frozenset()
+                 ) -> list[Option]:
+    """The check list by group; ids in `saved` come from the last saved run (dimmed, marked)."""
     options: list[Option] = []
     for group, items in grouped(results):
         bad = worst(r.status for r in items)
@@ -44,7 +46,11 @@ def list_options(results: list[CheckResult]) -> list[Option]:
         options.append(Option(title, id=f"group:{group}", disabled=True))
         for r in items:
             name = r.id.split(".", 1)[-1]  # the group heading carries the prefix
-            options.append(Option(Text(f" {label(r.status):<9} {name}"), id=r.id))
+            if r.id in saved:
+                options.append(Option(Text(f" {label(r.status):<9} {name} ·saved",
+                                           style="dim"), id=r.id))
+            else:
+                options.append(Option(Text(f" {label(r.status):<9} {name}"), id=r.id))
     return options
 
 

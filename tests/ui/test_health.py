@@ -545,3 +545,40 @@ async def test_copy_takes_only_statements_and_commands(seeded_url: str) -> None:
         assert lines and all(ln.startswith(("SELECT ", "php ", "attribtui ")) for ln in lines)
         assert all(ln.endswith(";") for ln in lines if ln.startswith("SELECT"))
         assert "Inspect" not in app._clipboard and "attribtui journey" in app._clipboard
+
+
+async def test_the_saved_run_shows_at_once_then_the_fresh_run_replaces_it(clean_url: str) -> None:
+    """Findings at first paint: the last saved run (marked, with its age) until the fresh run
+    has rechecked each check; the fresh run's results then replace it."""
+    from attribtui.checks import CheckContext, run_checks_and_save, select
+    from attribtui.infra.db import Database
+
+    profile = make_profile(clean_url)
+    db = Database(clean_url)
+    try:
+        saved = run_checks_and_save(CheckContext(db=db, now=clock.now() - 600, profile=profile),
+                                    select(None))
+    finally:
+        db.close()
+    gate = threading.Event()
+    app = make_app(profile, prepare=lambda progress: gate.wait(10) and None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        health = None
+        for _ in range(200):
+            try:  # the screens are discovered in a worker
+                health = app.get_screen_stack("health")[0]
+            except (KeyError, IndexError):
+                health = None
+            if isinstance(health, HealthScreen) and health.saved:
+                break
+            await pilot.pause(0.05)
+        assert isinstance(health, HealthScreen) and health.report is None  # not run yet
+        assert {r.id for r in health.shown_results()} == {c["id"] for c in saved.report["checks"]}
+        summary_line = str(health.query_one("#summary").render())
+        assert "Saved run of" in summary_line and "10 min ago" in summary_line
+        assert "·saved" in str(health.query_one("#check-list").get_option_at_index(1).prompt)
+        gate.set()
+        await settle(pilot)
+        assert health.report is not None and not health.saved
+        assert "Saved run" not in str(health.query_one("#summary").render())
+        assert "·saved" not in str(health.query_one("#check-list").get_option_at_index(1).prompt)
