@@ -121,3 +121,15 @@ def wait_for(condition: Callable[[], bool], what: str, timeout_s: float = 60) ->
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.05)
+
+
+def scalar(url: str, sql: str, **params: object) -> object:
+    """One value read on a fresh engine (what a test checks in the database after an action)."""
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(url)
+    try:
+        with eng.connect() as c:
+            return c.execute(text(sql), params).scalar()
+    finally:
+        eng.dispose()

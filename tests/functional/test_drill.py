@@ -20,7 +20,7 @@ from attribtui.infra.db import Database
 from attribtui.sandbox import emulator
 from attribtui.sandbox.seed import read_marker, seed
 from attribtui.services import rollback
-from tests.support import NOW
+from tests.support import NOW, scalar
 
 pytestmark = pytest.mark.mariadb
 
@@ -44,14 +44,6 @@ def drill(request, fresh_db, tmp_path, monkeypatch):
     server.server_close()
     clock.freeze(None)
 
-
-def scalar(url: str, sql: str, **params):
-    eng = create_engine(url)
-    try:
-        with eng.connect() as c:
-            return c.execute(text(sql), params).scalar()
-    finally:
-        eng.dispose()
 
 
 def log_text(step: rollback.Step) -> str:

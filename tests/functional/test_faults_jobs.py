@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pymysql
 import pytest
-from sqlalchemy import create_engine, text
 
 from attribtui.infra import actionlog, clock, locks
 from attribtui.infra.config import DbConfig, JobsConfig, Profile
@@ -27,7 +26,7 @@ from attribtui.sandbox.seed import seed
 from attribtui.services.jobs import parse, preflight, runner, store
 from attribtui.services.jobs.command import Command, JobRequest, last_hours
 from tests.faults import COMMIT, FaultProxy, fault_proxy
-from tests.support import MARIADB_HOST, MARIADB_PORT, NOW, wait_for
+from tests.support import MARIADB_HOST, MARIADB_PORT, NOW, scalar, wait_for
 
 pytestmark = pytest.mark.mariadb
 
@@ -83,14 +82,6 @@ def last_line(stderr: str) -> str:
 def root() -> pymysql.connections.Connection:
     return pymysql.connect(host=MARIADB_HOST, port=MARIADB_PORT, user="root", autocommit=True)
 
-
-def scalar(url: str, sql: str):
-    eng = create_engine(url)
-    try:
-        with eng.connect() as c:
-            return c.execute(text(sql)).scalar()
-    finally:
-        eng.dispose()
 
 
 def guard_rows(url: str, hour: int = GUARD_HOUR) -> int:

@@ -12,14 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from attribtui.infra import actionlog, clock, locks
 from attribtui.infra.config import DbConfig, JobsConfig, Profile
 from attribtui.services.jobs import parse, preflight, runner, store
 from attribtui.services.jobs.command import Command, JobRequest, build_commands, last_hours
 from attribtui.vocab import JobOutcome
-from tests.support import NOW
+from tests.support import NOW, scalar
 
 pytestmark = pytest.mark.mariadb
 
@@ -57,14 +56,6 @@ def run(prof: Profile, req: JobRequest, **kw) -> tuple[store.JobRecord, list[run
     final = runner.run_attached(rec, on_batch)
     return final, snaps, lines
 
-
-def scalar(url: str, sql: str):
-    eng = create_engine(url)
-    try:
-        with eng.connect() as c:
-            return c.execute(text(sql)).scalar()
-    finally:
-        eng.dispose()
 
 
 def test_backfill_then_rebuild_for_the_last_24h(url: str) -> None:

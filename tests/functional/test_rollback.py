@@ -23,7 +23,7 @@ from attribtui.infra.db import Database
 from attribtui.sandbox import emulator
 from attribtui.services import rollback
 from attribtui.vocab import StepStatus
-from tests.support import NOW, memcache_config
+from tests.support import NOW, memcache_config, scalar
 
 pytestmark = pytest.mark.mariadb
 
@@ -70,14 +70,6 @@ def incident(fresh_db, monkeypatch):
     server.server_close()
     clock.freeze(None)
 
-
-def scalar(url: str, sql: str, **params):
-    eng = create_engine(url)
-    try:
-        with eng.connect() as c:
-            return c.execute(text(sql), params).scalar()
-    finally:
-        eng.dispose()
 
 
 def journey_statuses(url: str, prof: Profile, ids: list[int]) -> dict[int, str]:
