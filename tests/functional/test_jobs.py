@@ -67,8 +67,8 @@ def test_backfill_then_rebuild_for_the_last_24h(url: str) -> None:
     rec, snaps, lines = run(prof, req, total=pf.conversions)
     assert (rec.outcome, rec.exit["exit_codes"]) == ("succeeded", [0])
     processed = [int(e.text.split()[1]) for e in lines if e.kind == parse.PROGRESS]
-    assert processed == sorted(processed) and processed[-1] == 48  # 2 are multi-touch disabled
-    assert snaps[-1].finished and snaps[-1].done == 48 and snaps[-1].total == 50
+    assert processed == sorted(processed) and processed[-1] == 51  # 2 are multi-touch disabled
+    assert snaps[-1].finished and snaps[-1].done == 51 and snaps[-1].total == 53
     assert 0 < snaps[-1].fraction <= 1
     assert any(e.kind == parse.NOISE for e in lines)  # the PHP-style warnings, shown dimmed
     # the job folder: private, complete, and its command without secrets
