@@ -169,10 +169,10 @@ class ChecksConfig:
 @dataclass(frozen=True)
 class JourneysConfig:
     recompute_workers: int = setting(
-        2, "candidate-click reads run at once when recomputing many journeys\nThe journey "
+        2, "candidate-click reads run at once when recomputing many journeys\nThe Journeys "
         "screen, `attribtui journey` and the rollback's verify read each (user, campaign) "
-        "group's clicks once, on the read replica when there is one; this many groups at a "
-        "time. At most 8, the read pool's size.", example=2, maximum=8)
+        "group's clicks once, this many groups at a time, on the read replica when there is one "
+        "(verify reads the primary). At most 8, the read pool's size.", example=2, maximum=8)
 
 
 @dataclass(frozen=True)
