@@ -10,7 +10,7 @@ spans and reads are cut and resumed. Every conversion's candidates must be ident
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 import pytest
@@ -20,7 +20,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 
 from attribtui.infra.config import DbConfig, JourneysConfig, Profile
-from attribtui.infra.db import Database
+from attribtui.infra.db import Database, Params, QueryTimeout, RawRow
 from attribtui.prosper import tables as pt
 from attribtui.prosper.journey import LOOKBACK_SECONDS as LB
 from attribtui.prosper.journey import MAX_TOUCHES
@@ -28,8 +28,8 @@ from attribtui.queries.clicks import candidate_clicks
 from attribtui.sandbox.schema import create_schema
 from attribtui.sandbox.seed import seed
 from attribtui.services import journeys
-from attribtui.services.journeys.groups import MAX_SPREAD, ROW_CAP
-from attribtui.services.journeys.prefetch import prefetch_all
+from attribtui.services.journeys.groups import MAX_SPREAD, ROW_CAP, Span
+from attribtui.services.journeys.prefetch import prefetch_all, read_span
 from tests.support import NOW, create_database, drop_database
 
 pytestmark = pytest.mark.mariadb
@@ -138,6 +138,29 @@ def test_a_read_cut_at_its_cap_resumes_below_the_conversions_it_settled(
     _assert_same(clicks_db, convs, clicks)
     grouped = prefetch_all(clicks_db, convs, workers=1, cap=30)
     assert all(len(grouped[c]) == min(MAX_TOUCHES, (c[2] - T) // 60 + 1) for c in convs)
+
+
+def test_a_span_whose_read_times_out_falls_back_to_the_per_conversion_query(
+        clicks_db: Database) -> None:
+    """The server stops reads wider than one lookback (as a statement timeout would stop the
+    span's wider scan): the real rows still arrive, through upstream's own query."""
+    clicks = [(1, 1, i, T + DAY * i) for i in range(40)] + [(1, 1, 7, T + DAY * 7)]
+    convs = [(1, 1, T + DAY * i + 5) for i in range(0, 40, 3)]
+    _replace_clicks(clicks_db, clicks)
+    real = clicks_db.reader()
+    stopped = []
+
+    def strict(sql: str, params: Params | None = None, /) -> Sequence[RawRow]:
+        bounds = dict(params or {})
+        if int(str(bounds["end"])) - int(str(bounds["start"])) > LB:
+            stopped.append(bounds)
+            raise QueryTimeout("query exceeded 5000 ms (db.statement_timeout_ms)")
+        return real(sql, params)
+
+    found = read_span(strict, Span(1, 1, tuple(c[2] for c in convs)))
+    assert found == {c[2]: candidate_clicks(real, *c) for c in convs}
+    assert len(stopped) == 1
+    assert any(len(v) == MAX_TOUCHES for v in found.values())
 
 
 @pytest.fixture(scope="module", params=["mariadb", "sqlite"])

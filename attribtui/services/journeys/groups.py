@@ -6,7 +6,8 @@ so the conversions of one (user, campaign) can share a read of the union of thei
 Two bounds keep that read no worse than the per-conversion query:
 
 - time: a group's conversions, by conv_time, are cut into spans whose conv_times differ by at
-  most MAX_SPREAD (the lookback), so one read's window is at most twice a conversion's window;
+  most MAX_SPREAD (the lookback), so one read's window is at most twice a conversion's window
+  (a read that still exceeds the statement timeout falls back to the per-conversion query);
 - memory: a read returns at most ROW_CAP rows, newest first, which is always a prefix of the
   candidate query's order. A conversion is settled by the prefix when the prefix is all the
   window held, when it gives the conversion 25 candidates, or when it reaches below the

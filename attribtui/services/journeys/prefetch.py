@@ -16,9 +16,9 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 
-from attribtui.infra.db import Database, Read
+from attribtui.infra.db import Database, QueryTimeout, Read
 from attribtui.prosper.journey import MAX_TOUCHES, Touch
-from attribtui.queries.clicks import clicks_between
+from attribtui.queries.clicks import candidate_clicks, clicks_between
 from attribtui.services.journeys.groups import (
     MAX_SPREAD,
     ROW_CAP,
@@ -32,14 +32,24 @@ from attribtui.services.journeys.groups import (
 
 def read_span(read: Read, span: Span, cap: int = ROW_CAP) -> dict[int, list[Touch]]:
     """conv_time -> candidates for every conversion of the span, in as few capped reads as the
-    rows allow (one, unless the span's window holds more than cap clicks)."""
+    rows allow (one, unless the span's window holds more than cap clicks).
+
+    A span's window is up to twice one conversion's, so where the per-conversion query runs
+    close to the statement timeout the span's read can exceed it: then the conversions not yet
+    settled fall back to the per-conversion query, which costs what it always did.
+    """
     if cap < MAX_TOUCHES:
         raise ValueError(f"a read's cap must be at least {MAX_TOUCHES}, or reads may not end")
     pending = list(span.conv_times)
     found: dict[int, list[Touch]] = {}
     while pending:
         start, end = window(pending)
-        rows = clicks_between(read, span.user_id, span.campaign_id, start, end, cap)
+        try:
+            rows = clicks_between(read, span.user_id, span.campaign_id, start, end, cap)
+        except QueryTimeout:
+            for t in pending:
+                found[t] = candidate_clicks(read, span.user_id, span.campaign_id, t)
+            return found
         found.update(settle(rows, len(rows) < cap, pending))
         pending = [t for t in pending if t not in found]
     return found
