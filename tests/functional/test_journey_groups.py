@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import example, given, settings
@@ -199,3 +200,23 @@ def test_enrich_many_reports_what_enrich_reports(seeded: str, workers: int) -> N
     assert any(r.recomputed and r.recomputed.changes for r in found)  # not a trivial sample
     for a, b in zip(reference, grouped, strict=True):
         assert replace(a, cache=None) == replace(b, cache=None), a.conv_id
+
+
+def test_group_reads_go_to_the_replica_and_verification_to_the_primary(tmp_path: Path) -> None:
+    """Two SQLite files stand for a primary and its replica, each with a click of its own."""
+    urls = {}
+    for role, click_id in (("primary", 1), ("replica", 2)):
+        urls[role] = f"sqlite:///{tmp_path / role}.sqlite"
+        engine = create_engine(urls[role])
+        create_schema(engine)
+        engine.dispose()
+        db = Database(urls[role])
+        _replace_clicks(db, [(1, 1, click_id, T - 60)])
+        db.close()
+    db = Database(urls["primary"], read_url=urls["replica"])
+    try:
+        key = (1, 1, T)
+        assert [t.click_id for t in prefetch_all(db, [key], workers=2)[key]] == [2]
+        assert [t.click_id for t in prefetch_all(db, [key], workers=2, primary=True)[key]] == [1]
+    finally:
+        db.close()
