@@ -7,7 +7,8 @@ the grouped path (`journeys.enrich_many`: one read per group
 span, journeys.recompute_workers at 1 and 2), the grouped candidate reads alone, and the raw
 floors with plain PyMySQL (one capped scan per group, sequentially; the per-conversion queries,
 summed). The two paths' reports are compared; any difference is printed.
-BENCH_JOURNEY_CONVERSIONS sets the database size (default 1,000,000: the scale sandbox).
+BENCH_JOURNEY_CONVERSIONS sets the database size (default 1,000,000: the scale sandbox);
+BENCH_RECOMPUTE_PLANS (optimizer,issue) and BENCH_RECOMPUTE_SETS (5 groups,random) narrow a run.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ from attribtui.services.journeys.report import JourneyReport
 
 CONVERSIONS = int(os.environ.get("BENCH_JOURNEY_CONVERSIONS", "1000000"))
 RUNS = 3
+# Which plans and sets to run (comma-separated); the issue's plan takes minutes per set.
+PLANS = os.environ.get("BENCH_RECOMPUTE_PLANS", "optimizer,issue").split(",")
+SETS = os.environ.get("BENCH_RECOMPUTE_SETS", "5 groups,random").split(",")
 Key = tuple[int, int, int]
 
 
@@ -134,8 +138,9 @@ def bench_set(db: Database, conn: pymysql.connections.Connection, url: str, labe
         ("grouped path: enrich_many, 2 workers", grouped(2)),
         ("per-conversion path: enrich per report", per_conversion),
     ]
-    for _, fn in timings:  # warm the buffer pool and the connection pools alike
-        fn()
+    if runs > 1:
+        for _, fn in timings:  # warm the buffer pool and the connection pools alike
+            fn()
     for name, fn in timings:
         row(name, f"{timed(fn, runs):8.2f} s")
     for workers, rs in results.items():
@@ -172,14 +177,17 @@ def main() -> None:
     sets = pick_sets(conn, random.Random(202))
     print(f"recompute by group on {u.database} ({CONVERSIONS} conversions), seconds, median of "
           f"{RUNS} after a warm-up")
-    print(" the optimizer's plan (KEY aff_campaign_id: a campaign's clicks)")
-    for label, ids in sets.items():
-        bench_set(db, conn, url, label, ids, RUNS)
-    print(" the issue's plan (aff_campaign_id IGNORED: the user's clicks on user_click_time), "
-          "one run after a warm-up")
-    with campaign_key_ignored(conn):
+    sets = {k: v for k, v in sets.items() if k in SETS}
+    if "optimizer" in PLANS:
+        print(" the optimizer's plan (KEY aff_campaign_id: a campaign's clicks)")
         for label, ids in sets.items():
-            bench_set(db, conn, url, label, ids, 1)
+            bench_set(db, conn, url, label, ids, RUNS)
+    if "issue" in PLANS:
+        print(" the issue's plan (aff_campaign_id IGNORED: the user's clicks on user_click_time), "
+              "one run each, no warm-up")
+        with campaign_key_ignored(conn):
+            for label, ids in sets.items():
+                bench_set(db, conn, url, label, ids, 1)
     db.close()
     conn.close()
 

@@ -32,7 +32,8 @@ from attribtui.services.journeys.groups import (
 
 def read_span(read: Read, span: Span, cap: int = ROW_CAP) -> dict[int, list[Touch]]:
     """conv_time -> candidates for every conversion of the span, in as few capped reads as the
-    rows allow (one, unless the span's window holds more than cap clicks).
+    rows allow (one, unless the span's window holds more than cap clicks); a span of one
+    conversion is read with the per-conversion query itself.
 
     A span's window is up to twice one conversion's, so where the per-conversion query runs
     close to the statement timeout the span's read can exceed it: then the conversions not yet
@@ -40,6 +41,9 @@ def read_span(read: Read, span: Span, cap: int = ROW_CAP) -> dict[int, list[Touc
     """
     if cap < MAX_TOUCHES:
         raise ValueError(f"a read's cap must be at least {MAX_TOUCHES}, or reads may not end")
+    if len(span.conv_times) == 1:  # upstream's own query: the same scan, 25 rows back
+        conv_time = span.conv_times[0]
+        return {conv_time: candidate_clicks(read, span.user_id, span.campaign_id, conv_time)}
     pending = list(span.conv_times)
     found: dict[int, list[Touch]] = {}
     while pending:
