@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
@@ -94,7 +94,9 @@ def scenarios(draw: st.DrawFn) -> tuple[list[Conv], list[Click]]:
     # A burst in one conversion's group: more than 25 candidates, tied on a few times.
     user, campaign, t0 = draw(st.sampled_from(convs))
     burst_times = st.sampled_from([t0, t0 - 1, t0 - 60, max(0, t0 - LB)])
-    burst = draw(st.lists(st.tuples(st.integers(1, 60), burst_times), max_size=45))
+    size = draw(st.sampled_from([0, 10, 26, 45]))
+    burst = draw(st.lists(st.tuples(st.integers(1, 60), burst_times), min_size=size,
+                          max_size=size))
     clicks += [(user, campaign, cid, t) for cid, t in burst]
     return convs, clicks
 
@@ -104,6 +106,21 @@ def _assert_same(db: Database, convs: list[Conv], clicks: list[Click], drawn_cap
     _replace_clicks(db, clicks)
     read = db.reader()
     reference = {c: candidate_clicks(read, *c) for c in convs}
+    for rows in reference.values():  # what the examples cover (--hypothesis-show-statistics)
+        event(f"{MAX_TOUCHES} candidates (the cap)" if len(rows) == MAX_TOUCHES else "fewer")
+        if len({t.click_id for t in rows}) < len(rows):
+            event("a repeated click id among the candidates")
+        if len({t.click_time for t in rows}) < len(rows):
+            event("candidates tied on click_time")
+    for user, campaign in {c[:2] for c in convs}:
+        times = sorted(t for u, c, t in convs if (u, c) == (user, campaign))
+        mine = [t for u, c, _, t in clicks if (u, c) == (user, campaign)]
+        if sum(max(0, times[0] - LB) <= t <= times[-1] for t in mine) > drawn_cap:
+            event("a group's read cut at the drawn cap")
+        if any(b - a in (LB - 1, LB, LB + 1) for a, b in itertools.combinations(times, 2)):
+            event("windows that barely overlap or just miss")
+        if set(mine) & {x for t in times for x in (t, max(0, t - LB))}:
+            event("a click exactly at a window bound")
     for cap, spread in [*CONFIGS, (drawn_cap, DAY)]:
         grouped = prefetch_all(db, convs, workers=2, cap=cap, max_spread=spread)
         for conv in convs:
