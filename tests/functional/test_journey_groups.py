@@ -24,7 +24,7 @@ from attribtui.infra.config import DbConfig, JourneysConfig, Profile
 from attribtui.infra.db import Database, Params, QueryTimeout, RawRow
 from attribtui.prosper import tables as pt
 from attribtui.prosper.journey import LOOKBACK_SECONDS as LB
-from attribtui.prosper.journey import MAX_TOUCHES
+from attribtui.prosper.journey import MAX_TOUCHES, Touch
 from attribtui.queries.clicks import candidate_clicks
 from attribtui.sandbox.schema import create_schema
 from attribtui.sandbox.seed import seed
@@ -102,11 +102,22 @@ def scenarios(draw: st.DrawFn) -> tuple[list[Conv], list[Click]]:
 
 
 def _assert_same(db: Database, convs: list[Conv], clicks: list[Click], drawn_cap: int = ROW_CAP
-                 ) -> None:
+                 ) -> dict[Conv, list[Touch]]:
+    """The grouped read under every config equals the per-conversion query; returns the latter."""
     _replace_clicks(db, clicks)
     read = db.reader()
     reference = {c: candidate_clicks(read, *c) for c in convs}
-    for rows in reference.values():  # what the examples cover (--hypothesis-show-statistics)
+    for cap, spread in [*CONFIGS, (drawn_cap, DAY)]:
+        grouped = prefetch_all(db, convs, workers=2, cap=cap, max_spread=spread)
+        for conv in convs:
+            assert grouped[conv] == reference[conv], (conv, cap, spread)
+    return reference
+
+
+def _note_coverage(convs: list[Conv], clicks: list[Click], reference: dict[Conv, list[Touch]],
+                   drawn_cap: int) -> None:
+    """What an example covers, for --hypothesis-show-statistics."""
+    for rows in reference.values():
         event(f"{MAX_TOUCHES} candidates (the cap)" if len(rows) == MAX_TOUCHES else "fewer")
         if len({t.click_id for t in rows}) < len(rows):
             event("a repeated click id among the candidates")
@@ -121,11 +132,6 @@ def _assert_same(db: Database, convs: list[Conv], clicks: list[Click], drawn_cap
             event("windows that barely overlap or just miss")
         if set(mine) & {x for t in times for x in (t, max(0, t - LB))}:
             event("a click exactly at a window bound")
-    for cap, spread in [*CONFIGS, (drawn_cap, DAY)]:
-        grouped = prefetch_all(db, convs, workers=2, cap=cap, max_spread=spread)
-        for conv in convs:
-            assert grouped[conv] == reference[conv], (conv, cap, spread)
-
 
 T = 100 * DAY
 
@@ -144,7 +150,8 @@ T = 100 * DAY
 def test_grouped_candidates_match_the_per_conversion_query(
         clicks_db: Database, scenario: tuple[list[Conv], list[Click]], cap: int) -> None:
     convs, clicks = scenario
-    _assert_same(clicks_db, convs, clicks, cap)
+    reference = _assert_same(clicks_db, convs, clicks, cap)
+    _note_coverage(convs, clicks, reference, cap)
 
 
 def test_a_read_cut_at_its_cap_resumes_below_the_conversions_it_settled(
