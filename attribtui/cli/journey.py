@@ -94,9 +94,7 @@ def _run(args: argparse.Namespace, profile: Profile, db: Database, ids: list[int
                 "conversions; only the first ones are shown")
         ids = list(dict.fromkeys([*ids, *reverse.conv_ids]))
     reports = journeys.lookup(db, ids)
-    memo = journeys.Memo()
-    for report in reports:
-        journeys.enrich(db, profile, report, memo)
+    for report in journeys.enrich_each(db, profile, reports):  # candidates read per group
         if report.found:
             report.cache = journey_cache.probe(profile, report.conv_id)
     evict_code = ExitCode.OK

@@ -239,8 +239,14 @@ def _credits(engine: Engine, spec: ScaleSpec, now: int, hb: int, progress: Progr
              "ORDER BY l.conv_id, s.model_id", lo=lo, hi=hi, hb=hb)
 
 
+INDEX_READ_TIMEOUT_S = 3600  # an ALTER adding a big table's indexes answers only when done
+
+
 def _indexes(engine: Engine, spec: ScaleSpec, now: int, hb: int, progress: Progress | None) -> None:
     with engine.begin() as conn:
+        # The plain engine's 10 s socket read timeout (infra/engines.py) would cut the ALTER of
+        # 2M clicks on a busy 2-core machine; PyMySQL reads it per read, as engines.py sets it.
+        conn.connection.dbapi_connection._read_timeout = INDEX_READ_TIMEOUT_S  # type: ignore[union-attr]
         for table in BIG_TABLES:
             adds = []
             for index in pt.metadata.tables[table].indexes:

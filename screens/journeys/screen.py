@@ -2,11 +2,13 @@
 
 Type conv_ids (spaces, commas or a pasted column) or `click:ID` for a reverse lookup. The stored
 journeys arrive first (two indexed reads); the recomputation, credits and cache probe follow from
-the same thread worker in batches, so input never waits for the candidate-click queries.
+the same thread worker in batches, so input never waits for the candidate-click queries (read once per
+(user, campaign) group, services/journeys/prefetch.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from rich.text import Text
@@ -130,20 +132,20 @@ class JourneysScreen(ConsoleScreen):
             return
         self.post_message(JourneysFound(reports, note))
         # The list opens on the first conversion, so the natural order fills in first what the
-        # operator looks at.
-        memo = journeys.Memo()
+        # operator looks at. The candidate clicks are read once per (user, campaign) group, the
+        # first conversion's group first, journeys.recompute_workers groups at a time.
         batch: list[JourneyReport] = []
         flushed = time.monotonic()
-        for report in reports:
-            if worker.is_cancelled:
-                return
-            journeys.enrich(db, profile, report, memo)
-            if report.found:
-                report.cache = journey_cache.probe(profile, report.conv_id)
-            batch.append(report)
-            if time.monotonic() - flushed >= BATCH_SECONDS:
-                self.post_message(JourneysEnriched(batch))
-                batch, flushed = [], time.monotonic()
+        with contextlib.closing(journeys.enrich_each(db, profile, reports)) as enriched:
+            for report in enriched:
+                if worker.is_cancelled:
+                    return
+                if report.found:
+                    report.cache = journey_cache.probe(profile, report.conv_id)
+                batch.append(report)
+                if time.monotonic() - flushed >= BATCH_SECONDS:
+                    self.post_message(JourneysEnriched(batch))
+                    batch, flushed = [], time.monotonic()
         self.post_message(JourneysEnriched(batch, done=True))
 
     @on(LookupFailed)

@@ -355,6 +355,7 @@ def test_config_file_that_is_not_utf8_is_one_config_error_naming_it(tmp_path: Pa
         ("ATTRIBTUI_API_TIMEOUT_S", "601", "up to 600"),
         ("ATTRIBTUI_API_USER_ID", "16777216", "up to 16777215"),
         ("ATTRIBTUI_CHECKS_DEADLINE_S", "86400", "up to 3600"),
+        ("ATTRIBTUI_JOURNEYS_RECOMPUTE_WORKERS", "9", "up to 8"),
     ],
 )
 def test_numbers_are_bounded_and_the_error_states_the_limit(var: str, value: str, limit: str) -> None:
@@ -371,6 +372,15 @@ def test_checks_deadline_defaults_and_overrides(tmp_path: Path) -> None:
     msg = one_line_error(tmp_path / "d.toml", '[profiles.p]\nenvironment = "dev"\n'
                          '[profiles.p.checks]\ndeadline_s = 7200\n')
     assert "profiles.p.checks.deadline_s must be a positive number up to 3600 (got 7200)" in msg
+
+
+def test_recompute_workers_default_to_two_and_stay_positive(tmp_path: Path) -> None:
+    assert load_profile(env={}).journeys.recompute_workers == 2
+    path = write(tmp_path, '[profiles.p]\nenvironment = "dev"\n[profiles.p.journeys]\n'
+                           'recompute_workers = 4\n')
+    assert load(path).journeys.recompute_workers == 4
+    with pytest.raises(ConfigError):
+        load_profile(env={"ATTRIBTUI_JOURNEYS_RECOMPUTE_WORKERS": "0"})
 
 
 # A password with an unencoded "@" and "/?#": Python's int() would quote "9zQ@host" as the port.

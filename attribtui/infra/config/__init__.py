@@ -21,6 +21,7 @@ from attribtui.infra.config.schema import (
     ChecksConfig,
     DbConfig,
     JobsConfig,
+    JourneysConfig,
     MemcacheConfig,
     Profile,
 )
@@ -28,6 +29,6 @@ from attribtui.infra.config.schema import (
 __all__ = [
     "CAUTIOUS_ENVIRONMENTS", "ENVIRONMENTS", "IMPLICIT_PROFILE", "ApiConfig", "ChecksConfig",
     "ConfigError",
-    "DbConfig", "JobsConfig", "MemcacheConfig", "Profile", "effective_config", "find_config",
+    "DbConfig", "JobsConfig", "JourneysConfig", "MemcacheConfig", "Profile", "effective_config", "find_config",
     "load_profile", "profile_names",
 ]

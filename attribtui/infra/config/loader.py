@@ -40,6 +40,7 @@ from attribtui.infra.config.schema import (
     ChecksConfig,
     DbConfig,
     JobsConfig,
+    JourneysConfig,
     MemcacheConfig,
     Profile,
 )
@@ -406,6 +407,7 @@ def load_profile(
         memcache=MemcacheConfig(**section("memcache")),
         jobs=JobsConfig(**section("jobs")),
         checks=ChecksConfig(**section("checks")),
+        journeys=JourneysConfig(**section("journeys")),
         operator=values["operator"],
         sources=sources,
         overrides=overrides,

@@ -170,6 +170,15 @@ class ChecksConfig:
 
 
 @dataclass(frozen=True)
+class JourneysConfig:
+    recompute_workers: int = setting(
+        2, "candidate-click reads run at once when recomputing many journeys\nThe Journeys "
+        "screen, `attribtui journey` and the rollback's verify read each (user, campaign) "
+        "group's clicks once, this many groups at a time, on the read replica when there is one "
+        "(verify reads the primary). At most 8, the read pool's size.", example=2, maximum=8)
+
+
+@dataclass(frozen=True)
 class Profile:
     """One resolved profile: every key typed, with where each value came from."""
 
@@ -189,6 +198,8 @@ class Profile:
     memcache: MemcacheConfig = section(MemcacheConfig, "memcached")
     jobs: JobsConfig = section(JobsConfig, "how rebuild and backfill jobs run")
     checks: ChecksConfig = section(ChecksConfig, "the check runs (attribtui check, Health)")
+    journeys: JourneysConfig = section(JourneysConfig, "journey recomputation (Journeys, "
+                                       "attribtui journey, rollback verify)")
     sources: dict[str, str] = field(default_factory=dict)
     overrides: list[str] = field(default_factory=list)
     config_path: Path | None = None

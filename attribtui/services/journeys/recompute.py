@@ -15,6 +15,7 @@ from attribtui.infra.db import Database, DbError
 from attribtui.prosper import scripts
 from attribtui.prosper.journey import (
     JourneyDiff,
+    Touch,
     build_journey,
     candidate_window,
     diff_journeys,
@@ -85,9 +86,13 @@ def _network(db: Database, campaign_id: int, memo: Memo) -> int | None:
     return memo.networks[campaign_id]
 
 
-def recompute(db: Database, profile: Profile, report: JourneyReport, memo: Memo | None = None
-              ) -> Recomputed:
-    """Rebuild the journey the backfill would persist today and diff it against what is stored."""
+def recompute(db: Database, profile: Profile, report: JourneyReport, memo: Memo | None = None,
+              rows: list[Touch] | None = None) -> Recomputed:
+    """Rebuild the journey the backfill would persist today and diff it against what is stored.
+
+    rows: the conversion's candidate clicks when already read with its group (prefetch.py);
+    None runs upstream's per-conversion query, the reference the grouped read is tested against.
+    """
     conv = report.conversion
     assert conv is not None
     memo = memo or Memo()
@@ -105,7 +110,8 @@ def recompute(db: Database, profile: Profile, report: JourneyReport, memo: Memo 
     old_layout = memo.toggles is False
     if old_layout and not enabled and not failed:
         scope = f"{scope} (its row reads as disabled: {OLD_LAYOUT_SHORT})"
-    rows = candidate_clicks(db.reader(), conv.user_id, conv.campaign_id, conv.conv_time)
+    if rows is None:
+        rows = candidate_clicks(db.reader(), conv.user_id, conv.campaign_id, conv.conv_time)
     candidates = select_candidates(rows, conv.conv_time)
     expected = build_journey(candidates, conv.converting)
     diff = diff_journeys(report.touches, expected)

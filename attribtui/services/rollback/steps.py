@@ -131,11 +131,9 @@ def _run_verify(profile: Profile, wt: Walkthrough, step: Step, p: StepPlan, db: 
         ctx, select(None), progress=(lambda i, n, _r: progress("checks", i / n)) if progress
         else None)
     reports = journeys.lookup(db, affected_ids(wt), primary=True)
-    memo = journeys.Memo()
     statuses: dict[str, list[int]] = {}
     problems = []
-    for r in reports:
-        journeys.enrich(db, profile, r, memo)
+    for r in journeys.enrich_each(db, profile, reports, primary=True):  # verify reads the primary
         statuses.setdefault(str(r.status), []).append(r.conv_id)
         problems += [f"conv {r.conv_id}: {f.code} ({f.severity}): {f.message}"
                      for f in r.findings if f.severity == Status.FAIL]

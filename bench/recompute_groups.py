@@ -1,0 +1,202 @@
+"""Recompute by group: 100 conversions from 5 (user, campaign) groups, and 100 random ones.
+
+For each set, under the optimizer's own plan and under the issue's plan (the campaign key
+ignored, so each candidate query scans the user's month of clicks, about 0.9 s): the
+per-conversion path (`journeys.enrich` per report: upstream's candidate query per conversion),
+the grouped path (`journeys.enrich_many`: one read per group
+span, journeys.recompute_workers at 1 and 2), the grouped candidate reads alone, and the raw
+floors with plain PyMySQL (one capped scan per group, sequentially; the per-conversion queries,
+summed). The two paths' reports are compared; any difference is printed.
+BENCH_JOURNEY_CONVERSIONS sets the database size (default 1,000,000: the scale sandbox);
+BENCH_RECOMPUTE_PLANS (optimizer,issue) and BENCH_RECOMPUTE_SETS (5 groups,random) narrow a run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import statistics
+import time
+from collections.abc import Callable, Iterator
+
+import pymysql
+from common import row, scale_database, seeded_database
+from sqlalchemy.engine import make_url
+
+from attribtui.infra.config import DbConfig, JourneysConfig, Profile
+from attribtui.infra.db import Database
+from attribtui.queries.clicks import CANDIDATES_SQL
+from attribtui.services import journeys
+from attribtui.services.journeys.groups import ROW_CAP, plan, window
+from attribtui.services.journeys.prefetch import prefetch_all
+from attribtui.services.journeys.report import JourneyReport
+
+CONVERSIONS = int(os.environ.get("BENCH_JOURNEY_CONVERSIONS", "1000000"))
+RUNS = 3
+STATEMENT_TIMEOUT_MS = 60_000
+# Which plans and sets to run (comma-separated); the issue's plan takes minutes per set.
+PLANS = os.environ.get("BENCH_RECOMPUTE_PLANS", "optimizer,issue").split(",")
+SETS = os.environ.get("BENCH_RECOMPUTE_SETS", "5 groups,random").split(",")
+Key = tuple[int, int, int]
+
+
+def once_s(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def pick_sets(conn: pymysql.connections.Connection, rng: random.Random
+              ) -> dict[str, list[int]]:
+    """{"5 groups": 20 conv_ids from each of 5 groups, "random": 100 random conv_ids}."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT user_id, campaign_id FROM `202_conversion_logs` GROUP BY user_id, "
+                    "campaign_id HAVING COUNT(*) >= 20 ORDER BY user_id, campaign_id")
+        groups = rng.sample(list(cur.fetchall()), 5)
+        grouped: list[int] = []
+        for user, campaign in groups:
+            cur.execute("SELECT conv_id FROM `202_conversion_logs` WHERE user_id = %s AND "
+                        "campaign_id = %s ORDER BY conv_id LIMIT 5000", (user, campaign))
+            grouped += rng.sample([int(r[0]) for r in cur.fetchall()], 20)
+        cur.execute("SELECT MAX(conv_id) FROM `202_conversion_logs`")
+        top = int(cur.fetchone()[0])
+    return {"5 groups": sorted(grouped), "random": sorted(rng.sample(range(1, top + 1), 100))}
+
+
+def raw_group_floor(conn: pymysql.connections.Connection, keys: list[Key]) -> float:
+    """One capped scan per group span, one after another, with the driver alone."""
+    sql = CANDIDATES_SQL.replace(":user", "%s").replace(":campaign", "%s").replace(
+        ":start", "%s").replace(":end", "%s").replace("LIMIT 25", f"LIMIT {ROW_CAP}")
+
+    def go() -> None:
+        with conn.cursor() as cur:
+            for span in plan(keys):
+                cur.execute(sql, (span.user_id, span.campaign_id, *window(span.conv_times)))
+                cur.fetchall()
+
+    return once_s(go)
+
+
+def raw_per_conversion_floor(conn: pymysql.connections.Connection, keys: list[Key]) -> float:
+    """Upstream's candidate query once per conversion, with the driver alone."""
+    sql = CANDIDATES_SQL.replace(":user", "%s").replace(":campaign", "%s").replace(
+        ":start", "%s").replace(":end", "%s")
+
+    def go() -> None:
+        with conn.cursor() as cur:
+            for user, campaign, conv_time in keys:
+                cur.execute(sql, (user, campaign, max(0, conv_time - 2592000), conv_time))
+                cur.fetchall()
+
+    return once_s(go)
+
+
+def profile_of(url: str, workers: int) -> Profile:
+    return Profile(name="bench", environment="dev", db=DbConfig(url=url),
+                   journeys=JourneysConfig(recompute_workers=workers))
+
+
+def timed(fn: Callable[[], object], runs: int) -> float:
+    """Median seconds of runs (after the set's warm-up pass)."""
+    return statistics.median(once_s(fn) for _ in range(runs))
+
+
+def bench_set(db: Database, conn: pymysql.connections.Connection, url: str, label: str,
+              ids: list[int], runs: int) -> None:
+    reports = journeys.lookup(db, ids)
+    keys = [(r.conversion.user_id, r.conversion.campaign_id, r.conversion.conv_time)
+            for r in reports if r.conversion is not None]
+    print(f"  {label}: {len(keys)} conversions, {len({k[:2] for k in keys})} groups, "
+          f"{len(plan(keys))} spans")
+    reference: list[JourneyReport] = []
+    results: dict[int, list[JourneyReport]] = {}
+
+    def per_conversion() -> None:
+        memo = journeys.Memo()
+        reference.clear()
+        for r in journeys.lookup(db, ids):
+            journeys.enrich(db, profile_of(url, 1), r, memo)
+            reference.append(r)
+
+    def grouped(workers: int) -> Callable[[], None]:
+        def go() -> None:
+            rs = journeys.lookup(db, ids)
+            journeys.enrich_many(db, profile_of(url, workers), rs)
+            results[workers] = rs
+        return go
+
+    def candidates(workers: int) -> Callable[[], None]:
+        return lambda: prefetch_all(db, keys, workers=workers) and None
+
+    timings = [
+        ("raw floor: one capped scan per group span (sequential)",
+         lambda: raw_group_floor(conn, keys)),
+        ("raw floor: the per-conversion query, summed", lambda: raw_per_conversion_floor(conn, keys)),
+        ("grouped candidate reads only, 1 worker", candidates(1)),
+        ("grouped candidate reads only, 2 workers", candidates(2)),
+        ("grouped path: enrich_many, 1 worker", grouped(1)),
+        ("grouped path: enrich_many, 2 workers", grouped(2)),
+        ("per-conversion path: enrich per report", per_conversion),
+    ]
+    if runs > 1:
+        for _, fn in timings:  # warm the buffer pool and the connection pools alike
+            fn()
+    for name, fn in timings:
+        row(name, f"{timed(fn, runs):8.2f} s")
+    for workers, rs in results.items():
+        differ = [a.conv_id for a, b in zip(reference, rs, strict=True)
+                  if (a.recomputed, a.findings, a.credits, a.error)
+                  != (b.recomputed, b.findings, b.credits, b.error)]
+        errors = sum(1 for r in [*reference, *rs] if r.error)
+        row(f"reports that differ between the paths ({workers} worker(s))",
+            f"{len(differ)}" + (f" {differ[:10]}" if differ else "")
+            + (f" ({errors} with a read error)" if errors else ""))
+
+
+@contextlib.contextmanager
+def campaign_key_ignored(conn: pymysql.connections.Connection) -> Iterator[None]:
+    """The issue's plan: without KEY aff_campaign_id the optimizer scans the user's clicks in
+    the window on user_click_time (about 0.9 s a query here). MariaDB >= 10.6 hides an index
+    without a rebuild; it is restored after, even on Ctrl-C."""
+    with conn.cursor() as cur:
+        cur.execute("ALTER TABLE `202_clicks` ALTER INDEX `aff_campaign_id` IGNORED")
+    try:
+        yield
+    finally:
+        with conn.cursor() as cur:
+            cur.execute("ALTER TABLE `202_clicks` ALTER INDEX `aff_campaign_id` NOT IGNORED")
+
+
+def main() -> None:
+    if CONVERSIONS >= 1_000_000:  # the set-based scale database (reused across runs)
+        url, _ = scale_database(conversions=CONVERSIONS)
+    else:
+        url = seeded_database(f"attribtui_bench_{CONVERSIONS // 1000}k", CONVERSIONS)
+    u = make_url(url)
+    conn = pymysql.connect(host=u.host, port=u.port or 3306, user=u.username,
+                           password=u.password or "", database=u.database, autocommit=True)
+    # The issue's plan runs about 1 s a query and, on a busy machine, sometimes past the
+    # default 5 s statement timeout: the bench times plans, not timeouts.
+    db = Database(url, statement_timeout_ms=STATEMENT_TIMEOUT_MS)
+    sets = pick_sets(conn, random.Random(202))
+    print(f"recompute by group on {u.database} ({CONVERSIONS} conversions), seconds, "
+          f"statement timeout {STATEMENT_TIMEOUT_MS // 1000} s")
+    sets = {k: v for k, v in sets.items() if k in SETS}
+    if "optimizer" in PLANS:
+        print(f" the optimizer's plan (KEY aff_campaign_id: a campaign's clicks), median of {RUNS} "
+              "after a warm-up")
+        for label, ids in sets.items():
+            bench_set(db, conn, url, label, ids, RUNS)
+    if "issue" in PLANS:
+        print(" the issue's plan (aff_campaign_id IGNORED: the user's clicks on user_click_time), "
+              "one run each, no warm-up")
+        with campaign_key_ignored(conn):
+            for label, ids in sets.items():
+                bench_set(db, conn, url, label, ids, 1)
+    db.close()
+    conn.close()
+
+
+if __name__ == "__main__":
+    main()
