@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pymysql
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SERVER = os.environ.get("BENCH_MARIADB", "mysql+pymysql://root@127.0.0.1:3306")
@@ -57,3 +59,18 @@ def scale_database(name: str = "attribtui_bench_scale", conversions: int = 1_000
 
     marker = ensure(url, ScaleSpec(conversions=conversions, clicks=clicks), progress=say)
     return url, marker
+
+
+def journey_database(conversions: int) -> tuple[str, pymysql.connections.Connection]:
+    """The journey benches' database (the set-based scale one from 1M conversions up, reused
+    across runs; a seeded one below) and a raw PyMySQL connection to it, for the query floors."""
+    from sqlalchemy.engine import make_url
+
+    if conversions >= 1_000_000:
+        url, _ = scale_database(conversions=conversions)
+    else:
+        url = seeded_database(f"attribtui_bench_{conversions // 1000}k", conversions)
+    u = make_url(url)
+    conn = pymysql.connect(host=u.host, port=u.port or 3306, user=u.username,
+                           password=u.password or "", database=u.database, autocommit=True)
+    return url, conn

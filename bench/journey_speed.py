@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 import pymysql
-from common import row, scale_database, seeded_database
+from common import journey_database, row
 from sqlalchemy.engine import make_url
 
 from attribtui.infra.config import DbConfig, Profile
@@ -50,13 +50,7 @@ def raw_lookup(conn: pymysql.connections.Connection, ids: list[int]) -> None:
 
 
 def main() -> None:
-    if CONVERSIONS >= 1_000_000:  # the set-based scale database (reused across runs)
-        url, _ = scale_database(conversions=CONVERSIONS)
-    else:
-        url = seeded_database(f"attribtui_bench_{CONVERSIONS // 1000}k", CONVERSIONS)
-    u = make_url(url)
-    conn = pymysql.connect(host=u.host, port=u.port or 3306, user=u.username,
-                           password=u.password or "", database=u.database, autocommit=True)
+    url, conn = journey_database(CONVERSIONS)
     db = Database(url)
     profile = Profile(name="bench", environment="dev", db=DbConfig(url=url))
     rng = random.Random(5)

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import pymysql
-from common import row, scale_database, seeded_database
+from common import journey_database, row
 from sqlalchemy.engine import make_url
 
 from attribtui.infra.config import DbConfig, JourneysConfig, Profile
@@ -169,18 +169,12 @@ def campaign_key_ignored(conn: pymysql.connections.Connection) -> Iterator[None]
 
 
 def main() -> None:
-    if CONVERSIONS >= 1_000_000:  # the set-based scale database (reused across runs)
-        url, _ = scale_database(conversions=CONVERSIONS)
-    else:
-        url = seeded_database(f"attribtui_bench_{CONVERSIONS // 1000}k", CONVERSIONS)
-    u = make_url(url)
-    conn = pymysql.connect(host=u.host, port=u.port or 3306, user=u.username,
-                           password=u.password or "", database=u.database, autocommit=True)
+    url, conn = journey_database(CONVERSIONS)
     # The plan runs about 1 s a query and, on a busy machine, sometimes past the
     # default 5 s statement timeout: the bench times plans, not timeouts.
     db = Database(url, statement_timeout_ms=STATEMENT_TIMEOUT_MS)
     sets = pick_sets(conn, random.Random(202))
-    print(f"recompute by group on {u.database} ({CONVERSIONS} conversions), seconds, "
+    print(f"recompute by group on {make_url(url).database} ({CONVERSIONS} conversions), seconds, "
           f"statement timeout {STATEMENT_TIMEOUT_MS // 1000} s")
     sets = {k: v for k, v in sets.items() if k in SETS}
     if "optimizer" in PLANS:

@@ -429,8 +429,8 @@ def test_launcher_80x24_production_over_ssh(snap_compare, clean_url: str) -> Non
     assert snap_compare(app, terminal_size=(80, 24), run_before=preflight)
 
 
-def test_finished_job_120x40(snap_compare, seeded: str) -> None:
-    prof = sandbox_profile(seeded)
+def finished_rebuild(prof) -> None:
+    """A rebuild of user 1 over the seeded day, run to its end (its command shown stable)."""
     req = JobRequest("rebuild", DAY_START, DAY_END, user=1)
     real = build_commands(prof, req)[0]
     real.display = f"python -m attribtui.sandbox.cron rebuild --user=1 --start={DAY_START} " \
@@ -438,6 +438,11 @@ def test_finished_job_120x40(snap_compare, seeded: str) -> None:
     rec = runner.run_attached(runner.start(prof, req, users_total=1, commands=[real]),
                               lambda b, s: None)
     assert rec.outcome == "succeeded"
+
+
+def test_finished_job_120x40(snap_compare, seeded: str) -> None:
+    prof = sandbox_profile(seeded)
+    finished_rebuild(prof)
     app = jobs_app(prof)
 
     async def open_it(pilot) -> None:
@@ -467,13 +472,7 @@ def test_bad_form_in_a_text_box_80x24_no_color(snap_compare, clean_url: str, mon
 def test_finished_job_80x24_no_color(snap_compare, seeded: str, monkeypatch) -> None:
     """The log without its known noise (one counted line on its border); focus on the log."""
     prof = sandbox_profile(seeded)
-    req = JobRequest("rebuild", DAY_START, DAY_END, user=1)
-    real = build_commands(prof, req)[0]
-    real.display = f"python -m attribtui.sandbox.cron rebuild --user=1 --start={DAY_START} " \
-                   f"--end={DAY_END}"
-    rec = runner.run_attached(runner.start(prof, req, users_total=1, commands=[real]),
-                              lambda b, s: None)
-    assert rec.outcome == "succeeded"
+    finished_rebuild(prof)
     monkeypatch.setenv("NO_COLOR", "1")
     app = jobs_app(prof)
 

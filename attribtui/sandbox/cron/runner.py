@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -95,8 +95,10 @@ def _initialise(eng: Engine, model: ModelRow, h0: int, h1: int) -> _ModelState:
     return state
 
 
-def run_for_user(eng: Engine, user_id: int, start: int, end: int, now: int) -> None:
-    """AttributionJobRunner::runForUser (docs/prosper202.md §Rebuild runner)."""
+def run_for_user(eng: Engine, user_id: int, start: int, end: int, now: int,
+                 log: Callable[[str], None] = err) -> None:
+    """AttributionJobRunner::runForUser (docs/prosper202.md §Rebuild runner); log takes the
+    runner's log lines (stderr, as prosper_log's error_log writes them in a CLI run)."""
     if start >= end:
         raise ValueError("Start time must be earlier than end time for attribution job.")
     with eng.connect() as conn:
@@ -129,7 +131,7 @@ def run_for_user(eng: Engine, user_id: int, start: int, end: int, now: int) -> N
         last_id = int(convs[-1][0])
     if not processed:
         return  # an empty window: touchpoints already deleted, totals stay stale, no audit
-    _finalise(eng, models, states, user_id, start, end, now)
+    _finalise(eng, models, states, user_id, start, end, now, log)
 
 
 def _process_batch(eng: Engine, m: ModelRow, state: _ModelState, convs: Sequence[Row[Any]],
@@ -183,7 +185,7 @@ def _process_batch(eng: Engine, m: ModelRow, state: _ModelState, convs: Sequence
 
 
 def _finalise(eng: Engine, models: list[ModelRow], states: dict[int, _ModelState],
-              user_id: int, start: int, end: int, now: int) -> None:
+              user_id: int, start: int, end: int, now: int, log: Callable[[str], None]) -> None:
     """Every kept snapshot's totals (zeros for a kept hour without conversions), then per model
     its audit row and its log line, after all models are finalised.
 
@@ -224,7 +226,7 @@ def _finalise(eng: Engine, models: list[ModelRow], states: dict[int, _ModelState
                 "created_at) VALUES (:u, :m, 'snapshot_rebuild', :meta, :now)"),
                 {"u": user_id, "m": m.model_id, "meta": json.dumps(meta, separators=(",", ":")),
                  "now": now})
-        err(f"[Prosper202][attribution_job] model_id={m.model_id} user_id={user_id} "
+        log(f"[Prosper202][attribution_job] model_id={m.model_id} user_id={user_id} "
             f"batches={state.batches} hours={len(state.totals)} clicks={s.clicks} "
             f"conversions={s.conversions} revenue={s.revenue:.4f} "
             f"cost={s.cost:.4f} window={start}-{end}")
