@@ -26,8 +26,10 @@ def tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
 
 
-def paint_time(command: str, marker: str, env: dict[str, str]) -> tuple[float, int]:
-    """(seconds until marker is on screen, RSS in kB of the app after IDLE_S of idle)."""
+def paint_time(command: str, marker: str, env: dict[str, str],
+               idle_s: float = IDLE_S) -> tuple[float, int]:
+    """(seconds until marker is on screen, RSS in kB of the app after idle_s of idle; 0 kB and
+    no wait when idle_s is 0)."""
     session = f"bench{os.getpid()}"
     envs = " ".join(f"{k}={v}" for k, v in env.items())
     t0 = time.perf_counter()
@@ -38,7 +40,9 @@ def paint_time(command: str, marker: str, env: dict[str, str]) -> tuple[float, i
                 raise RuntimeError(f"{marker!r} never appeared")
             time.sleep(0.005)
         elapsed = time.perf_counter() - t0
-        time.sleep(IDLE_S)
+        if not idle_s:
+            return elapsed, 0
+        time.sleep(idle_s)
         pane_pid = tmux("display-message", "-p", "-t", session, "#{pane_pid}").strip()
         rss = _rss_of_tree(int(pane_pid))
         return elapsed, rss

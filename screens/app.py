@@ -49,6 +49,8 @@ Prepare = Callable[[Progress], str | None]  # returns a briefing to show, or Non
 _HOUSEKEEPING = frozenset({"status", "cancel", "startup"})
 IDLE_TRIM_S = 7.0
 QUIT_KILL_WAIT_S = 10.0  # at most this long for the running queries to be killed on quit
+REST_AFTER_S = 1.5  # the other screens load at the latest this long after the first is up
+START_SCREEN = "health"  # the key-1 screen, where the console opens unless told otherwise
 
 
 def _db_label(profile: Profile) -> str:
@@ -79,6 +81,7 @@ class CancelsWork(Protocol):
 @dataclass
 class ScreensFound(Message, bubble=False):
     specs: list[ScreenSpec]
+    first: bool = False  # the screen the console opens on, loaded before the others
 
 
 @dataclass
@@ -148,6 +151,7 @@ class ConsoleApp(GuardedApp):
         self._given_specs = screens
         self._too_small: TooSmallScreen | None = None
         self._mounted = False  # resize events before the first screen is up are ignored
+        self._rest_pending = False  # the first screen is up, the others are not loaded yet
         self.active_rollback = None
 
     # -- start-up --------------------------------------------------------------------------------
@@ -161,22 +165,51 @@ class ConsoleApp(GuardedApp):
         if self._given_specs is not None:
             await self._install_screens(self._given_specs)
         else:
-            self._discover_screens()
+            self._discover_first(self.start.screen or START_SCREEN)
+
+    @work(thread=True, group="startup", name="load the first screen")
+    def _discover_first(self, name: str) -> None:
+        """Import the screen the console opens on, off the event loop, before the others: it
+        paints (a saved run, say) while they load. All at once if it is not a module's name."""
+        first = discover(only=name)
+        self.post_message(ScreensFound(first, first=True) if first else ScreensFound(discover()))
 
     @work(thread=True, group="startup", name="load screens")
-    def _discover_screens(self) -> None:
-        """Import the screen modules off the event loop: their core imports are the slow part."""
-        self.post_message(ScreensFound(discover()))
+    def _discover_rest(self) -> None:
+        """The other screens: their core imports (SQLAlchemy, httpx, ...) are the slow part."""
+        have = {spec.name for spec in self.screen_specs}
+        self.post_message(ScreensFound([s for s in discover() if s.name not in have]))
 
     @on(ScreensFound)
     async def _screens_found(self, message: ScreensFound) -> None:
-        await self._install_screens(message.specs)
+        if self._mounted:
+            self._add_screens(message.specs)
+            if self.prepare is None:
+                self._start_polling()
+            return
+        await self._install_screens(message.specs, poll=not message.first)
+        if message.first:
+            self._rest_pending = True
+            self.set_timer(REST_AFTER_S, self.first_content_shown)
 
-    async def _install_screens(self, specs: list[ScreenSpec]) -> None:
-        self.screen_specs = specs
+    def first_content_shown(self) -> None:
+        """The first screen has its findings on screen (or REST_AFTER_S passed): load the others
+        now. Before, their imports would compete with the first screen's own work."""
+        if self._rest_pending:
+            self._rest_pending = False
+            self._discover_rest()
+
+    def _add_screens(self, specs: list[ScreenSpec]) -> None:
         for spec in specs:
             self.add_mode(spec.name, spec.factory)
             self.bind(spec.key, f"show('{spec.name}')", description=spec.title, show=False)
+        self.screen_specs = sorted([*self.screen_specs, *specs], key=lambda s: s.key)
+        self.refresh_bindings()
+
+    async def _install_screens(self, specs: list[ScreenSpec], *, poll: bool = True) -> None:
+        """Open the first screen; the header's probes start now unless poll is False (the other
+        screens are still loading: the probes wait for them, not to slow the first paint)."""
+        self._add_screens(specs)
         if specs:
             names = [spec.name for spec in specs]
             await self.switch_mode(self.start.screen if self.start.screen in names else names[0])
@@ -185,7 +218,7 @@ class ConsoleApp(GuardedApp):
             screen = PrepareScreen()
             self.push_screen(screen)
             self._run_prepare(self.prepare, screen)
-        else:
+        elif poll:
             self._start_polling()
         self._check_size()
 

@@ -7,7 +7,7 @@ each screen package defines its messages next to the screen.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
@@ -15,11 +15,13 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from attribtui.infra.config import Profile
-from attribtui.infra.db import Database
 from attribtui.infra.redact import redact_text
 from screens.app import ConsoleApp
 from screens.components.header import ShellHeader
 from screens.textual_private import FooterKey
+
+if TYPE_CHECKING:  # first paint: SQLAlchemy loads in the workers that use it
+    from attribtui.infra.db import Database
 
 
 def describe_error(error: Exception, known: tuple[type[Exception], ...], profile: Profile, *,

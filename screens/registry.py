@@ -44,13 +44,17 @@ class ScreenSpec:
     commands: tuple[PaletteCommand, ...] = field(default_factory=tuple)
 
 
-def discover(package: str = "screens") -> list[ScreenSpec]:
-    """Every SCREEN declared in the package's modules, ordered by key; duplicates raise."""
+def discover(package: str = "screens", only: str | None = None) -> list[ScreenSpec]:
+    """Every SCREEN declared in the package's modules, ordered by key; duplicates raise.
+
+    only: import just the module of that name (the screen the console opens on, so it paints
+    before the others load); [] when it declares no screen of that name.
+    """
     pkg = importlib.import_module(package)
     specs: dict[str, ScreenSpec] = {}
     names: set[str] = set()
     for info in pkgutil.iter_modules(pkg.__path__):
-        if info.name in _SKIP or info.name.startswith("_"):
+        if info.name in _SKIP or info.name.startswith("_") or only not in (None, info.name):
             continue
         module = importlib.import_module(f"{package}.{info.name}")
         spec = getattr(module, "SCREEN", None)
@@ -61,4 +65,5 @@ def discover(package: str = "screens") -> list[ScreenSpec]:
                              f"{spec.name!r} is already registered")
         specs[spec.key] = spec
         names.add(spec.name)
-    return [specs[k] for k in sorted(specs)]
+    found = [specs[k] for k in sorted(specs)]
+    return [s for s in found if s.name == only] if only is not None else found

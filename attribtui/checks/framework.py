@@ -9,51 +9,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
+# Evidence is re-exported: a check module imports all it writes with from this one module.
+from attribtui.checks.results import GROUPS
+from attribtui.checks.results import Evidence as Evidence
 from attribtui.infra.config import Profile
 from attribtui.infra.db import Database, QueryCancelled, RawRow
 from attribtui.vocab import JsonDict, Status
 
 T = TypeVar("T")
-
-# Display order (the health screen and the Markdown export group by it).
-GROUPS = ("schema", "cron", "models", "snapshots", "credits", "journeys", "settings", "exports",
-          "coverage", "db")
-MAX_EVIDENCE_ROWS = 20
-MAX_EVIDENCE_IDS = 1000
-
-
-@dataclass
-class Evidence:
-    columns: list[str]
-    rows: list[list[object]]
-    truncated: bool = False
-    # Every (conv_id, user_id) of the rows, truncated or not (at most MAX_EVIDENCE_IDS): what a
-    # fix acts on must not stop at the rows shown (the rollback form's conv_ids).
-    conv_ids: list[list[int]] | None = None
-
-    @classmethod
-    def of(cls, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Evidence:
-        plain = [[_plain(v) for v in r] for r in rows]
-        ids = None
-        if "conv_id" in columns and "user_id" in columns:
-            ci, ui = columns.index("conv_id"), columns.index("user_id")
-            ids = [list(k) for k in dict.fromkeys((r[ci], r[ui]) for r in plain
-                                                  if isinstance(r[ci], int)
-                                                  and isinstance(r[ui], int))]
-        return cls(list(columns), plain[:MAX_EVIDENCE_ROWS], len(plain) > MAX_EVIDENCE_ROWS,
-                   ids[:MAX_EVIDENCE_IDS] if ids is not None else None)
-
-
-def _plain(v: Any) -> Any:
-    """Decimals as strings (docs/architecture.md), everything else JSON-friendly."""
-    if v is None or isinstance(v, bool | int | float | str):
-        return v
-    return str(v)
-
 
 @dataclass
 class Outcome:
@@ -71,31 +38,6 @@ class Outcome:
 def nothing_to_examine(details: str, evidence: Evidence | None = None) -> Outcome:
     """The outcome of a check that found nothing to examine; `details` says what was empty."""
     return Outcome(Status.INFO, details, evidence, nothing_to_examine=True)
-
-
-@dataclass
-class CheckResult:
-    id: str
-    group: str
-    title: str
-    status: Status
-    details: str
-    evidence: JsonDict | None
-    remediation: str
-    duration_ms: float
-    nothing_to_examine: bool = False
-
-    @classmethod
-    def from_json(cls, doc: JsonDict) -> CheckResult:
-        return cls(str(doc["id"]), str(doc["group"]), str(doc["title"]), Status(doc["status"]),
-                   str(doc["details"]), doc.get("evidence"), str(doc.get("remediation", "")),
-                   float(doc.get("duration_ms", 0.0)), bool(doc.get("nothing_to_examine", False)))
-
-    def to_json(self) -> JsonDict:
-        return {"id": self.id, "group": self.group, "title": self.title,
-                "status": str(self.status), "details": self.details, "evidence": self.evidence,
-                "remediation": self.remediation, "duration_ms": self.duration_ms,
-                "nothing_to_examine": self.nothing_to_examine}
 
 
 class RunDeadline(QueryCancelled):

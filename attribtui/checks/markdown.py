@@ -9,8 +9,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from attribtui.checks.framework import MAX_EVIDENCE_ROWS, CheckResult
-from attribtui.checks.runner import empty_text, exit_code, mostly_empty
+from attribtui.checks.results import (
+    MAX_EVIDENCE_ROWS,
+    CheckResult,
+    empty_text,
+    exit_code,
+    mostly_empty,
+)
 from attribtui.infra import paths
 from attribtui.vocab import JsonDict, Status, label
 

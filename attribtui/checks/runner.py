@@ -7,7 +7,7 @@ share: select, run (one connection for the whole run), build the report, save it
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -15,12 +15,11 @@ from attribtui.checks import store
 from attribtui.checks.framework import (
     DEADLINE_HINT,
     CheckContext,
-    CheckResult,
     CheckSpec,
     Outcome,
     RunDeadline,
 )
-from attribtui.infra import clock
+from attribtui.checks.results import CheckResult, exit_code, report
 from attribtui.infra.db import DbError, DbUnreachable, MissingTable, QueryCancelled, QueryTimeout
 from attribtui.vocab import ExitCode, JsonDict, Status
 
@@ -79,50 +78,6 @@ def run_checks(ctx: CheckContext, specs: Sequence[CheckSpec],
             if progress:
                 progress(i + 1, len(specs), res)
     return results
-
-
-def summary(results: Iterable[CheckResult]) -> dict[str, int]:
-    out = {str(s): 0 for s in Status}
-    for r in results:
-        out[str(r.status)] += 1
-    return out
-
-
-def nothing_to_examine(results: Iterable[CheckResult]) -> list[str]:
-    """Ids of the checks that had nothing to examine (each one `info`)."""
-    return [r.id for r in results if r.nothing_to_examine]
-
-
-def mostly_empty(report: JsonDict) -> bool:
-    """More than half of the checks had nothing to examine: a quiet board says little."""
-    total = len(report.get("checks", []))
-    return total > 0 and 2 * len(report.get("nothing_to_examine", [])) > total
-
-
-def empty_text(report: JsonDict) -> str:
-    """'7 of 12 checks had nothing to examine' ('' when none had)."""
-    n, total = len(report.get("nothing_to_examine", [])), len(report.get("checks", []))
-    return f"{n} of {total} checks had nothing to examine" if n else ""
-
-
-def exit_code(results: Iterable[CheckResult]) -> ExitCode:
-    """2 fail, then 3 could not tell (error), then 1 warn/skipped, else 0."""
-    return ExitCode.of(r.status for r in results)
-
-
-def report(results: Sequence[CheckResult], *, profile: str, now: int | None = None,
-           overrides: Sequence[str] = ()) -> JsonDict:
-    """The JSON document of a run (docs/architecture.md, "Check results")."""
-    now = clock.now() if now is None else now
-    return {
-        "profile": profile,
-        "generated_at": now,
-        "generated_at_iso": clock.iso(now),
-        "overrides": list(overrides),
-        "summary": summary(results),
-        "nothing_to_examine": nothing_to_examine(results),
-        "checks": [r.to_json() for r in results],
-    }
 
 
 @dataclass

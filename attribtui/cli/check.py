@@ -62,8 +62,10 @@ def register(sub: Sub) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     # Loaded here, not at the top: `attribtui --help` and the console's first paint stay fast.
-    from attribtui.checks import CheckContext, all_checks, run_checks_and_save, select
+    from attribtui.checks.catalog import all_checks, select
+    from attribtui.checks.framework import CheckContext
     from attribtui.checks.prometheus import render
+    from attribtui.checks.runner import run_checks_and_save
     from attribtui.infra.db import Database
 
     if args.list:
@@ -133,7 +135,7 @@ def _wrapped(text: str, first: str, indent: str, width: int) -> list[str]:
 def render_table(report: JsonDict, *, profile: Profile, db_label: str,
                  width: int | None = None) -> str:
     # Loaded here, as in cmd_check: importing the checks registers them all (slow for --help).
-    from attribtui.checks.runner import empty_text, mostly_empty
+    from attribtui.checks.results import empty_text, mostly_empty
 
     width = width or _width()
     lines = [f"attribtui check · profile {profile.name} ({profile.environment}) · {db_label} · "

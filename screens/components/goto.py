@@ -19,6 +19,13 @@ class OpenModel(Message, bubble=False):
 
 
 @dataclass
+class LookUpConversions(Message, bubble=False):
+    """Journeys: put these conversion ids in the id input and look them up."""
+
+    conv_ids: list[int]
+
+
+@dataclass
 class PrefillJob(Message, bubble=False):
     """Jobs: set the launch form to this request and run its pre-flight (never launches)."""
 

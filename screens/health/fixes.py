@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from attribtui.checks import CheckResult
+from attribtui.checks.results import CheckResult
 from attribtui.infra import clock
 from attribtui.prosper.hours import DAY, HOUR, hour
 from attribtui.services.jobs.command import JobRequest, RequestError

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from attribtui.checks import CheckResult
-from attribtui.checks.runner import Run
+from attribtui.checks.results import CheckResult
 from attribtui.vocab import JsonDict
+
+if TYPE_CHECKING:  # first paint: the runner (and SQLAlchemy) load in the checks worker
+    from attribtui.checks.runner import Run
 
 
 @dataclass
@@ -19,6 +22,21 @@ class CoverageRead(Message, bubble=False):
 
 
 @dataclass
+class RunStarted(Message, bubble=False):
+    """The checks worker has loaded the checks: how many will run, and the first."""
+
+    total: int
+    first_id: str | None
+
+
+@dataclass
+class ChecksRefused(Message, bubble=False):
+    """The run could not start: the profile has no usable database (the banner says why)."""
+
+    reason: str
+
+
+@dataclass
 class CheckDone(Message, bubble=False):
     result: CheckResult
     next_id: str | None  # the check running now; None when this was the last
@@ -26,9 +44,10 @@ class CheckDone(Message, bubble=False):
 
 @dataclass
 class SavedRunRead(Message, bubble=False):
-    """The profile's last saved run, shown until the fresh run replaces it check by check."""
+    """The profile's last saved run, shown until the fresh run replaces it check by check (None:
+    there is none)."""
 
-    report: JsonDict
+    report: JsonDict | None
 
 
 @dataclass

@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from attribtui.checks import CheckResult
+from attribtui.checks.results import CheckResult
 from screens.health.fixes import Fix, row_dict
 
 

@@ -7,44 +7,45 @@ their next query when cancelled.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.css.query import NoMatches
 from textual.reactive import var
-from textual.widgets import Input, Label, OptionList, ProgressBar, Static
+from textual.widgets import Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import OptionDoesNotExist
 
-from attribtui.checks import CheckContext, CheckResult, CheckSpec, select, summary
 from attribtui.checks import store as check_store
 from attribtui.checks.markdown import export_run, save_remediation, summary_text
-from attribtui.checks.runner import empty_text, mostly_empty, run_checks_and_save
+from attribtui.checks.results import CheckResult, empty_text, mostly_empty, summary
 from attribtui.infra import clock
-from attribtui.infra.db import Database, DbError
-from attribtui.services.jobs import guard
 from attribtui.vocab import ExitCode, JsonDict
 from screens.base import ConsoleScreen, describe_error
 from screens.components.confirm import ActionConfirmScreen, if_yes
-from screens.components.goto import OpenModel, PrefillJob
+from screens.components.goto import LookUpConversions, OpenModel, PrefillJob
 from screens.components.table import RowTable
 from screens.health.fixes import Fix, check_fixes, row_fixes, runnable
 from screens.health.messages import (
     CheckDone,
     ChecksFinished,
+    ChecksRefused,
     CheckStep,
     CoverageRead,
     GuardDeleted,
+    RunStarted,
     SavedRunRead,
 )
 from screens.health.row import RowScreen
 from screens.health.view import CheckDetail, list_options, pick_initial
-from screens.journeys import JourneysScreen
+
+if TYPE_CHECKING:  # first paint: the checks and SQLAlchemy load in the checks worker
+    from attribtui.checks.framework import CheckContext
+    from attribtui.infra.db import Database
 
 WINDOWS = ("6h", "24h", "48h", "7d")
 DEFAULT_WINDOW = "48h"
@@ -102,27 +103,35 @@ class HealthScreen(ConsoleScreen):
         self.query_one("#runbar").display = False
         self.query_one(CheckDetail).show(None)
         self.query_one("#check-list", OptionList).focus()
-        self._read_saved_run()
-        self.console.when_ready(self.start_run)
+        self._read_saved_run()  # then the fresh run starts: nothing competes with its paint
 
-    @work(thread=True, group="startup", name="read the saved run", exit_on_error=False)
+    @work(thread=True, group="startup", name="read the saved run")
     def _read_saved_run(self) -> None:
         """The profile's last saved run, so the findings are on screen before the checks finish
-        (a file read, in a worker: it may be large)."""
-        runs = check_store.load_runs(self.profile.name, newest=1)
-        if runs:
-            self.post_message(SavedRunRead(runs[-1]))
+        (a file read, in a worker: it may be large). None when there is none or it is unreadable:
+        the fresh run starts either way."""
+        try:
+            runs = check_store.load_runs(self.profile.name, newest=1)
+        except (OSError, ValueError):
+            runs = []
+        self.post_message(SavedRunRead(runs[-1] if runs else None))
 
     @on(SavedRunRead)
-    def _show_saved_run(self, message: SavedRunRead) -> None:
-        if self.report is not None or self.results:  # the fresh run got here first
+    def _saved_run_read(self, message: SavedRunRead) -> None:
+        if message.report is not None:
+            self._show_saved_run(message.report)
+            self.call_after_refresh(self.console.first_content_shown)
+        self.call_after_refresh(self.console.when_ready, self.start_run)
+
+    def _show_saved_run(self, report: JsonDict) -> None:
+        if self.report is not None or self.results:  # a fresh run got here first
             return
         try:
-            results = [CheckResult.from_json(c) for c in message.report["checks"]]
+            results = [CheckResult.from_json(c) for c in report["checks"]]
         except (KeyError, TypeError, ValueError):  # a run saved by another version: skip it
             return
         self.saved = {r.id: r for r in results}
-        self.saved_at = int(message.report.get("generated_at") or 0)
+        self.saved_at = int(report.get("generated_at") or 0)
         self._fill_list()
         self._auto_pick = pick_initial(results)
         self.highlight(self._auto_pick)
@@ -155,34 +164,39 @@ class HealthScreen(ConsoleScreen):
         if self.running:
             return
         self._set_banner(None)
-        try:
-            self._db = Database.from_profile(self.profile)  # parses the URL; connects in the worker
-        except DbError as e:
-            self._set_banner(f"‼ {e}")
-            self.query_one("#summary", Static).update("Checks not run: no usable database.")
-            return
         self._cancel = threading.Event()
         self.running = True
         self.results = []
         self.report = None
         self.query_one("#emptiness").display = False
-        specs = select(None)
-        self._total = len(specs)
-        self._show_progress(0, specs[0].id if specs else None)
+        self._show_progress(0, None)
         self.query_one("#runbar").display = True
         self.query_one("#coverage", Static).update(
             Text(f"Window {self.window}: reading coverage…"))
-        ctx = CheckContext(db=self._db, now=clock.now(), profile=self.profile,
-                           cancel_event=self._cancel, window_s=clock.parse_duration(self.window))
-        ctx.on_step = self._on_step
-        self._run_checks(self._db, ctx, specs)
+        self._run_checks(clock.parse_duration(self.window), self._cancel)
 
     @work(thread=True, exclusive=True, group="checks", name="schema health checks")
-    def _run_checks(self, db: Database, ctx: CheckContext, specs: list[CheckSpec]) -> None:
+    def _run_checks(self, window_s: int, cancel: threading.Event) -> None:
+        # First paint: the checks and SQLAlchemy load here, after the saved run is on screen.
+        from attribtui.checks.catalog import select
+        from attribtui.checks.framework import CheckContext
+        from attribtui.checks.runner import run_checks_and_save
+        from attribtui.infra.db import Database, DbError
+
+        try:
+            db = self._db = Database.from_profile(self.profile)  # parses the URL; connects later
+        except DbError as e:
+            self.post_message(ChecksRefused(f"‼ {e}"))
+            return
+        specs = select(None)
+        self.post_message(RunStarted(len(specs), specs[0].id if specs else None))
+        ctx = CheckContext(db=db, now=clock.now(), profile=self.profile, cancel_event=cancel,
+                           window_s=window_s)
+        ctx.on_step = self._on_step
+
         def progress(i: int, n: int, res: CheckResult) -> None:
             if res.id == "coverage.summary":
-                line = ctx.cache.get("coverage.line")
-                self.post_message(CoverageRead(line.text() if line else f"Coverage: {res.details}"))
+                self._post_coverage(ctx, res)
             self.post_message(CheckDone(res, specs[i].id if i < n else None))
 
         try:
@@ -190,6 +204,23 @@ class HealthScreen(ConsoleScreen):
         finally:
             db.close()
         self.post_message(ChecksFinished(run))
+
+    def _post_coverage(self, ctx: CheckContext, res: CheckResult) -> None:
+        line = ctx.cache.get("coverage.line")
+        self.post_message(CoverageRead(line.text() if line else f"Coverage: {res.details}"))
+
+    @on(RunStarted)
+    def _run_started(self, message: RunStarted) -> None:
+        self._total = message.total
+        self._show_progress(0, message.first_id)
+
+    @on(ChecksRefused)
+    def _checks_refused(self, message: ChecksRefused) -> None:
+        self.running = False
+        self.query_one("#runbar").display = False
+        self._set_banner(message.reason)
+        self.query_one("#summary", Static).update("Checks not run: no usable database.")
+        self.console.first_content_shown()
 
     def _on_step(self, text: str) -> None:
         """Progress inside a long check (worker thread): throttled to the UI."""
@@ -248,7 +279,8 @@ class HealthScreen(ConsoleScreen):
         bar.update(total=max(self._total, 1), progress=done)
         if self._cancel.is_set():
             return
-        text = f"Running {current} ({done + 1}/{self._total})" if current else "Finishing…"
+        text = (f"Running {current} ({done + 1}/{self._total})" if current
+                else "Finishing…" if done else "Starting…")
         self.query_one("#run-label", Label).update(text)
         if self.saved and self.saved_at is not None:
             age = clock.ago(max(0, clock.now() - self.saved_at))
@@ -263,6 +295,8 @@ class HealthScreen(ConsoleScreen):
     @on(CheckDone)
     def _on_result(self, message: CheckDone) -> None:
         self.results.append(message.result)
+        if len(self.results) == 1:
+            self.call_after_refresh(self.console.first_content_shown)
         self._fill_list()
         self._show_progress(len(self.results), message.next_id)
 
@@ -417,11 +451,8 @@ class HealthScreen(ConsoleScreen):
             return
         await self.app.switch_mode(fix.screen)
         target = self.app.screen
-        if fix.screen == "journeys" and isinstance(target, JourneysScreen):
-            ids = ", ".join(map(str, fix.conv_ids))
-            with contextlib.suppress(NoMatches):
-                target.query_one("#ids", Input).value = ids
-            target.look_up(ids)
+        if fix.screen == "journeys":
+            target.post_message(LookUpConversions(list(fix.conv_ids)))
         elif fix.screen == "models":
             target.post_message(OpenModel(fix.model_id, fix.user_id))
         elif fix.screen == "jobs" and fix.request is not None:
@@ -436,11 +467,16 @@ class HealthScreen(ConsoleScreen):
             self.notify(f"Profile '{self.profile.name}' is read-only: the guard row stays.",
                         severity="error")
             return
+        from attribtui.services.jobs import guard  # first paint: SQLAlchemy loads after it
+
         self.app.push_screen(ActionConfirmScreen(self.profile, guard.guard_delete_plan(hour)),
                              if_yes(lambda: self._delete_guard(hour)))
 
     @work(thread=True, exclusive=True, group="health-guard", name="delete guard row")
     def _delete_guard(self, hour: int) -> None:
+        from attribtui.infra.db import DbError  # first paint: SQLAlchemy loads after it
+        from attribtui.services.jobs import guard
+
         try:
             n = guard.delete_guard_row(self.profile, hour)
         except Exception as e:  # noqa: BLE001 - one line; the console keeps running

@@ -10,8 +10,8 @@ from textual.geometry import Region
 from textual.widgets import Label, Static
 from textual.widgets.option_list import Option
 
-from attribtui.checks import GROUPS, MAX_EVIDENCE_ROWS, CheckResult
 from attribtui.checks.markdown import GROUP_TITLES
+from attribtui.checks.results import GROUPS, MAX_EVIDENCE_ROWS, CheckResult
 from attribtui.vocab import label, worst
 from screens.components.table import RowTable
 

@@ -29,6 +29,7 @@ from attribtui.services.journeys import cache as journey_cache
 from attribtui.vocab import label
 from screens.base import ConsoleScreen
 from screens.components.confirm import ActionConfirmScreen
+from screens.components.goto import LookUpConversions
 from screens.components.ids_input import IdsInput
 from screens.journeys.messages import CacheEvicted, JourneysEnriched, JourneysFound, LookupFailed
 from screens.journeys.render import option_for, render_report
@@ -77,6 +78,13 @@ class JourneysScreen(ConsoleScreen):
         self.query_one("#ids", Input).focus()
 
     # -- input -----------------------------------------------------------------------------------
+
+    @on(LookUpConversions)
+    def _look_up_conversions(self, message: LookUpConversions) -> None:
+        """Schema Health's fix: the conversions its evidence names, looked up."""
+        ids = ", ".join(map(str, message.conv_ids))
+        self.query_one("#ids", Input).value = ids
+        self.look_up(ids)
 
     @on(Input.Submitted, "#ids")
     def _submitted(self, event: Input.Submitted) -> None:

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from attribtui.checks import CheckContext, run_checks_and_save, select
+from attribtui.checks.catalog import select
+from attribtui.checks.framework import CheckContext
+from attribtui.checks.runner import run_checks_and_save
 from attribtui.infra import api, clock
 from attribtui.infra.config import ApiConfig, DbConfig, JobsConfig, Profile
 from attribtui.infra.db import Database
@@ -184,7 +186,7 @@ def test_a_manual_rebuild_for_one_user_does_not_read_as_a_failing_cron(fresh_db)
     import subprocess
     import sys
 
-    from attribtui.checks import run_checks
+    from attribtui.checks.runner import run_checks
     from attribtui.prosper import tables as pt
     from attribtui.sandbox import DB_URL_ENV
 

@@ -13,7 +13,7 @@ import pytest
 from attribtui import checks
 from attribtui.checks import store
 from attribtui.checks.markdown import to_markdown
-from attribtui.checks.runner import empty_text, mostly_empty
+from attribtui.checks.results import empty_text, mostly_empty
 from attribtui.infra.db import Database
 from attribtui.vocab import ExitCode
 from tests.support import NOW

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from attribtui.checks import CheckContext, run_checks_and_save, select
+from attribtui.checks.catalog import select
+from attribtui.checks.framework import CheckContext
+from attribtui.checks.runner import run_checks_and_save
 from attribtui.infra import actionlog, api, clock
 from attribtui.infra.config import ApiConfig, DbConfig, JobsConfig, Profile
 from attribtui.infra.db import Database

@@ -11,7 +11,8 @@ from textual.widgets import Button
 from textual.worker import WorkerCancelled
 
 from attribtui import checks
-from attribtui.checks import CheckSpec, Evidence, Outcome
+from attribtui.checks.framework import CheckSpec, Outcome
+from attribtui.checks.results import Evidence
 from attribtui.infra import clock
 from attribtui.infra.config import DbConfig, MemcacheConfig, Profile
 from attribtui.services.status import Component, HeaderStatus

@@ -13,7 +13,8 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from attribtui import checks
-from attribtui.checks import CheckSpec, Outcome, store
+from attribtui.checks import store
+from attribtui.checks.framework import CheckSpec, Outcome
 from attribtui.infra import clock
 from attribtui.services.jobs import store as job_store
 from screens.components.confirm import ActionConfirmScreen, ConfirmScreen
@@ -550,7 +551,9 @@ async def test_copy_takes_only_statements_and_commands(seeded_url: str) -> None:
 async def test_the_saved_run_shows_at_once_then_the_fresh_run_replaces_it(clean_url: str) -> None:
     """Findings at first paint: the last saved run (marked, with its age) until the fresh run
     has rechecked each check; the fresh run's results then replace it."""
-    from attribtui.checks import CheckContext, run_checks_and_save, select
+    from attribtui.checks.catalog import select
+    from attribtui.checks.framework import CheckContext
+    from attribtui.checks.runner import run_checks_and_save
     from attribtui.infra.db import Database
 
     profile = make_profile(clean_url)

@@ -28,6 +28,13 @@ def test_registry_discovers_the_health_screen() -> None:
     assert "Run checks" in titles and "Export report (Markdown)" in titles
 
 
+def test_registry_loads_one_screen_first() -> None:
+    """The screen the console opens on is imported alone, so it paints while the others load."""
+    assert [s.name for s in discover(only="health")] == ["health"]
+    assert [s.name for s in discover(only="rollback")] == ["rollback"]
+    assert discover(only="components") == [] and discover(only="nosuch") == []
+
+
 async def test_production_badge_and_read_only() -> None:
     profile = make_profile(NO_DB, name="prod-eu", environment="production", read_only=True)
     app = make_app(profile)
@@ -143,3 +150,20 @@ async def test_a_new_screen_registers_without_editing_the_shell() -> None:
         await pilot.press("1")
         await pilot.pause()
         assert isinstance(app.screen, HealthScreen)
+
+
+async def test_the_console_opens_on_its_first_screen_then_loads_the_others() -> None:
+    """Without given screens the shell imports the start screen alone, opens it, and loads the
+    others once it has shown its findings (here: the checks refused, no database)."""
+    app = make_app(make_profile(NO_DB))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(200):
+            if len(app.screen_specs) == 5:
+                break
+            await pilot.pause(0.05)
+        assert [s.key for s in app.screen_specs] == ["1", "2", "3", "4", "5"]
+        assert isinstance(app.screen, HealthScreen)
+        assert "Checks not run" in str(app.screen.query_one("#summary").render())
+        await pilot.press("3")
+        await pilot.pause()
+        assert app.current_mode == "models"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from attribtui.checks import CheckResult
+from attribtui.checks.results import CheckResult
 from attribtui.prosper.hours import HOUR
 from attribtui.vocab import Status
 from screens.components.table import fit

@@ -26,10 +26,20 @@ def test_no_module_under_attribtui_imports_textual() -> None:
 
 def test_headless_check_does_not_load_textual() -> None:
     code = (
-        "import sys, attribtui.cli.main, attribtui.checks, attribtui.infra.db, attribtui.infra.config;"
-        "attribtui.checks.load_checks();"
+        "import sys, attribtui.cli.main, attribtui.checks.catalog, attribtui.infra.db, attribtui.infra.config;"
+        "attribtui.checks.catalog.all_checks();"
         "attribtui.cli.main.build_parser();"
         "print('textual' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_first_screen_paints_before_sqlalchemy_loads() -> None:
+    """Findings at first paint (issue "Speed"): the shell and the health screen, which paints the
+    saved run, import no database layer; the checks worker loads it afterwards."""
+    code = ("import sys, screens.app, screens.health, attribtui.checks;"
+            "print(sorted(m for m in ('sqlalchemy', 'pymysql', 'httpx', 'pymemcache',"
+            " 'attribtui.checks.framework', 'screens.journeys') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from attribtui.checks import CheckResult, report
 from attribtui.checks.credit_causes import CLICKLESS, DUPLICATE, PARTIAL, UNFILLED, cause_of
 from attribtui.checks.framework import nothing_to_examine
 from attribtui.checks.prometheus import render
-from attribtui.checks.runner import empty_text, exit_code, mostly_empty
+from attribtui.checks.results import CheckResult, empty_text, exit_code, mostly_empty, report
 from attribtui.vocab import ExitCode, Status, label
 
 

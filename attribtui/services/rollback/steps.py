@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict
 
-from attribtui.checks import CheckContext, run_checks_and_save, select
-from attribtui.checks.runner import empty_text
+from attribtui.checks.catalog import select
+from attribtui.checks.framework import CheckContext
+from attribtui.checks.results import empty_text
+from attribtui.checks.runner import run_checks_and_save
 from attribtui.infra import clock
 from attribtui.infra.api import V2Client
 from attribtui.infra.config import Profile
