@@ -38,10 +38,16 @@ from attribtui.infra.config import (
 )
 from attribtui.infra.db import Database, DbError
 from attribtui.infra.redact import describe_db_url, redact_text, redact_urls_in
-from attribtui.vocab import ExitCode, JsonDict, Status, UsageError, worst
+from attribtui.vocab import (
+    FLEET_PARALLEL,
+    FLEET_PARALLEL_MAX,
+    ExitCode,
+    JsonDict,
+    Status,
+    UsageError,
+    worst,
+)
 
-PARALLEL_DEFAULT = 4
-PARALLEL_MAX = 32
 # How long past its deadline the fleet still waits for a profile: the run stops between checks
 # at its deadline, and this covers handing the report back (a query in flight at the deadline
 # is cut by the statement timeout, but waiting for that is what a stalled host must not cost).
@@ -271,7 +277,7 @@ def _abandoned(slot: _Slot) -> ProfileRun:
         time.monotonic() - slot.started)
 
 
-def check_fleet(profiles: Sequence[Selected], *, parallel: int = PARALLEL_DEFAULT,
+def check_fleet(profiles: Sequence[Selected], *, parallel: int = FLEET_PARALLEL,
                 window_s: int = 48 * clock.HOUR, deadline_s: float | None = None,
                 save: bool = True, specs: Sequence[CheckSpec] | None = None,
                 on_result: Callable[[ProfileRun], None] | None = None,
@@ -284,7 +290,7 @@ def check_fleet(profiles: Sequence[Selected], *, parallel: int = PARALLEL_DEFAUL
     this thread as each row is final (finish order). `cancel` stops starting profiles (those
     left are `skipped` rows) and cancels the running ones' checks. Runs are saved when `save`.
     """
-    parallel = max(1, min(parallel, PARALLEL_MAX))
+    parallel = max(1, min(parallel, FLEET_PARALLEL_MAX))
     specs = list(specs) if specs is not None else select(None)
     cancel = cancel or threading.Event()
     done: queue.Queue[tuple[int, ProfileRun]] = queue.Queue()
