@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import time
@@ -153,7 +154,7 @@ def test_fleet_table_one_row_per_profile_then_the_failing_checks(config: Path) -
     assert "‼ ERROR" in row["unreachable"] and "‼ ERROR" in row["stalled"]
     text = out.stdout
     assert "    error: no answer within" in text and "    error: cannot reach the database" in text
-    assert "defects (staging): " in text and "✖ FAIL    models.defaults" in text
+    assert re.search(r"^defects \(staging\): \d+ not ok$", text, re.M) and "  ✖ FAIL     models.defaults  " in text
     assert lines[-1] == "Fleet: 2 info, 1 fail, 2 error (exit 2)"
     assert "healthy1 (staging)" not in text  # nothing failing: no section
     assert not Path(os.environ["ATTRIBTUI_DATA_DIR"], "checks").exists() or saved_runs() == {}
