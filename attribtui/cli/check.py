@@ -154,7 +154,9 @@ def _cmd_fleet(args: argparse.Namespace, specs: Sequence[CheckSpec]) -> int:
     for p in selected:
         for warning in getattr(p, "warnings", []):
             err(f"warning: profile {p.name}: {warning}")
-    overridden = {o for p in selected for o in getattr(p, "overrides", [])}
+    # The implicit profile is made of the environment: its variables are its config.
+    overridden = {o for p in selected if not getattr(p, "implicit", False)
+                  for o in getattr(p, "overrides", [])}
     for o in sorted(overridden):
         err(f"warning: {o} applies to every profile of this fleet; unset it to check each "
             "profile as configured")
@@ -283,7 +285,8 @@ def render_fleet_table(runs: Sequence[ProfileRun], *, elapsed_s: float,
         rows.append((r.name, r.environment, label(r.status), counts if r.report else "-",
                      r.worst_check or "-", f"{r.elapsed_s:.1f} s"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = [f"attribtui check · fleet of {len(runs)} profiles · {elapsed_s:.1f} s", ""]
+    noun = "profile" if len(runs) == 1 else "profiles"
+    lines = [f"attribtui check · fleet of {len(runs)} {noun} · {elapsed_s:.1f} s", ""]
     for i, row in enumerate(rows):
         text = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
         run = runs[i - 1] if i > 0 else None

@@ -11,6 +11,7 @@ from attribtui.cli.main import main
 from attribtui.infra import paths
 from attribtui.infra.config import (
     ConfigError,
+    Profile,
     default_profile_name,
     load_profile,
     profile_groups,
@@ -83,8 +84,8 @@ def test_groups_from_the_environment_are_json(tmp_path: Path) -> None:
         load_profile("us1", config_path=path, env={"ATTRIBTUI_GROUPS": '[""]'})
 
 
-def names(selected: list[object]) -> list[str]:
-    return [getattr(p, "name") for p in selected]
+def names(selected: list[Profile | BrokenProfile]) -> list[str]:
+    return [p.name for p in selected]
 
 
 def test_select_all_names_and_group(tmp_path: Path) -> None:
