@@ -36,7 +36,7 @@ from attribtui.infra.config import (
     profile_groups,
     profile_names,
 )
-from attribtui.infra.db import Database, DbError
+from attribtui.infra.db import Database, DbError, DbUnreachable
 from attribtui.infra.redact import describe_db_url, redact_text, redact_urls_in
 from attribtui.vocab import (
     FLEET_PARALLEL,
@@ -203,34 +203,83 @@ def _limit_s(profile: Selected, deadline_s: float | None) -> float:
     return FALLBACK_DEADLINE_S
 
 
-def _run(profile: Selected, specs: Sequence[CheckSpec], window_s: int,
-         deadline_s: float | None, cancel: threading.Event) -> ProfileRun:
-    """The checks of one profile, unsaved (the fleet saves only the runs it reports)."""
-    t0 = time.monotonic()
+@dataclass
+class _Job:
+    """One profile in the fleet: its thread's signals and the coordinator's view of it."""
+
+    index: int
+    profile: Selected
+    limit_s: float  # its run's deadline
+    started: float  # time.monotonic() when its thread started
+    due: float  # when the fleet stops waiting for its current phase
+    state: str = "connecting"  # connecting -> ready -> running -> reported
+    go: threading.Event = field(default_factory=threading.Event)  # a slot is its to run in
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+def _connect(job: _Job) -> tuple[Database | None, ProfileRun | None, str | None]:
+    """Open the profile's database (outside the pool: connecting only waits): the Database, or
+    the row when there is nothing to run, and why it is unreachable (None when it answered)."""
+    profile = job.profile
     if isinstance(profile, BrokenProfile):
-        return _no_report(profile, profile.error, 0.0)
+        return None, _no_report(profile, profile.error, 0.0), None
     try:
         db = Database.from_profile(profile)
     except DbError as e:
-        return _no_report(profile, str(e), time.monotonic() - t0)
+        return None, _no_report(profile, str(e), time.monotonic() - job.started), None
     try:
-        ctx = CheckContext(db=db, now=clock.now(), profile=profile, window_s=window_s,
-                           deadline_s=_limit_s(profile, deadline_s), cancel_event=cancel)
-        run = run_checks_and_save(ctx, specs, save=False)
-    except Exception as e:  # noqa: BLE001 - one profile's bug must not take the fleet down
-        return _no_report(profile, f"internal error: {type(e).__name__}: {e}",
-                          time.monotonic() - t0)
-    finally:
-        db.close()
+        db.ping()  # the pool keeps the connection for the run
+    except DbUnreachable as e:
+        return db, None, str(e)
+    except DbError:
+        pass  # answered, but not this probe: the checks will say what is wrong
+    return db, None, None
+
+
+def _checks(job: _Job, db: Database, unreachable: str | None, specs: Sequence[CheckSpec],
+            window_s: int) -> ProfileRun:
+    """The checks of one profile, unsaved (the fleet saves only the runs it reports)."""
+    profile = job.profile
+    assert isinstance(profile, Profile)
+    t0 = time.monotonic()
+    ctx = CheckContext(db=db, now=clock.now(), profile=profile, window_s=window_s,
+                       deadline_s=job.limit_s, cancel_event=job.cancel)
+    if unreachable is not None:  # every check says so at once, as `check` does after a timeout
+        ctx.cache["unreachable"] = unreachable
+    run = run_checks_and_save(ctx, specs, save=False)
     elapsed = time.monotonic() - t0
-    statuses = [r.status for r in run.results]
-    status = worst(statuses)
+    status = worst(r.status for r in run.results)
     worst_check = next((r.id for r in run.results if r.status == status), None)
     error = _one_line(run.unreachable, profile) if run.unreachable else None
     name, env, groups, read_only = _identity(profile)
     counts = {k: int(v) for k, v in run.report["summary"].items()}
     return ProfileRun(name, env, groups, read_only, status, counts, worst_check, elapsed, error,
                       run.report, run.exit_code)
+
+
+def _work(job: _Job, specs: Sequence[CheckSpec], window_s: int,
+          out: queue.Queue[tuple[str, int, ProfileRun | None]]) -> None:
+    """A profile's thread: connect, say it is ready, run its checks when given a slot."""
+    db = None
+    try:
+        db, row, unreachable = _connect(job)
+        if row is None and db is not None and unreachable is None:
+            out.put(("ready", job.index, None))
+            job.go.wait()
+            if job.cancel.is_set():  # given up on, or cancelled before it ran
+                return
+        if row is None and db is not None and not job.cancel.is_set():
+            connect_s = time.monotonic() - job.started
+            row = _checks(job, db, unreachable, specs, window_s)
+            row = replace(row, elapsed_s=row.elapsed_s + connect_s)
+    except BaseException as e:  # noqa: BLE001 - the coordinator must always hear back
+        row = _no_report(job.profile, f"internal error: {type(e).__name__}: {e}",
+                         time.monotonic() - job.started)
+    finally:
+        if db is not None:
+            db.close()
+    if row is not None:
+        out.put(("done", job.index, row))
 
 
 def _saved(run: ProfileRun) -> ProfileRun:
@@ -252,29 +301,17 @@ def check_profile(profile: Selected, *, window_s: int = 48 * clock.HOUR,
                        save=save, specs=specs, cancel=cancel)[0]
 
 
-# -- the fleet -------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Slot:
-    index: int
-    profile: Selected
-    due: float  # time.monotonic() when the fleet stops waiting for it
-    limit_s: float
-    started: float
-    cancel: threading.Event = field(default_factory=threading.Event)
-
-
-def _abandoned(slot: _Slot) -> ProfileRun:
-    waited = slot.limit_s + GRACE_S
+def _abandoned(job: _Job) -> ProfileRun:
+    waited = job.limit_s + GRACE_S
     where = "its database"
-    if isinstance(slot.profile, Profile) and slot.profile.db.url:
-        where = describe_db_url(slot.profile.db.url)
+    if isinstance(job.profile, Profile) and job.profile.db.url:
+        where = describe_db_url(job.profile.db.url)
+    phase = "did not finish connecting" if job.state == "connecting" else "stalled"
     return _no_report(
-        slot.profile,
-        f"no answer within {waited:g} s: {where} stalled past the run's deadline of "
-        f"{slot.limit_s:g} s; check that the server is up and answering (or raise --deadline)",
-        time.monotonic() - slot.started)
+        job.profile,
+        f"no answer within {waited:g} s: {where} {phase} within the run's deadline of "
+        f"{job.limit_s:g} s; check that the server is up and answering (or raise --deadline)",
+        time.monotonic() - job.started)
 
 
 def check_fleet(profiles: Sequence[Selected], *, parallel: int = FLEET_PARALLEL,
@@ -282,67 +319,73 @@ def check_fleet(profiles: Sequence[Selected], *, parallel: int = FLEET_PARALLEL,
                 save: bool = True, specs: Sequence[CheckSpec] | None = None,
                 on_result: Callable[[ProfileRun], None] | None = None,
                 cancel: threading.Event | None = None) -> list[ProfileRun]:
-    """Check every profile, `parallel` at a time, and return their rows in the given order.
+    """Check every profile and return their rows in the given order.
 
-    Each profile runs in a daemon thread under its own connect timeout and deadline
-    (`deadline_s`, else its checks.deadline_s); the fleet waits for it until that deadline plus
-    GRACE_S, then reports it as could-not-tell and starts the next. `on_result` is called in
-    this thread as each row is final (finish order). `cancel` stops starting profiles (those
-    left are `skipped` rows) and cancels the running ones' checks. Runs are saved when `save`.
+    Every profile connects at once, each in a daemon thread under its own connect timeout
+    (connecting only waits, so a host that is down or hung holds no slot); then `parallel` of
+    them at a time run their checks, each under its own deadline (`deadline_s`, else its
+    checks.deadline_s). The fleet stops waiting for a profile's connect, and for its run, at
+    that deadline plus GRACE_S: it becomes a could-not-tell row and its slot goes to the next.
+    `on_result` is called in this thread as each row is final (finish order). `cancel` stops
+    starting runs (those left are `skipped` rows) and cancels the running ones' checks. Runs
+    are saved when `save`.
     """
     parallel = max(1, min(parallel, FLEET_PARALLEL_MAX))
     specs = list(specs) if specs is not None else select(None)
     cancel = cancel or threading.Event()
-    done: queue.Queue[tuple[int, ProfileRun]] = queue.Queue()
+    events: queue.Queue[tuple[str, int, ProfileRun | None]] = queue.Queue()
     results: list[ProfileRun | None] = [None] * len(profiles)
-    waiting = list(enumerate(profiles))
-    running: dict[int, _Slot] = {}
+    jobs: list[_Job] = []
+    for index, profile in enumerate(profiles):
+        limit = _limit_s(profile, deadline_s)
+        now = time.monotonic()
+        job = _Job(index, profile, limit, now, now + limit + GRACE_S)
+        jobs.append(job)
+        threading.Thread(target=_work, args=(job, specs, window_s, events), daemon=True,
+                         name=f"fleet-{_identity(profile)[0]}").start()
+    ready: list[_Job] = []
 
-    def finish(index: int, run: ProfileRun) -> None:
+    def finish(job: _Job, run: ProfileRun) -> None:
+        job.state = "reported"
+        job.cancel.set()
+        job.go.set()  # a thread still waiting for a slot leaves
         run = _saved(run) if save else run
-        results[index] = run
+        results[job.index] = run
         if on_result is not None:
             on_result(run)
 
-    def work(slot: _Slot) -> None:
+    while any(j.state != "reported" for j in jobs):
+        if cancel.is_set():  # the running ones stop between checks; the rest never run
+            for job in jobs:
+                job.cancel.set()
+                if job.state in ("connecting", "ready"):
+                    finish(job, _no_report(job.profile, "cancelled by the operator before it "
+                                           "ran", 0.0, status=Status.SKIPPED))
+            ready = []
+        running = sum(1 for j in jobs if j.state == "running")
+        while ready and running < parallel:
+            job = ready.pop(0)
+            job.state, job.due = "running", time.monotonic() + job.limit_s + GRACE_S
+            job.go.set()
+            running += 1
+        waiting = [j for j in jobs if j.state in ("connecting", "running")]
+        timeout = min((j.due for j in waiting), default=time.monotonic() + 0.25)
         try:
-            run = _run(slot.profile, specs, window_s, deadline_s, slot.cancel)
-        except BaseException as e:  # noqa: BLE001 - the coordinator must always hear back
-            run = _no_report(slot.profile, f"internal error: {type(e).__name__}: {e}",
-                             time.monotonic() - slot.started)
-        done.put((slot.index, run))
-
-    while waiting or running:
-        while waiting and len(running) < parallel and not cancel.is_set():
-            index, profile = waiting.pop(0)
-            limit = _limit_s(profile, deadline_s)
-            now = time.monotonic()
-            slot = _Slot(index, profile, now + limit + GRACE_S, limit, now)
-            running[index] = slot
-            threading.Thread(target=work, args=(slot,), daemon=True,
-                             name=f"fleet-{_identity(profile)[0]}").start()
-        if cancel.is_set():
-            for slot in running.values():
-                slot.cancel.set()
-            for index, profile in waiting:
-                finish(index, _no_report(profile, "cancelled by the operator before it ran", 0.0,
-                                         status=Status.SKIPPED))
-            waiting = []
-            if not running:
-                break
-        timeout = max(0.0, min(s.due for s in running.values()) - time.monotonic())
-        try:
-            index, run = done.get(timeout=min(timeout, 0.25) if not cancel.is_set() else timeout)
+            kind, index, run = events.get(timeout=min(max(0.0, timeout - time.monotonic()),
+                                                      0.25))
         except queue.Empty:
             now = time.monotonic()
-            for slot in [s for s in running.values() if s.due <= now]:
-                slot.cancel.set()  # its checks stop as soon as its socket answers or times out
-                del running[slot.index]
-                finish(slot.index, _abandoned(slot))
+            for job in [j for j in waiting if j.due <= now]:
+                finish(job, _abandoned(job))
             continue
-        if index in running:  # else: already reported as could-not-tell, its result is stale
-            del running[index]
-            finish(index, run)
+        job = jobs[index]
+        if job.state == "reported":
+            continue  # already reported as could-not-tell: its late answer is stale
+        if kind == "ready":
+            job.state = "ready"
+            ready.append(job)
+        elif run is not None:
+            finish(job, run)
     return [r for r in results if r is not None]
 
 
