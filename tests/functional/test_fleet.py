@@ -15,6 +15,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -220,3 +221,29 @@ def test_profiles_lists_groups_and_configured_backends_without_secrets(
     assert "mysql" not in table.stdout and "127.0.0.1" not in table.stdout
     first = next(x for x in table.stdout.splitlines() if "healthy1" in x)
     assert first.split() == ["*", "healthy1", "staging", "eu", "yes", "yes", "no"]
+
+
+def test_a_run_that_stalls_midway_is_given_up_at_its_deadline(config: Path) -> None:
+    """The server hangs after the connection is made, on the first check's query: the fleet
+    reports it at its deadline plus the grace, and the healthy profile is reported first."""
+    proxy = FaultProxy()
+    try:
+        healthy = load_profile("healthy1", config_path=config)
+        url = proxy.url(str(healthy.db.url).rsplit("/", 1)[1])
+        hung = replace(healthy, name="hung", db=replace(healthy.db, url=url))
+        fired = proxy.stall_on(b"202_")  # the first query on a Prosper202 table
+        order: list[str] = []
+        t0 = time.monotonic()
+        runs = fleet.check_fleet([hung, healthy], deadline_s=2, save=False,
+                                 on_result=lambda r: order.append(r.name))
+        elapsed = time.monotonic() - t0
+    finally:
+        proxy.close()  # the hung worker's socket ends here, not at its read timeout
+    assert fired.is_set()
+    assert order == ["healthy1", "hung"]
+    assert elapsed < 2 + fleet.GRACE_S + 2.0, elapsed
+    row = runs[0]
+    assert (row.name, row.status, row.exit_code, row.report) == ("hung", "error", 3, None)
+    assert row.error is not None and row.error.startswith(
+        f"no answer within {2 + fleet.GRACE_S:g} s: mysql 127.0.0.1:{proxy.port}/")
+    assert "stalled within the run's deadline of 2 s" in row.error
