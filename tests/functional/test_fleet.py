@@ -1,6 +1,6 @@
-"""`attribtui check --all-profiles` on five sandbox deployments at once: two healthy, one with
-the planted demo defects, one unreachable (a closed port), one stalled (a FaultProxy that
-forwards nothing). The stalled one costs its own deadline and no more; the rest report as usual.
+"""`attribtui check --all-profiles` on five sandbox deployments at once: two healthy (each its
+own seeded database), one with the planted demo defects, one unreachable (a closed port), one
+stalled (a FaultProxy in front of a real database that forwards nothing). The stalled one costs its own deadline and no more; the rest report as usual.
 
 The CLI runs as a real subprocess, so the test also proves that a worker still stuck on the
 stalled socket does not keep the process from exiting.
@@ -22,9 +22,10 @@ import pytest
 
 from attribtui.checks import select
 from attribtui.infra.config import load_profile
+from attribtui.sandbox.seed import seed
 from attribtui.services import fleet
 from tests.faults import FaultProxy
-from tests.support import NOW
+from tests.support import NOW, create_database, drop_database
 
 pytestmark = pytest.mark.mariadb
 
@@ -42,6 +43,15 @@ def closed_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.fixture(scope="module")
+def second_clean_url() -> Iterator[str]:
+    """A second healthy deployment: its own database, seeded without defects."""
+    name, url = create_database()
+    seed(url, conversions=200, now=NOW, defects="none")
+    yield url
+    drop_database(name)
+
+
 @pytest.fixture
 def stalled() -> Iterator[FaultProxy]:
     proxy = FaultProxy()
@@ -51,11 +61,12 @@ def stalled() -> Iterator[FaultProxy]:
 
 
 @pytest.fixture
-def config(tmp_path: Path, clean_url: str, seeded_url: str, stalled: FaultProxy) -> Path:
-    stalled_url = stalled.url(clean_url.rsplit("/", 1)[1])
+def config(tmp_path: Path, clean_url: str, second_clean_url: str, seeded_url: str,
+           stalled: FaultProxy) -> Path:
+    stalled_url = stalled.url(second_clean_url.rsplit("/", 1)[1])
     rows = {
         "healthy1": ("staging", ["eu"], clean_url, ""),
-        "healthy2": ("production", ["us"], clean_url, ""),
+        "healthy2": ("production", ["us"], second_clean_url, ""),
         "defects": ("staging", ["eu", "agency-x"], seeded_url, ""),
         "unreachable": ("dev", ["eu"], f"mysql+pymysql://root@127.0.0.1:{closed_port()}/p202",
                         "connect_timeout_s = 2"),
