@@ -151,12 +151,12 @@ def _cmd_fleet(args: argparse.Namespace, specs: Sequence[CheckSpec]) -> int:
 
     selected = fleet.select_profiles(all_profiles=args.all_profiles, names=args.profiles or (),
                                      group=args.group, config_path=getattr(args, "config", None))
-    for p in selected:
-        for warning in getattr(p, "warnings", []):
+    loaded = [p for p in selected if isinstance(p, Profile)]  # the others are error rows
+    for p in loaded:
+        for warning in p.warnings:
             err(f"warning: profile {p.name}: {warning}")
     # The implicit profile is made of the environment: its variables are its config.
-    overridden = {o for p in selected if not getattr(p, "implicit", False)
-                  for o in getattr(p, "overrides", [])}
+    overridden = {o for p in loaded if not p.implicit for o in p.overrides}
     for o in sorted(overridden):
         err(f"warning: {o} applies to every profile of this fleet; unset it to check each "
             "profile as configured")
