@@ -258,3 +258,20 @@ def test_a_run_that_stalls_midway_is_given_up_at_its_deadline(config: Path) -> N
     assert row.error is not None and row.error.startswith(
         f"no answer within {2 + fleet.GRACE_S:g} s: mysql 127.0.0.1:{proxy.port}/")
     assert "stalled within the run's deadline of 2 s" in row.error
+
+
+def test_an_override_that_retargets_every_profile_is_named(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from attribtui.cli.main import main
+
+    path = tmp_path / "fleet.toml"
+    path.write_text('[profiles.a]\nenvironment = "dev"\n[profiles.b]\nenvironment = "dev"\n')
+    path.chmod(0o600)
+    monkeypatch.setenv("ATTRIBTUI_DB_URL",
+                       f"mysql+pymysql://root:pw-NOT-SHOWN@127.0.0.1:{closed_port()}/p202")
+    assert main(["check", "--all-profiles", "--config", str(path), "--no-save"]) == 3
+    out = capsys.readouterr()
+    assert "attribtui: warning: ATTRIBTUI_DB_URL=mysql+pymysql://root:***@127.0.0.1:" in out.err
+    assert "applies to every profile of this fleet" in out.err
+    assert out.err.count("applies to every profile") == 1
+    assert "pw-NOT-SHOWN" not in out.err + out.out
