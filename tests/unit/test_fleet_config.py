@@ -143,3 +143,17 @@ def test_mixed_or_bad_fleet_flags_are_usage_errors(tmp_path: Path, capsys: pytes
     assert main([*argv, "--config", str(path)]) == 64
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_profiles_command_exit_3_names_the_profile_that_cannot_load(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, FLEET)
+    assert main(["profiles", "--config", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ["*", "eu1", "production", "eu,agency-x", "yes", "yes", "yes"]
+    assert lines[3].split() == ["us1", "dev", "-", "no", "no", "no"]
+    monkeypatch.setenv("ATTRIBTUI_DB_STATEMENT_TIMEOUT_MS", "soon")
+    assert main(["profiles", "--config", str(path)]) == 3
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 3 and err[0].startswith(
+        "attribtui: profile eu1: environment variable ATTRIBTUI_DB_STATEMENT_TIMEOUT_MS: ")
