@@ -92,6 +92,7 @@ class ProfileRun:
     save_error: str | None = None
 
     def to_json(self) -> JsonDict:
+        """The profile's section of `check --all-profiles --json`: its row and its run."""
         return {"profile": self.name, "environment": self.environment,
                 "groups": list(self.groups), "read_only": self.read_only,
                 "status": str(self.status), "exit_code": int(self.exit_code),
@@ -114,6 +115,7 @@ class ProfileInfo:
     error: str | None = None  # its config could not be loaded
 
     def to_json(self) -> JsonDict:
+        """One entry of `attribtui profiles --json`."""
         return {"name": self.name, "environment": self.environment, "groups": list(self.groups),
                 "read_only": self.read_only, "db_configured": self.db_configured,
                 "api_configured": self.api_configured, "default": self.default,
