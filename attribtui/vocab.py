@@ -88,6 +88,9 @@ _STATUS_EXIT = {Status.OK: ExitCode.OK, Status.INFO: ExitCode.OK, Status.WARN: E
 LAG_WARN_S = 60  # read replica behind the primary
 LAG_FAIL_S = 15 * 60
 SKEW_WARN_S = 60  # DB clock vs this machine's: every age shown depends on it
+# Profiles a fleet check runs at once (`check --parallel`, the fleet screen).
+FLEET_PARALLEL = 4
+FLEET_PARALLEL_MAX = 32
 
 
 class StepStatus(StrEnum):

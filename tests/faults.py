@@ -7,6 +7,7 @@ FaultProxy modes (set with the methods, any time):
   cut_on(pattern, n)    drop the connection, without forwarding, when the client sends a packet
                         holding `pattern` for the n-th time (n counts across connections)
   stall()               stop forwarding both ways, sockets stay open (a hung server); resume()
+  stall_on(pattern, n)  stall() when the client sends a packet holding `pattern` the n-th time
   slow(seconds)         wait this long before forwarding each packet, both ways
   drop_commit_reply(n)  forward the n-th COMMIT, swallow the server's reply, drop the connection:
                         the server committed, the client never hears it
@@ -51,7 +52,7 @@ class _Pair:
 class _Rule:
     pattern: bytes
     nth: int
-    action: str  # "cut" or "drop_reply"
+    action: str  # "cut", "drop_reply" or "stall"
     seen: int = 0
     fired: threading.Event = field(default_factory=threading.Event)
 
@@ -107,6 +108,14 @@ class FaultProxy:
 
     def stall(self) -> None:
         self._flowing.clear()
+
+    def stall_on(self, pattern: bytes, nth: int = 1) -> threading.Event:
+        """Stall (as stall()) when the client sends `pattern` for the nth time, before
+        forwarding it: a server that hangs in the middle of a run."""
+        rule = _Rule(pattern, nth, "stall")
+        with self._lock:
+            self._rules.append(rule)
+        return rule.fired
 
     def resume(self) -> None:
         self._flowing.set()
@@ -168,6 +177,9 @@ class FaultProxy:
                 action = self._match(data)
                 if action == "cut":
                     break
+                if action == "stall":
+                    self.stall()
+                    self._wait()
                 if action == "drop_reply":
                     pair.doomed = True
                 pair.upstream.sendall(data)

@@ -8,7 +8,7 @@ examine (an empty window reads `info`, and a board of them says little).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from attribtui.vocab import ExitCode, JsonDict, Status
 
@@ -21,7 +21,10 @@ def _labels(**kv: str) -> str:
     return "{" + ",".join(f'{k}="{_label(v)}"' for k, v in kv.items()) + "}"
 
 
-def _family(name: str, help_text: str, samples: Iterable[tuple[dict[str, str], float]]) -> list[str]:
+Sample = tuple[dict[str, str], float]
+
+
+def _family(name: str, help_text: str, samples: Iterable[Sample]) -> list[str]:
     lines = [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
     for labels, value in samples:
         shown = f"{value:g}" if isinstance(value, float) else str(value)
@@ -30,35 +33,51 @@ def _family(name: str, help_text: str, samples: Iterable[tuple[dict[str, str], f
 
 
 def render(report: JsonDict) -> str:
-    profile = report["profile"]
-    results = report["checks"]
-    code = int(ExitCode.of(c["status"] for c in results))
-    base = {"profile": profile}
+    """One run (`attribtui check --format prometheus`)."""
+    return render_many([report])
+
+
+def render_many(reports: Sequence[JsonDict], *, exit_codes: Mapping[str, int] | None = None,
+                run_seconds: Mapping[str, float] | None = None) -> str:
+    """Several profiles' runs in one exposition (a fleet): each family once, its series
+    labelled by profile. `exit_codes` adds the profiles that have no run (could not tell);
+    `run_seconds` adds each profile's run time."""
+    codes = {r["profile"]: int(ExitCode.of(c["status"] for c in r["checks"])) for r in reports}
+    codes.update(exit_codes or {})
+
+    def each(fn: Callable[[JsonDict, dict[str, str]], Iterable[Sample]]) -> Iterator[Sample]:
+        for r in reports:
+            yield from fn(r, {"profile": r["profile"]})
+
     lines: list[str] = []
     lines += _family(
         "attribtui_check_status",
         "1 for the check's current status, 0 for the other statuses.",
-        (({**base, "check": c["id"], "group": c["group"], "status": s},
-          1 if c["status"] == s else 0) for c in results for s in Status))
+        each(lambda r, base: (({**base, "check": c["id"], "group": c["group"], "status": s},
+                               1 if c["status"] == s else 0) for c in r["checks"] for s in Status)))
     lines += _family(
         "attribtui_check_duration_seconds", "How long each check took.",
-        (({**base, "check": c["id"], "group": c["group"]}, round(c["duration_ms"] / 1000, 4))
-         for c in results))
+        each(lambda r, base: (({**base, "check": c["id"], "group": c["group"]},
+                               round(c["duration_ms"] / 1000, 4)) for c in r["checks"])))
     lines += _family(
         "attribtui_checks", "Checks per status in the run.",
-        (({**base, "status": s}, n) for s, n in report["summary"].items()))
+        each(lambda r, base: (({**base, "status": s}, n) for s, n in r["summary"].items())))
     lines += _family(
         "attribtui_check_nothing_to_examine",
         "1 when the check had nothing to examine (its status is info): an empty window, not "
         "proof of health.",
-        (({**base, "check": c["id"], "group": c["group"]},
-          1 if c.get("nothing_to_examine") else 0) for c in results))
+        each(lambda r, base: (({**base, "check": c["id"], "group": c["group"]},
+                               1 if c.get("nothing_to_examine") else 0) for c in r["checks"])))
     lines += _family(
         "attribtui_checks_nothing_to_examine", "Checks of the run that had nothing to examine.",
-        [(base, sum(1 for c in results if c.get("nothing_to_examine")))])
+        each(lambda r, base: [(base, sum(1 for c in r["checks"] if c.get("nothing_to_examine")))]))
     lines += _family("attribtui_check_exit_code",
                      "The run's exit code: 0 ok, 1 warn/skipped, 2 fail, 3 could not tell.",
-                     [(base, code)])
+                     (({"profile": p}, code) for p, code in codes.items()))
     lines += _family("attribtui_check_run_timestamp_seconds",
-                     "When the run was made (epoch seconds).", [(base, report["generated_at"])])
+                     "When the run was made (epoch seconds).",
+                     each(lambda r, base: [(base, r["generated_at"])]))
+    if run_seconds is not None:
+        lines += _family("attribtui_check_run_seconds", "How long the profile's whole run took.",
+                         (({"profile": p}, round(float(t), 3)) for p, t in run_seconds.items()))
     return "\n".join(lines) + "\n"

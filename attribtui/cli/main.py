@@ -20,6 +20,7 @@ from attribtui.cli import (
     jobs,
     journey,
     models,
+    profiles,
     purge,
     report,
     rollback,
@@ -36,7 +37,8 @@ from attribtui.cli.common import (
 from attribtui.infra.redact import redact_urls_in
 from attribtui.vocab import AttribtuiError, ExitCode, UsageError
 
-FAMILIES = (check, console, housekeeping, sandbox, jobs, journey, models, purge, report, rollback)
+FAMILIES = (check, profiles, console, housekeeping, sandbox, jobs, journey, models, purge, report,
+            rollback)
 
 
 def build_parser() -> Parser:

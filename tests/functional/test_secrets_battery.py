@@ -163,7 +163,7 @@ def battery(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Battery]:
 
 # -- every command --------------------------------------------------------------------------------
 
-FAMILIES = ("check", "config", "paths", "prune", "sandbox", "run", "jobs", "journey", "models",
+FAMILIES = ("check", "profiles", "config", "paths", "prune", "sandbox", "run", "jobs", "journey", "models",
             "purge", "report", "rollback")
 
 
@@ -183,6 +183,19 @@ def test_check(battery: Battery) -> None:
     assert "Summary:" in battery.run("check", codes=(0, 1, 2)).stdout  # reached the database
     json.loads(battery.run("check", "--json", codes=(0, 1, 2)).stdout)
     battery.run("check", "--format", "prometheus", codes=(0, 1, 2))
+    battery.assert_data_dir_clean()
+
+
+def test_fleet_check_and_profiles(battery: Battery) -> None:
+    # Without a config file the fleet is the implicit profile, built from the same variables.
+    out = battery.run("check", "--all-profiles", codes=(0, 1, 2))
+    assert "fleet of 1 profile " in out.stdout and "Fleet: " in out.stdout
+    assert out.stderr == ""  # its own variables are not a fleet-wide override
+    doc = json.loads(battery.run("check", "--all-profiles", "--json", codes=(0, 1, 2)).stdout)
+    assert [p["profile"] for p in doc["profiles"]] == ["env"]
+    battery.run("check", "--all-profiles", "--format", "prometheus", codes=(0, 1, 2))
+    assert "env" in battery.run("profiles").stdout
+    assert json.loads(battery.run("profiles", "--json").stdout)[0]["db_configured"] is True
     battery.assert_data_dir_clean()
 
 

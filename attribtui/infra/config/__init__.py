@@ -9,9 +9,11 @@ docs.py    config.example.toml and the README's config table, generated from the
 from attribtui.infra.config.loader import (
     IMPLICIT_PROFILE,
     ConfigError,
+    default_profile_name,
     effective_config,
     find_config,
     load_profile,
+    profile_groups,
     profile_names,
 )
 from attribtui.infra.config.schema import (
@@ -28,7 +30,7 @@ from attribtui.infra.config.schema import (
 
 __all__ = [
     "CAUTIOUS_ENVIRONMENTS", "ENVIRONMENTS", "IMPLICIT_PROFILE", "ApiConfig", "ChecksConfig",
-    "ConfigError",
+    "ConfigError", "default_profile_name",
     "DbConfig", "JobsConfig", "JourneysConfig", "MemcacheConfig", "Profile", "effective_config", "find_config",
-    "load_profile", "profile_names",
+    "load_profile", "profile_groups", "profile_names",
 ]

@@ -37,6 +37,10 @@ HEADER = """\
 # as is an unknown key in this file. Not overrides: ATTRIBTUI_CONFIG, ATTRIBTUI_PROFILE,
 # ATTRIBTUI_DATA_DIR, ATTRIBTUI_NOW.
 #
+# A fleet: every profile below is one deployment. `attribtui profiles` lists them with their
+# groups; `attribtui check --all-profiles` (or --profiles a,b, or --group eu) checks them all at
+# once, each under its own connect timeout and deadline, and only reads.
+#
 # This file may hold secrets (api.key, passwords in db URLs): keep it `chmod 600`, or attribtui
 # warns. Better still, keep the API key in the environment (api.key_env).
 
@@ -49,6 +53,7 @@ default_profile = "staging"
 MORE_PROFILES: dict[str, JsonDict] = {
     "staging": {
         "environment": "staging",
+        "groups": ["eu"],
         "db.url": "mysql+pymysql://attribtui@db-staging.internal:3306/prosper202",
         "db.read_url": "mysql+pymysql://attribtui_ro@db-staging-replica.internal:3306/prosper202",
         "db.statement_timeout_ms": 10000,

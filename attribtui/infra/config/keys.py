@@ -29,10 +29,11 @@ _DESCRIPTIONS = {
     "str": "a string", "optstr": "a string", "optpath": "a path string", "bool": "true or false",
     "posint": "a positive integer", "optint": "a positive integer",
     "posfloat": "a positive number", "strlist": "a list of strings",
+    "groups": "a list of non-empty strings",
     "hostports": 'a list of "host:port" strings', "strmap": 'a table of NAME = "value" strings',
     "userkeys": 'a table of "USER_ID" = "ENV_VAR_NAME" strings',
 }
-JSON_KINDS = ("strlist", "hostports", "strmap", "userkeys")  # given as JSON in the environment
+JSON_KINDS = ("strlist", "groups", "hostports", "strmap", "userkeys")  # given as JSON in the environment
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -182,11 +183,15 @@ def check(key: Key, value: object) -> Value:
         if key.maximum is not None and value > key.maximum:
             raise TooLarge
         return float(value)
-    if kind in ("strlist", "hostports"):
+    if kind in ("strlist", "groups", "hostports"):
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise BadValue
         if kind == "hostports" and not all(_is_hostport(v) for v in value):
             raise BadValue
+        if kind == "groups":  # `--group NAME` must be able to name each one
+            if not all(v.strip() for v in value):
+                raise BadValue
+            return list(dict.fromkeys(v.strip() for v in value))
         return list(value)
     if kind == "strmap":
         if not isinstance(value, dict) or not all(

@@ -402,6 +402,7 @@ def load_profile(
         name=chosen,
         environment=values["environment"],
         read_only=values["read_only"],
+        groups=values["groups"],
         db=DbConfig(**section("db")),
         api=ApiConfig(**section("api"), environ=env),
         memcache=MemcacheConfig(**section("memcache")),
@@ -425,6 +426,31 @@ def profile_names(
     if path is None:
         return [IMPLICIT_PROFILE]
     return sorted(_parse_file(path)[1])
+
+
+def profile_groups(
+    config_path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> dict[str, list[str]]:
+    """Each profile's groups as the file declares them ({} without a file), read without
+    loading the profiles: a fleet is selected by group before any profile is resolved."""
+    path = find_config(config_path, env)
+    if path is None:
+        return {}
+    return {name: list(values.get("groups", [])) for name, values in
+            sorted(_parse_file(path)[1].items())}
+
+
+def default_profile_name(
+    config_path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> str | None:
+    """The profile a command without --profile loads ($ATTRIBTUI_PROFILE, default_profile, the
+    only one), or None when it would have to ask."""
+    env = os.environ if env is None else env
+    path = find_config(config_path, env)
+    if path is None:
+        return env.get("ATTRIBTUI_PROFILE") or IMPLICIT_PROFILE
+    top, profiles = _parse_file(path)
+    return _select_name(None, env, top, profiles)[0]
 
 
 def effective_config(profile: Profile) -> list[tuple[str, str, str]]:

@@ -190,6 +190,10 @@ class Profile:
     read_only: bool = setting(
         False, "remove every mutating action (enforced in the core)\nWrite functions raise, "
         "the DB session is READ ONLY and the API client sends GETs only.", example=False)
+    groups: list[str] = setting(
+        [], "fleet groups of this profile, for `attribtui check --group NAME`\n"
+        "`attribtui profiles` lists them; a fleet check only reads, never mutates.",
+        kind="groups", example=["eu", "agency-x"], shown_default="[] (in no group)")
     operator: str | None = setting(
         None, "name in the action log", top_level=True, example="jane.doe", commented=True,
         shown_default="$SUDO_USER, $USER")
