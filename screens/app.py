@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,7 +187,7 @@ class ConsoleApp(GuardedApp):
             self.push_screen(screen)
             self._run_prepare(self.prepare, screen)
         else:
-            self._start_polling()
+            self._started()
         self._check_size()
 
     def when_ready(self, callback: Callable[[], object]) -> None:
@@ -223,9 +224,19 @@ class ConsoleApp(GuardedApp):
         callbacks, self._when_ready = self._when_ready, []
         for cb in callbacks:
             cb()
-        self._start_polling()
+        self._started()
 
     # -- live status -----------------------------------------------------------------------------
+
+    def _started(self) -> None:
+        """Start-up is over: freeze what it made, and start polling the status.
+
+        The collector's full passes walk every object the console holds (modules, screens:
+        about 100k), 50-100 ms each on a busy bastion and several a second while a job floods
+        the log; that was the worst key latency. Frozen, they walk only what came after.
+        """
+        gc.freeze()
+        self._start_polling()
 
     def _start_polling(self) -> None:
         self.poll_status()
@@ -396,6 +407,7 @@ class ConsoleApp(GuardedApp):
         self.exit(0)
 
     def on_unmount(self) -> None:
+        gc.unfreeze()  # what the console made may be collected again (tests run many consoles)
         if self._owned_prober is not None:
             self._owned_prober.close()
 

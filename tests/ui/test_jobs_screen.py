@@ -15,7 +15,6 @@ from textual.widgets import (
     Checkbox,
     DataTable,
     Input,
-    RichLog,
     Select,
     Static,
     TabbedContent,
@@ -28,6 +27,7 @@ from attribtui.services.jobs.command import Command, JobRequest, build_commands,
 from screens.components.confirm import ActionConfirmScreen
 from screens.components.help import binding_rows
 from screens.components.table import RowTable
+from screens.components.tail_log import TailLog
 from screens.components.toggle import Toggle
 from screens.jobs import SCREEN, JobsScreen
 from screens.textual_private import FooterKey
@@ -106,8 +106,8 @@ async def test_launch_watch_and_the_second_run_is_flagged(seeded: str) -> None:
         assert "not run for this form yet" in text(app, "#preflight")  # that check is spent
         status = text(app, "#job-status")
         assert "✔ succeeded: Attribution recalculation complete for 1 user(s)" in status
-        log = screen.query_one("#job-log", RichLog)
-        shown = "\n".join(line.text for line in log.lines)
+        log = screen.query_one("#job-log", TailLog)
+        shown = "\n".join(log.texts)
         assert "[Prosper202][attribution_job] model_id=1 user_id=1" in shown
         assert "Undefined array key" not in shown  # known noise is folded into one counted line
         assert str(log.border_subtitle) == "… 4 lines of known PHP noise folded · N shows them"
@@ -116,14 +116,14 @@ async def test_launch_watch_and_the_second_run_is_flagged(seeded: str) -> None:
         # noise toggle and filter re-render from memory
         await pilot.press("N")
         await pilot.pause()
-        shown = "\n".join(line.text for line in log.lines)
+        shown = "\n".join(log.texts)
         assert 'PHP Warning:  Undefined array key "SERVER_NAME"' in shown
         assert "attribution_job" in shown and not log.border_subtitle
         await pilot.press("N")
         await pilot.pause()
         screen.query_one("#filter").value = "model_id=2"
         await pilot.pause()
-        kept = [line.text.strip() for line in log.lines if line.text.strip()]
+        kept = [t.strip() for t in log.texts if t.strip()]
         assert len(kept) == 1 and "[attribution_job] model_id=2" in kept[0]
         # the same window again: flagged before it is wasted, with upstream's ways past the guard
         await pilot.press("n", "L")
