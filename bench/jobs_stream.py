@@ -155,11 +155,6 @@ async def screen_run(n: int, rate: int = 0, traced: bool = False) -> ScreenRun:
             app.call_after_refresh(painted.set)
 
         screen.action_tab = tab
-        prof = os.environ.get("BENCH_PROFILE_FIRST_KEY")
-        if prof:
-            import cProfile
-            pr = cProfile.Profile()
-            pr.enable()
         while not done.done():
             handled.clear()
             painted.clear()
@@ -167,9 +162,6 @@ async def screen_run(n: int, rate: int = 0, traced: bool = False) -> ScreenRun:
             app.post_message(events.Key("v", "v"))  # as the terminal driver delivers a key
             await handled.wait()
             out.keys_ms.append((time.perf_counter() - k0) * 1000)
-            if prof and len(out.keys_ms) == 1:
-                pr.disable()
-                pr.dump_stats(prof)
             await painted.wait()
             out.frames_ms.append((time.perf_counter() - k0) * 1000)
             out.skipped += skipped()
