@@ -1,8 +1,9 @@
 """Job output streaming: a job printing 200k lines, as fast as it can and at 50k lines/s.
 
 Measures lines/s through the runner (tail -> line events), lines/s onto the Jobs screen, key
-press latency while a 50k lines/s flood streams (a key every 50 ms once the Live tab has
-settled: to the key's action, and to the next frame after it), lines skipped on screen (the newest lines received but not in the view), the longest
+press latency while a 50k lines/s flood streams (a key every 50 ms from the job's start: to
+the key's action, and to the next frame after it; the first key, which waits for the switch to
+the Live tab and the footer's new keys, apart), lines skipped on screen (the newest lines received but not in the view), the longest
 garbage collection, peak memory (tracemalloc, for 50k vs 200k lines: it does not grow with the
 output), and that every line is in the log files.
 Targets: >= 50k lines/s, every line logged, key presses within 100 ms (max), no line skipped,
@@ -89,7 +90,6 @@ def runner_rate(n: int, traced: bool = False) -> tuple[float, float, int]:
 @dataclass
 class ScreenRun:
     rate: float  # lines/s onto the screen, start to done
-    attach_ms: float = 0.0  # start of the job to the Live tab and the footer drawn
     keys_ms: list[float] = field(default_factory=list)  # key to its action
     frames_ms: list[float] = field(default_factory=list)  # key to the next frame after it
     skipped: int = 0  # newest lines received but missing from the view, over every sample
@@ -139,11 +139,6 @@ async def screen_run(n: int, rate: int = 0, traced: bool = False) -> ScreenRun:
         t0 = time.perf_counter()
         rec = start(n, rate)
         screen.attach(rec, from_start=True)
-        # The Live tab shown and the footer's new keys drawn (a one-off, flood or not): keys
-        # are timed from then on.
-        await pilot.pause()
-        await pilot.pause()
-        out.attach_ms = (time.perf_counter() - t0) * 1000
         follower = screen.follower
         done = asyncio.ensure_future(asyncio.to_thread(follower.finished.wait))
         handled, painted = asyncio.Event(), asyncio.Event()
@@ -199,13 +194,16 @@ def main() -> None:
         row(f"runner: peak traced memory following {m:,} lines", f"{peak / 1e6:.1f} MB")
     fast = asyncio.run(screen_run(n))
     row(f"screen: {n:,} lines as fast as they come (start to done)", f"{fast.rate:,.0f} lines/s")
-    row("screen: key press latency, as fast as they come", spread(fast.keys_ms))
+    row("screen: key to its action, as fast as they come (after the first)",
+        spread(fast.keys_ms[1:]))
     paced = asyncio.run(screen_run(n, RATE))
     row(f"screen: {n:,} lines at {RATE:,} lines/s (start to done)", f"{paced.rate:,.0f} lines/s")
-    row("screen: job start to the Live tab settled (then keys are timed)",
-        f"{paced.attach_ms:.0f} ms")
-    row(f"screen: key to its action at {RATE:,} lines/s", spread(paced.keys_ms))
-    row(f"screen: key to the next frame at {RATE:,} lines/s", spread(paced.frames_ms))
+    row("screen: the first key, pressed as the job starts",
+        f"{paced.keys_ms[0]:.0f} ms to its action, {paced.frames_ms[0]:.0f} ms to the frame")
+    row(f"screen: key to its action at {RATE:,} lines/s (after the first)",
+        spread(paced.keys_ms[1:]))
+    row(f"screen: key to the next frame at {RATE:,} lines/s (after the first)",
+        spread(paced.frames_ms[1:]))
     row("screen: longest garbage collection while streaming",
         f"{max(fast.gc_max_ms, paced.gc_max_ms):.0f} ms")
     row("screen: lines skipped on screen (both runs, every sample)",
@@ -215,6 +213,7 @@ def main() -> None:
         peak = asyncio.run(screen_run(m, RATE, traced=True)).peak
         row(f"screen: peak traced memory streaming {m:,} lines", f"{peak / 1e6:.1f} MB")
     row("every line in the log files", "yes (asserted)")
+    row("load average (1 min) at the end, for context", f"{os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
