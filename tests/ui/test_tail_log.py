@@ -6,7 +6,11 @@ import pytest
 from textual.app import App, ComposeResult
 
 from attribtui.services.jobs import parse
+from attribtui.services.jobs.runner import Snapshot
+from screens.components.job_output import JobOutputPoster
 from screens.components.tail_log import GAP, LOG_WIDTH, TailLog, shown_text
+from screens.rollback.detail import LOG_LINES, StepDetail
+from screens.rollback.messages import FollowStarted
 
 pytestmark = pytest.mark.anyio
 
@@ -101,3 +105,33 @@ async def test_lines_are_cut_cleaned_and_never_wrapped() -> None:
         assert log.virtual_size == (LOG_WIDTH + 3, 2)  # one row per line, scrolled sideways
         assert "\x1b" not in shown_text(escape) and "\t" not in shown_text(escape)
         assert shown_text(escape).startswith("   a\ufffd[2Jb")
+
+
+class RollbackApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield StepDetail()
+
+
+async def test_the_rollback_step_follows_its_job_in_the_same_view() -> None:
+    """The Rollback screen's step detail: a flood's newest lines, every one, known noise folded
+    into the border's counted line (the Jobs screen shows it with N)."""
+    app = RollbackApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        detail = app.query_one(StepDetail)
+        detail.step_id = "backfill"
+        detail.post_message(FollowStarted("backfill", "job-1"))
+        await pilot.pause()
+        poster = JobOutputPoster(detail, 10 * LOG_LINES)
+        noise = parse.LineEvent("stderr", 'PHP Warning:  Undefined array key "HTTP_HOST" in /x on '
+                                "line 3", 0.0, parse.NOISE)
+        seen = 0
+        for first in range(0, 6_000, 1_500):
+            batch = events(first, 1_500) + [noise]
+            seen += len(batch)
+            poster(batch, Snapshot(seen, 0, None, None, 1.0, 0.0, "lines/s", None, 1, 1, False))
+            await pilot.pause()
+        log = detail.query_one("#rb-log", TailLog)
+        assert log.display and [ev.text for ev in log.events] == [
+            f"line {i}" for i in range(6_000 - LOG_LINES, 6_000)]
+        assert str(log.border_subtitle).startswith("… 4 lines of known PHP noise folded")
+        assert log.texts[-1] == "!  line 5999"
