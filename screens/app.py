@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,7 +186,7 @@ class ConsoleApp(GuardedApp):
         if self._mounted:
             self._add_screens(message.specs)
             if self.prepare is None:
-                self._start_polling()
+                self._started()
             return
         await self._install_screens(message.specs, poll=not message.first)
         if message.first:
@@ -219,7 +220,7 @@ class ConsoleApp(GuardedApp):
             self.push_screen(screen)
             self._run_prepare(self.prepare, screen)
         elif poll:
-            self._start_polling()
+            self._started()
         self._check_size()
 
     def when_ready(self, callback: Callable[[], object]) -> None:
@@ -256,9 +257,19 @@ class ConsoleApp(GuardedApp):
         callbacks, self._when_ready = self._when_ready, []
         for cb in callbacks:
             cb()
-        self._start_polling()
+        self._started()
 
     # -- live status -----------------------------------------------------------------------------
+
+    def _started(self) -> None:
+        """Start-up is over: freeze what it made, and start polling the status.
+
+        The collector's full passes walk every object the console holds (modules, screens:
+        about 100k), 50-100 ms each on a busy bastion and several a second while a job floods
+        the log; that was the worst key latency. Frozen, they walk only what came after.
+        """
+        gc.freeze()
+        self._start_polling()
 
     def _start_polling(self) -> None:
         self.poll_status()
@@ -429,6 +440,7 @@ class ConsoleApp(GuardedApp):
         self.exit(0)
 
     def on_unmount(self) -> None:
+        gc.unfreeze()  # what the console made may be collected again (tests run many consoles)
         if self._owned_prober is not None:
             self._owned_prober.close()
 

@@ -1,20 +1,19 @@
 """The Jobs screen's Live tab: the followed job's status, progress and log, filtered on screen.
 
-The log view keeps at most MAX_LINES (the files keep everything) and, while following, draws at
-most LIVE_CAP lines per batch: nobody reads 2000 lines a second, and drawing them would starve
-the keys.
+The log view (`TailLog`) keeps the newest MAX_LINES shown lines (the files keep everything) and
+renders only the rows on screen, so following a flood neither starves the keys nor skips lines.
+A pause (f) freezes the view; following again shows the newest lines through the filters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from types import MappingProxyType
+from collections.abc import Callable, Iterable
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, RichLog, Static
+from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Static
 
 from attribtui.infra import clock
 from attribtui.infra.config import Profile
@@ -22,26 +21,12 @@ from attribtui.infra.db import DbError
 from attribtui.services.actions import ActionPlan
 from attribtui.services.jobs import parse, preflight, runner, store
 from attribtui.vocab import JobOutcome
+from screens.components.tail_log import TailLog
 from screens.components.text_box import TextBox
 from screens.components.toggle import Toggle
 from screens.jobs.messages import RebuildVerified
 
 MAX_LINES = 2000  # on screen; the log files keep every line
-LIVE_CAP = 60  # lines drawn per batch while following (a screenful); a pause (f) shows MAX_LINES
-LOG_WIDTH = 400  # characters kept per line on screen (the files keep whole lines)
-STYLE: Mapping[str, str] = MappingProxyType({
-    parse.NOISE: "dim", parse.FATAL: "bold red", parse.ITEM_ERROR: "red",
-    parse.ERROR_HEADER: "bold red", parse.HTML: "bold magenta", parse.SKIP: "bold yellow",
-    parse.DONE: "bold green", parse.META: "cyan", parse.PROGRESS: "green"})
-PREFIX: Mapping[str, str] = MappingProxyType({
-    parse.NOISE: "  ", parse.FATAL: "✖ ", parse.ITEM_ERROR: "✖ ", parse.ERROR_HEADER: "✖ ",
-    parse.HTML: "▲ ", parse.SKIP: "▲ ", parse.DONE: "✔ "})
-
-
-def render_line(ev: parse.LineEvent) -> Text:
-    """A line as shown: stderr marked, noise dimmed, errors and outcomes by symbol and style."""
-    mark = "!" if ev.stream == "stderr" else " "
-    return Text(f"{mark}{PREFIX.get(ev.kind, '  ')}{ev.text}", style=STYLE.get(ev.kind, ""))
 
 
 def settled(snap: runner.Snapshot, rec: store.JobRecord) -> runner.Snapshot:
@@ -79,6 +64,7 @@ class LiveLog(Vertical):
     def __init__(self) -> None:
         super().__init__()
         self.job_id: str | None = None  # the job shown
+        self._status = ""  # the status box's text
 
     def compose(self) -> ComposeResult:
         yield Static("No job followed yet: launch one, or open one from the history.",
@@ -93,17 +79,20 @@ class LiveLog(Vertical):
             yield Toggle("noise (N)", False, id="show-noise", compact=True)
             yield TextBox(placeholder="filter text", id="filter", compact=True)
             yield Button("Cancel job (x)", id="btn-cancel", variant="error", compact=True)
-        yield RichLog(id="job-log", max_lines=MAX_LINES, wrap=False, markup=False,
-                      highlight=False, auto_scroll=True)
+        yield TailLog(MAX_LINES, id="job-log")
         yield Static("", id="job-effect")
 
     def on_mount(self) -> None:
         self.query_one("#btn-cancel", Button).display = False
         self.query_one("#job-effect").display = False
 
+    @property
+    def log_view(self) -> TailLog:
+        return self.query_one("#job-log", TailLog)
+
     def reset(self) -> None:
         """A new job: an empty log, no verification yet."""
-        self.query_one("#job-log", RichLog).clear()
+        self.log_view.clear()
         self.show_folded(0)
         self.query_one("#job-effect").display = False
 
@@ -118,7 +107,7 @@ class LiveLog(Vertical):
     def show_folded(self, folded: int) -> None:
         """The one counted line standing for the known noise, on the log's bottom border."""
         shown = self.query_one("#show-noise", Checkbox).value
-        self.query_one("#job-log", RichLog).border_subtitle = (
+        self.log_view.border_subtitle = (
             f"… {folded:,} lines of known PHP noise folded · N shows them"
             if folded and not shown else "")
 
@@ -128,40 +117,26 @@ class LiveLog(Vertical):
                    if self.query_one(f"#show-{s}", Checkbox).value}
         noise = self.query_one("#show-noise", Checkbox).value
         needle = self.query_one("#filter", Input).value.lower()
-        known_noise = parse.is_known_noise
+        known_noise, noise_kind = parse.is_known_noise, parse.NOISE
 
         def visible(ev: parse.LineEvent) -> bool:
-            return (ev.stream in streams and (noise or not known_noise(ev.kind, ev.text))
+            return (ev.stream in streams
+                    and (noise or ev.kind != noise_kind or not known_noise(ev.kind, ev.text))
                     and (not needle or needle in ev.text.lower()))
 
         return visible
 
     def add(self, lines: list[parse.LineEvent], dropped: int = 0) -> None:
-        """New lines while following (dropped: lines read but no longer held, never drawn)."""
+        """New lines while following (dropped: lines read but never handed to the screen)."""
         if not lines or not self.query_one("#follow", Checkbox).value:
             return
-        visible = self._visible()
-        shown = [ev for ev in lines if visible(ev)]
-        if len(shown) > LIVE_CAP or dropped:
-            skipped = max(0, len(shown) - LIVE_CAP) + dropped
-            self.query_one("#job-log", RichLog).write(Text(
-                f"   … {skipped:,} lines not drawn (all in the log files; f pauses and "
-                f"shows the last {MAX_LINES:,})", style="dim italic"))
-            shown = shown[-LIVE_CAP:]
-        self._write(shown)
-
-    def _write(self, events: list[parse.LineEvent]) -> None:
-        if not events:
-            return
-        text = Text("\n").join(render_line(ev) for ev in events)
-        # An explicit width skips measuring every line (lines are not wrapped anyway).
-        self.query_one("#job-log", RichLog).write(text, width=LOG_WIDTH)
+        self.log_view.extend(filter(self._visible(), lines), gap=dropped)
 
     def rerender(self, recent: Iterable[parse.LineEvent]) -> None:
-        """The filters changed: draw the recent lines again through them."""
-        self.query_one("#job-log", RichLog).clear()
-        visible = self._visible()
-        self._write([ev for ev in list(recent)[-MAX_LINES:] if visible(ev)])
+        """The filters changed, or following again: the recent lines through the filters."""
+        log = self.log_view
+        log.clear()
+        log.extend(filter(self._visible(), recent))
 
     def show_status(self, rec: store.JobRecord, snap: runner.Snapshot | None) -> None:
         self.job_id = rec.id
@@ -175,8 +150,12 @@ class LiveLog(Vertical):
                 state += f"\n‼ {snap.alert}"
         else:
             state = f"{JobOutcome(rec.outcome).label}: {rec.reason}"
-        self.query_one("#job-status", Static).update(
-            Text(f"{head}\n{state}\n$ {rec.meta.get('command', '')}"))
+        status = f"{head}\n{state}\n$ {rec.meta.get('command', '')}"
+        # Called for every batch of a flood: repaint only what changed, and never lay the
+        # screen out again for it (both boxes have a fixed size).
+        if status != self._status:
+            self._status = status
+            self.query_one("#job-status", Static).update(Text(status), layout=False)
         bar = self.query_one("#job-progress", ProgressBar)
         rate = self.query_one("#job-rate", Label)
         if snap is None:
@@ -191,7 +170,7 @@ class LiveLog(Vertical):
                 bar.update(total=None)  # no total known: an indeterminate bar
             else:
                 bar.update(total=100, progress=round(fraction * 100))
-            rate.update(Text(runner.describe_snapshot(snap)))
+            rate.update(Text(runner.describe_snapshot(snap)), layout=False)
         self.query_one("#btn-cancel", Button).display = rec.exit is None and not (
             snap is not None and snap.finished)
 

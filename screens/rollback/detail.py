@@ -6,7 +6,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import OptionList, RichLog, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from attribtui.infra import clock
@@ -16,6 +16,7 @@ from attribtui.services.jobs import parse, runner
 from attribtui.vocab import StepStatus
 from screens.base import describe_error
 from screens.components.job_output import JobOutput, JobOutputPoster
+from screens.components.tail_log import TailLog
 from screens.rollback.messages import FollowStarted, RollbackFailed, StepRan
 
 LOG_LINES = 400
@@ -116,7 +117,7 @@ class StepDetail(VerticalScroll):
         yield Static("", id="rb-result")  # what happened first; then what running it again does
         yield Static("", id="rb-plan")
         yield Static("", id="rb-progress")
-        yield RichLog(id="rb-log", max_lines=LOG_LINES, wrap=False, markup=False)
+        yield TailLog(LOG_LINES, id="rb-log")
 
     def on_mount(self) -> None:
         self.query_one("#rb-log").display = False
@@ -149,7 +150,8 @@ class StepDetail(VerticalScroll):
         if rec is None:
             return
         self.post_message(FollowStarted(step_id, rec.id))
-        self._follower = runner.Follower(rec, JobOutputPoster(self, LOG_LINES)).start()
+        # Up to 10 lines read per line shown: the folded noise must not leave the view short.
+        self._follower = runner.Follower(rec, JobOutputPoster(self, 10 * LOG_LINES)).start()
         self._follower.finished.wait()
         self._follower = None
         final = rb.job_of(state, step_id)
@@ -172,7 +174,7 @@ class StepDetail(VerticalScroll):
 
     @on(FollowStarted)
     def _log_start(self, message: FollowStarted) -> None:
-        log = self.query_one("#rb-log", RichLog)
+        log = self.query_one("#rb-log", TailLog)
         log.clear()
         log.border_subtitle, self._folded = "", 0
         log.display = self.step_id == message.step_id
@@ -181,12 +183,11 @@ class StepDetail(VerticalScroll):
     @on(JobOutput)
     def _log_batch(self, message: JobOutput) -> None:
         message.poster.taken(message)
-        lines = [e for e in message.lines if not parse.is_known_noise(e.kind, e.text)]
+        noise, known = parse.NOISE, parse.is_known_noise
+        lines = [e for e in message.lines if e.kind != noise or not known(e.kind, e.text)]
         self._folded += len(message.lines) - len(lines)
-        log = self.query_one("#rb-log", RichLog)
+        log = self.query_one("#rb-log", TailLog)
         if self._folded:  # the job's full output is on the Jobs screen and in its log files
             log.border_subtitle = parse.fold_note(self._folded, "the Jobs screen (4, N)")
-        text = "\n".join(e.text for e in lines[-LOG_LINES:])
-        if text:
-            log.write(text)
+        log.extend(lines, gap=message.count - len(message.lines))
         self.set_progress(runner.describe_snapshot(message.snapshot))

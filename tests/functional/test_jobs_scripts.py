@@ -75,6 +75,18 @@ def test_a_flood_of_100k_lines_is_complete_in_the_files_and_bounded_in_memory() 
     assert peak < 40 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB while following"
 
 
+def test_catching_up_on_a_long_log_hands_over_every_line() -> None:
+    """Re-reading a finished flood never waits for the batch interval (10 s here): a batch is
+    handed over once it holds MAX_BATCH_LINES, none trimmed."""
+    n = 3 * runner.MAX_BATCH_LINES + 7
+    rec = runner.run_attached(start("flood.py", str(n)), lambda b, s: None)
+    sizes: list[int] = []
+    f = runner.Follower(store.load(rec.id), lambda b, s: sizes.append(len(b)), batch_s=10)
+    assert f.start().finished.wait(60)
+    assert sum(sizes) == n and max(sizes) == runner.MAX_BATCH_LINES
+    assert f.progress.lines == n
+
+
 def test_a_failing_job_says_why() -> None:
     rec, lines, _ = follow(start("fail.py", kind="backfill"))
     assert rec.outcome == "failed" and rec.exit["exit_codes"] == [1]

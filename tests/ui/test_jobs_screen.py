@@ -15,7 +15,6 @@ from textual.widgets import (
     Checkbox,
     DataTable,
     Input,
-    RichLog,
     Select,
     Static,
     TabbedContent,
@@ -28,8 +27,10 @@ from attribtui.services.jobs.command import Command, JobRequest, build_commands,
 from screens.components.confirm import ActionConfirmScreen
 from screens.components.help import binding_rows
 from screens.components.table import RowTable
+from screens.components.tail_log import TailLog
 from screens.components.toggle import Toggle
 from screens.jobs import SCREEN, JobsScreen
+from screens.jobs.live import MAX_LINES
 from screens.textual_private import FooterKey
 from tests.support import MARIADB_HOST, MARIADB_PORT, NOW
 from tests.ui.conftest import make_app, settle
@@ -106,8 +107,8 @@ async def test_launch_watch_and_the_second_run_is_flagged(seeded: str) -> None:
         assert "not run for this form yet" in text(app, "#preflight")  # that check is spent
         status = text(app, "#job-status")
         assert "✔ succeeded: Attribution recalculation complete for 1 user(s)" in status
-        log = screen.query_one("#job-log", RichLog)
-        shown = "\n".join(line.text for line in log.lines)
+        log = screen.query_one("#job-log", TailLog)
+        shown = "\n".join(log.texts)
         assert "[Prosper202][attribution_job] model_id=1 user_id=1" in shown
         assert "Undefined array key" not in shown  # known noise is folded into one counted line
         assert str(log.border_subtitle) == "… 4 lines of known PHP noise folded · N shows them"
@@ -116,14 +117,14 @@ async def test_launch_watch_and_the_second_run_is_flagged(seeded: str) -> None:
         # noise toggle and filter re-render from memory
         await pilot.press("N")
         await pilot.pause()
-        shown = "\n".join(line.text for line in log.lines)
+        shown = "\n".join(log.texts)
         assert 'PHP Warning:  Undefined array key "SERVER_NAME"' in shown
         assert "attribution_job" in shown and not log.border_subtitle
         await pilot.press("N")
         await pilot.pause()
         screen.query_one("#filter").value = "model_id=2"
         await pilot.pause()
-        kept = [line.text.strip() for line in log.lines if line.text.strip()]
+        kept = [t.strip() for t in log.texts if t.strip()]
         assert len(kept) == 1 and "[attribution_job] model_id=2" in kept[0]
         # the same window again: flagged before it is wasted, with upstream's ways past the guard
         await pilot.press("n", "L")
@@ -407,6 +408,94 @@ async def test_a_lost_lock_is_shown_loudly_while_the_job_runs(fresh_db, tmp_path
     finally:
         if store.load(rec.id).running:
             runner.cancel(rec, grace_s=1)
+
+
+SCRIPTS = Path(__file__).parents[1] / "functional" / "jobscripts"
+
+
+def flood_numbers(log: TailLog, stream: str) -> list[int]:
+    """The flood's line numbers in the view, of one stream."""
+    return [int(ev.text.split()[1]) for ev in log.events if ev.stream == stream]
+
+
+def assert_newest_every_one(screen: JobsScreen, log: TailLog, upto: int) -> None:
+    """The view holds the newest MAX_LINES lines received, every one (no marker; in either
+    stream a run without a gap, stdout's up to its last line), the newest on the bottom row."""
+    assert screen.lines_seen == upto
+    assert list(log.events) == list(screen.ring)[-MAX_LINES:]
+    assert not any("not received" in t or "not drawn" in t for t in log.texts)
+    for stream, ours in (("stdout", lambda i: i % 10 != 9), ("stderr", lambda i: i % 10 == 9)):
+        shown, sequence = flood_numbers(log, stream), [i for i in range(upto) if ours(i)]
+        if shown:
+            start = sequence.index(shown[0])
+            assert shown == sequence[start:start + len(shown)]
+    assert flood_numbers(log, "stdout")[-1] == max(i for i in range(upto) if i % 10 != 9)
+    assert log.scroll_offset.y == log.max_scroll_y  # following: scrolled to the newest
+    bottom = log.scrollable_content_region.height - 1
+    assert log.render_line(bottom).text.rstrip() == log.texts[-1]
+
+
+async def test_a_flood_is_followed_without_a_skipped_line(clean_url: str, tmp_path) -> None:
+    """30k lines at full speed: every one of the newest MAX_LINES is in the view (no marker),
+    the newest on screen; f pauses (the view stays put), following again shows the newest."""
+    prof = sandbox_profile(clean_url, name="scripts")
+    gate = tmp_path / "gate"
+    os.mkfifo(gate)
+    n, m = 30_000, 5_000
+    rec = runner.start(prof, JobRequest("script", DAY_START, DAY_END), lock=False,
+                       commands=[Command([sys.executable, str(SCRIPTS / "gated_flood.py"),
+                                          str(gate), str(n), str(m)], display="flood")])
+    try:
+        app = jobs_app(prof)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert screen.job is not None and screen.job.id == rec.id  # re-attached
+            await until(pilot, lambda: screen.lines_seen == n)
+            await pilot.pause()
+            log = screen.query_one("#job-log", TailLog)
+            assert_newest_every_one(screen, log, n)
+            await pilot.press("f")  # pause: the view stays on what it shows
+            await pilot.pause()
+            assert not screen.query_one("#follow", Toggle).value
+            paused = log.texts
+            with open(gate, "w"):
+                pass
+            await wait_job(pilot)
+            assert screen.lines_seen == n + m and log.texts == paused
+            await pilot.press("f")  # following again: the newest lines, none skipped
+            await pilot.pause()
+            assert_newest_every_one(screen, log, n + m)
+            await pilot.press("home")  # back through every line kept
+            assert log.scroll_offset.y == 0  # the oldest line kept on the first row
+            assert log.render_line(0).text.rstrip() == log.texts[0]
+    finally:
+        if store.load(rec.id).running:
+            runner.cancel(rec, grace_s=1)
+
+
+async def test_known_noise_folds_into_one_counted_line(clean_url: str) -> None:
+    prof = sandbox_profile(clean_url, name="scripts")
+    rec = runner.start(prof, JobRequest("script", DAY_START, DAY_END), lock=False,
+                       commands=[Command([sys.executable, str(SCRIPTS / "noise.py")],
+                                         display="noise.py")])
+    app = jobs_app(prof)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        screen.attach(store.load(rec.id), from_start=True)
+        await wait_job(pilot)
+        log = screen.query_one("#job-log", TailLog)
+        shown = "\n".join(log.texts)
+        assert "Undefined array key" not in shown and "   Processed 30 conversions..." in shown
+        assert "✔ Journey backfill complete." in shown
+        assert str(log.border_subtitle) == "… 9 lines of known PHP noise folded · N shows them"
+        await pilot.press("N")
+        await pilot.pause()
+        shown = "\n".join(log.texts)
+        assert '!  PHP Warning:  Undefined array key "SERVER_NAME"' in shown  # stderr marked
+        assert '   Warning: Undefined array key "REMOTE_ADDR"' in shown
+        assert not log.border_subtitle and len(log.texts) == 9 + 4
 
 
 async def until(pilot, condition, timeout: float = 30) -> None:

@@ -286,8 +286,12 @@ class Follower:
                         feed(ev)
                         if not skip and not (ev.kind == parse.META and parse.is_chunk_echo(ev)):
                             batch.append(ev)
-                    if len(batch) > MAX_BATCH_LINES:
-                        del batch[:-MAX_BATCH_LINES]  # the screen keeps fewer anyway
+                    while len(batch) >= MAX_BATCH_LINES:
+                        # Catching up on a flood: hand full batches over now rather than
+                        # trimming them (every line read is delivered and counted).
+                        self.on_batch(batch[:MAX_BATCH_LINES], self.snapshot())
+                        del batch[:MAX_BATCH_LINES]
+                        last_flush = time.monotonic()
                 if skip and not got:
                     skip = False  # caught up with what was written before we attached
                 if self._stop.is_set():
