@@ -21,11 +21,11 @@ from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerFailed
 
-from attribtui.infra.config import Profile
+from attribtui.infra.config import ConfigError, Profile, load_profile, profile_names
 from attribtui.infra.redact import describe_db_url, redact_text, redact_urls_in
 from attribtui.services import status as status_mod
 from attribtui.services.status import HeaderStatus, StatusProvider
@@ -47,10 +47,12 @@ Progress = Callable[[str, float], None]
 Prepare = Callable[[Progress], str | None]  # returns a briefing to show, or None
 
 # Worker groups that are the shell's own housekeeping, not work the operator started.
-_HOUSEKEEPING = frozenset({"status", "cancel", "startup"})
+# The fleet's background refresh only reads: it never holds a quit or a profile switch.
+_HOUSEKEEPING = frozenset({"status", "cancel", "startup", "fleet"})
 IDLE_TRIM_S = 7.0
 QUIT_KILL_WAIT_S = 10.0  # at most this long for the running queries to be killed on quit
 REST_AFTER_S = 1.5  # the other screens load at the latest this long after the first is up
+SWITCHING = "_switching"  # a blank mode shown while the screens are made anew for a profile
 START_SCREEN = "health"  # the key-1 screen, where the console opens unless told otherwise
 
 
@@ -77,6 +79,13 @@ class CancelsWork(Protocol):
     """A screen with work to stop when the console quits (see screens/base.py)."""
 
     def cancel_work(self) -> None: ...
+
+
+@runtime_checkable
+class FollowsProfile(Protocol):
+    """A screen about every profile (Fleet), told when the console switches profile."""
+
+    def profile_switched(self) -> None: ...
 
 
 @dataclass
@@ -400,6 +409,98 @@ class ConsoleApp(GuardedApp):
                 self.pop_screen()
             self._too_small = None
 
+    # -- switching profile -----------------------------------------------------------------------
+
+    def profile_choices(self) -> list[tuple[str, str]]:
+        """(name, environment) of the other profiles of the console's config file, for the
+        palette; none when the profile came from no file (the demo, ATTRIBTUI_DB_URL)."""
+        path = self.profile.config_path
+        if path is None:
+            return []
+        out = []
+        try:
+            for name in profile_names(path):
+                if name != self.profile.name:
+                    try:
+                        out.append((name, load_profile(name, config_path=path).display_env))
+                    except ConfigError:
+                        out.append((name, "cannot load"))
+        except ConfigError:
+            return []
+        return out
+
+    def switch_profile(self, name: str) -> None:
+        """Act on another profile from now on: every screen about one profile is made anew for
+        it, the header (name, production badge, read-only) and the probes follow. Running work
+        is cancelled, after a confirmation that says so."""
+        if name == self.profile.name:
+            self.notify(f"The console is on profile {name} already.", timeout=4)
+            return
+        try:
+            profile = load_profile(name, config_path=self.profile.config_path)
+        except ConfigError as e:
+            self.notify(redact_text(str(e), self.profile.secrets()),
+                        title=f"Profile {name} cannot be opened",
+                        severity="error", timeout=15)
+            return
+        work_ = self.running_work()
+        if not work_:
+            self.run_worker(self._switch_to(profile), group="switch", exclusive=True)
+            return
+        names = ", ".join(sorted({w.name or w.group for w in work_}))
+        body = (f"Still running on {self.profile.name}: {names}.\nSwitching cancels it (the "
+                f"running query is killed). Then: profile {profile.name} "
+                f"({profile.display_env}).")
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.run_worker(self._switch_to(profile), group="switch", exclusive=True)
+
+        self.push_screen(ConfirmScreen(f"Switch to profile {profile.name}?", body,
+                                       yes="Switch", no="Stay"), answer)
+
+    async def _switch_to(self, profile: Profile) -> None:
+        self._cancel_screens(lambda spec: spec.per_profile)
+        self.profile, self.db_label = profile, _db_label(profile)
+        self.active_rollback = None
+        if self._owned_prober is not None:
+            self._owned_prober.close()
+            self._owned_prober = status_mod.StatusProber(profile)
+            self.status_provider = self._owned_prober
+        self.status = status_mod.pending()
+        # Screens about one profile are made anew; the current one cannot be removed while shown.
+        self.add_mode(SWITCHING, Screen)
+        await self.switch_mode(SWITCHING)
+        for spec in self.screen_specs:
+            if spec.per_profile:
+                await self.remove_mode(spec.name)
+                self.add_mode(spec.name, spec.factory)
+            else:
+                for screen in self._stack_of(spec.name):
+                    for header in screen.query(ShellHeader):
+                        await header.retarget(profile, self.db_label)
+                    if isinstance(screen, FollowsProfile):
+                        screen.profile_switched()
+        names = [s.name for s in self.screen_specs]
+        await self.switch_mode(START_SCREEN if START_SCREEN in names else names[0])
+        await self.remove_mode(SWITCHING)
+        self.poll_status()
+        self.notify(f"Now on profile {profile.name} ({profile.display_env})"
+                    + (", read-only" if profile.read_only else "") + ".", title="Profile")
+
+    def _stack_of(self, name: str) -> list[Screen[Any]]:
+        try:
+            return list(self.get_screen_stack(name))
+        except KeyError:  # a screen never opened has nothing to stop or retarget
+            return []
+
+    def _cancel_screens(self, which: Callable[[ScreenSpec], bool]) -> None:
+        for spec in self.screen_specs:
+            if which(spec):
+                for screen in self._stack_of(spec.name):
+                    if isinstance(screen, CancelsWork):
+                        screen.cancel_work()
+
     # -- quitting --------------------------------------------------------------------------------
 
     def running_work(self) -> list[Worker[Any]]:
@@ -424,14 +525,7 @@ class ConsoleApp(GuardedApp):
                                answer)
 
     async def _quit_now(self) -> None:
-        for spec in self.screen_specs:
-            try:
-                stack = self.get_screen_stack(spec.name)
-            except KeyError:  # a screen never opened has nothing to stop
-                continue
-            for screen in stack:
-                if isinstance(screen, CancelsWork):
-                    screen.cancel_work()
+        self._cancel_screens(lambda spec: True)
         # The running queries are killed from "cancel" workers: let them reach the server first.
         kills = [w for w in self.workers if w.group == "cancel" and w.is_running]
         if kills:

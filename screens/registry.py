@@ -9,7 +9,7 @@ module level::
 `discover()` imports every module and package of `screens` (except the shell's own `app`, this
 one and the shared `components`) and collects those `SCREEN` specs, ordered by key. The shell
 binds each key, adds a mode per screen and lists the screen and its commands in the command
-palette. Keys are fixed: 1 Health, 2 Journeys, 3 Models, 4 Jobs, 5 Rollback.
+palette. Keys are fixed: 1 Health, 2 Journeys, 3 Models, 4 Jobs, 5 Rollback, 6 Fleet.
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ class ScreenSpec:
     factory: Callable[[], Screen[None]]  # a Screen subclass (or a callable returning a new Screen)
     help: str = ""  # one line for the palette and the help screen
     commands: tuple[PaletteCommand, ...] = field(default_factory=tuple)
+    # False for a screen about every profile (Fleet): it stays when the console switches profile;
+    # the others are made anew for the new one.
+    per_profile: bool = True
 
 
 def discover(package: str = "screens", only: str | None = None) -> list[ScreenSpec]:

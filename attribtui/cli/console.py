@@ -11,7 +11,13 @@ import os
 from collections.abc import Callable
 
 from attribtui.cli.common import Sub
-from attribtui.infra.config import ConfigError, Profile, find_config, load_profile
+from attribtui.infra.config import (
+    ConfigError,
+    Profile,
+    find_config,
+    load_profile,
+    profile_names,
+)
 from attribtui.vocab import Refused, UsageError
 
 Progress = Callable[[str, float], None]
@@ -57,13 +63,22 @@ def open_console(profile: Profile | None, *, prepare: Prepare | None = None,
 
 def cmd_console(args: argparse.Namespace) -> int:
     """No command: the console on the default profile, or a screen explaining how to set one up."""
-    profile, error = None, None
+    profile, error, start = None, None, None
     try:
         if find_config(args.config) or os.environ.get("ATTRIBTUI_DB_URL") or args.profile:
             profile = load_profile(args.profile, config_path=args.config)
+            if _fleet_first(args, profile):
+                start = "fleet"
     except ConfigError as e:
         error = str(e)
-    return open_console(profile, config_error=error)
+    return open_console(profile, config_error=error, start_screen=start)
+
+
+def _fleet_first(args: argparse.Namespace, profile: Profile) -> bool:
+    """Several profiles and none named: the console opens on the Fleet screen."""
+    if args.profile or os.environ.get("ATTRIBTUI_PROFILE") or profile.config_path is None:
+        return False
+    return len(profile_names(profile.config_path)) > 1
 
 
 def check_drill(name: str) -> None:

@@ -253,14 +253,30 @@ def _checks(job: _Job, db: Database, unreachable: str | None, specs: Sequence[Ch
     if unreachable is not None:  # every check says so at once, as `check` does after a timeout
         ctx.cache["unreachable"] = unreachable
     run = run_checks_and_save(ctx, specs, save=False)
-    elapsed = time.monotonic() - t0
-    status = worst(r.status for r in run.results)
-    worst_check = next((r.id for r in run.results if r.status == status), None)
     error = _one_line(run.unreachable, profile) if run.unreachable else None
+    return row_of(profile, run.report, elapsed_s=time.monotonic() - t0, error=error)
+
+
+def row_of(profile: Selected, report: JsonDict, *, elapsed_s: float = 0.0,
+           error: str | None = None) -> ProfileRun:
+    """A check run's report as the profile's fleet row."""
+    statuses = [Status(c["status"]) for c in report["checks"]]
+    status = worst(statuses) if statuses else Status.OK
+    worst_check = next((c["id"] for c in report["checks"] if c["status"] == status), None)
     name, env, groups, read_only = _identity(profile)
-    counts = {k: int(v) for k, v in run.report["summary"].items()}
-    return ProfileRun(name, env, groups, read_only, status, counts, worst_check, elapsed, error,
-                      run.report, run.exit_code)
+    counts = {k: int(v) for k, v in report["summary"].items()}
+    return ProfileRun(name, env, groups, read_only, status, counts, worst_check, elapsed_s, error,
+                      report, ExitCode.of(statuses))
+
+
+def last_saved(profile: Selected) -> ProfileRun | None:
+    """The profile's newest saved run as its row (None: none, or unreadable): the fleet screen
+    paints these at once, marked with their age, while the fleet is checked again."""
+    try:
+        runs = store.load_runs(profile.name, newest=1)
+        return row_of(profile, runs[-1]) if runs else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _work(job: _Job, specs: Sequence[CheckSpec], window_s: int,

@@ -61,6 +61,12 @@ class ShellHeader(Vertical):
     def on_mount(self) -> None:
         self.watch(self.app, "status", self._show_status)
 
+    async def retarget(self, profile: Profile, db_label: str) -> None:
+        """The console switched profile: name, badge and read-only follow."""
+        self.profile, self.db_label = profile, db_label
+        await self.recompose()
+        self._show_status(getattr(self.app, "status"))  # noqa: B009 - the console app's reactive
+
     def _show_status(self, status: HeaderStatus) -> None:
         for name, comp in zip(("db", "api", "cache"), status.components, strict=True):
             label = self.query_one(f"#hdr-b-{name}", Label)

@@ -27,6 +27,10 @@ class PaletteHost(Protocol):
 
     def action_help(self) -> None: ...
 
+    def profile_choices(self) -> list[tuple[str, str]]: ...
+
+    def switch_profile(self, name: str) -> None: ...
+
 
 class ShellCommands(Provider):
     def _commands(self) -> list[tuple[str, str, IgnoreReturnCallbackType]]:
@@ -38,6 +42,9 @@ class ShellCommands(Provider):
             for cmd in spec.commands:
                 out.append((cmd.title, f"{spec.title}: {cmd.help}",
                             partial(host.run_screen_command, spec.name, cmd.action)))
+        for name, env in host.profile_choices():
+            out.append((f"Switch to profile {name}", f"{env}: every screen then acts on it",
+                        partial(host.switch_profile, name)))
         out.append(("Backend status details", "DB, API and memcached status in full",
                     host.action_status_details))
         out.append(("Help: keys", "Every key of this screen (F1 or ?)", host.action_help))

@@ -60,10 +60,12 @@ def test_job_output_merges_batches_while_one_waits() -> None:
     assert len(target.posted) == 2 and [e.text for e in target.posted[1].lines] == ["e"]
 
 
-def test_discovery_finds_the_five_screens_and_skips_the_components() -> None:
+def test_discovery_finds_the_six_screens_and_skips_the_components() -> None:
     specs = discover()
     assert [(s.key, s.name) for s in specs] == [
-        ("1", "health"), ("2", "journeys"), ("3", "models"), ("4", "jobs"), ("5", "rollback")]
+        ("1", "health"), ("2", "journeys"), ("3", "models"), ("4", "jobs"), ("5", "rollback"),
+        ("6", "fleet")]
+    assert [s.name for s in specs if not s.per_profile] == ["fleet"]
     assert all(issubclass(s.factory, ConsoleScreen) for s in specs)  # type: ignore[arg-type]
 
 

@@ -135,3 +135,36 @@ def test_drill_briefing_120x40(snap_compare, clean_url, deterministic_db_checks)
                    status_provider=lambda: FIXED_STATUS, prepare=_briefing)
     app.db_label = "sqlite ~/.local/share/attribtui/demo/demo.sqlite"
     assert snap_compare(app, terminal_size=(120, 40), run_before=_until_briefing)
+
+
+def test_fleet_120x40(snap_compare, tmp_path, clean_url, seeded_url,
+                      deterministic_db_checks) -> None:
+    """Three deployments: a clean one (the console's), production with the planted defects,
+    and one that cannot be reached; the highlighted row's findings below."""
+    from tests.ui.test_fleet import fleet_app, fleet_config
+
+    app = fleet_app(fleet_config(tmp_path, clean_url, seeded_url))
+    app.status_provider = lambda: FIXED_STATUS
+
+    async def beta(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("down")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=beta)
+
+
+def test_fleet_80x24_no_color(snap_compare, tmp_path, clean_url, seeded_url,
+                              deterministic_db_checks, monkeypatch) -> None:
+    from tests.ui.test_fleet import fleet_app, fleet_config
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = fleet_app(fleet_config(tmp_path, clean_url, seeded_url))
+    app.status_provider = lambda: FIXED_STATUS
+
+    async def gamma(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("end")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=gamma)

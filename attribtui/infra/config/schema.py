@@ -167,6 +167,10 @@ class ChecksConfig:
         30.0, "seconds a whole check run may take; the checks left are skipped\nOn a database "
         "that answers slowly the run stops here, reporting the checks it did not reach as "
         "skipped; `attribtui check --deadline` overrides it.", example=30.0, maximum=3600)
+    fleet_refresh_s: float = setting(
+        120.0, "seconds between the Fleet screen's background checks of every profile\nThe "
+        "refresh only reads (as `attribtui check --all-profiles`, without saving the runs); "
+        "r on the Fleet screen refreshes now.", example=120.0, maximum=86400)
 
 
 @dataclass(frozen=True)
