@@ -14,6 +14,7 @@ from attribtui.cli.common import Sub
 from attribtui.infra.config import (
     ConfigError,
     Profile,
+    default_profile_name,
     find_config,
     load_profile,
     profile_names,
@@ -66,12 +67,22 @@ def cmd_console(args: argparse.Namespace) -> int:
     profile, error, start = None, None, None
     try:
         if find_config(args.config) or os.environ.get("ATTRIBTUI_DB_URL") or args.profile:
-            profile = load_profile(args.profile, config_path=args.config)
+            profile = load_profile(args.profile or _fleet_default(args.config),
+                                   config_path=args.config)
             if _fleet_first(args, profile):
                 start = "fleet"
     except ConfigError as e:
         error = str(e)
     return open_console(profile, config_error=error, start_screen=start)
+
+
+def _fleet_default(config: str | None) -> str | None:
+    """With several profiles and no default_profile the console still opens, on the first
+    profile and the Fleet screen (which names the profile in its header), rather than an error:
+    picking a deployment is what that screen is for. None: the usual choice applies."""
+    if find_config(config) is None or default_profile_name(config) is not None:
+        return None
+    return profile_names(config)[0]
 
 
 def _fleet_first(args: argparse.Namespace, profile: Profile) -> bool:

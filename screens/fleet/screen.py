@@ -23,7 +23,8 @@ from textual.reactive import var
 from textual.widgets import DataTable, Static
 
 from attribtui.infra import clock
-from attribtui.vocab import FLEET_PARALLEL, Status, label
+from attribtui.infra.memory import trim
+from attribtui.vocab import Status, label
 from screens.base import ConsoleScreen
 from screens.components.table import RowTable
 from screens.fleet.messages import FleetListed, FleetRefreshed, FleetRowDone
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from attribtui.services.fleet import ProfileRun, Selected
 
 MIN_REFRESH_S = 5.0  # a shorter interval would only queue refreshes behind each other
+REFRESH_PARALLEL = 4  # as `check --all-profiles`: a refresh ends sooner, memory is alike
 
 
 class FleetScreen(ConsoleScreen):
@@ -131,9 +133,10 @@ class FleetScreen(ConsoleScreen):
         def done(row: ProfileRun) -> None:
             self.post_message(FleetRowDone(row, clock.now()))
 
-        fleet.check_fleet(profiles, parallel=FLEET_PARALLEL, save=False, cancel=cancel,
+        fleet.check_fleet(profiles, parallel=REFRESH_PARALLEL, save=False, cancel=cancel,
                           on_result=done)
         self.post_message(FleetRefreshed(time.monotonic() - t0))
+        trim()  # twenty runs' pages back to the system: the console may refresh for days
 
     @on(FleetRowDone)
     def _row_done(self, message: FleetRowDone) -> None:

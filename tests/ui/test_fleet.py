@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Label
 
-from attribtui.cli.console import _fleet_first
+from attribtui.cli.console import _fleet_default, _fleet_first
 from attribtui.infra.config import load_profile
 from attribtui.vocab import Status
 from screens.app import Start
@@ -148,6 +148,11 @@ def test_the_console_opens_on_the_fleet_with_several_profiles(tmp_path: Path, cl
     profile = load_profile(None, config_path=path)
     assert _fleet_first(argparse.Namespace(profile=None), profile)
     assert not _fleet_first(argparse.Namespace(profile="alpha"), profile)
+    assert _fleet_default(str(path)) is None  # default_profile names alpha
+    nodefault = tmp_path / "nodefault.toml"
+    nodefault.write_text(path.read_text().replace('default_profile = "alpha"', ""))
+    nodefault.chmod(0o600)
+    assert _fleet_default(str(nodefault)) == "alpha"  # the first: the console still opens
     single = tmp_path / "one.toml"
     single.write_text(f'[profiles.alpha]\nenvironment = "dev"\n[profiles.alpha.db]\n'
                       f'url = "{clean_url}"\n')
