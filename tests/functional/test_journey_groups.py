@@ -173,13 +173,16 @@ def test_a_read_cut_at_its_cap_resumes_below_the_conversions_it_settled(
         assert all(len(grouped[c]) == min(MAX_TOUCHES, (c[2] - T) // 60 + 1) for c in convs)
 
 
-def test_a_read_by_user_that_other_campaigns_fill_hands_the_rest_to_reads_by_campaign(
+def test_a_sweep_by_user_trims_cut_pages_and_ends_on_a_crowded_second(
         clicks_db: Database) -> None:
-    """Campaign 2's 100 newer clicks fill a 30-row read of both campaigns: campaign 1's
-    conversions settle through reads of campaign 1 alone."""
+    """Campaign 2's 100 newer clicks crowd a 30-row page of both campaigns, and 40 clicks share
+    one second: pages cut at the cap are trimmed to whole seconds, and the crowded second is
+    read per campaign; every conversion still gets exactly the per-conversion query's rows."""
     clicks = [(1, 2, 1000 + i, T + 10_000 + i) for i in range(100)]
     clicks += [(1, 1, i, T + 60 * i) for i in range(40)]
-    convs = [(1, 1, T + 60 * 30), (1, 1, T + 60 * 39), (1, 2, T + 10_050)]
+    clicks += [(1, 3, 500 + i, T + 5_000) for i in range(40)]
+    convs = [(1, 1, T + 60 * 30), (1, 1, T + 60 * 39), (1, 2, T + 10_050), (1, 3, T + 5_000),
+             (1, 3, T + 5_001)]
     _assert_same(clicks_db, convs, clicks, 30)
     reads: list[str] = []
     real = clicks_db.reader()
@@ -188,10 +191,13 @@ def test_a_read_by_user_that_other_campaigns_fill_hands_the_rest_to_reads_by_cam
         reads.append(sql)
         return real(sql, params)
 
-    span = Span(1, ((1, T + 60 * 30), (1, T + 60 * 39), (2, T + 10_050)))
-    assert read_span(counted, span, 30) == {(c, t): candidate_clicks(real, 1, c, t)
-                                             for c, t in span.conversions}
-    assert "IN (1, 2)" in reads[0] and "IN (1)" in reads[-1]
+    for by in ("user", "campaign"):
+        reads.clear()
+        span = Span(1, tuple(sorted(((c, t) for _, c, t in convs), key=lambda m: m[1])), by)
+        assert read_span(counted, span, 30) == {(c, t): candidate_clicks(real, 1, c, t)
+                                                 for c, t in span.conversions}
+        assert "IN (1, 2, 3)" in reads[0]
+        assert by == "campaign" or any("IN (3)" in r for r in reads)  # the crowded second
 
 
 @pytest.mark.parametrize(("key", "expected"), [

@@ -45,6 +45,7 @@ from attribtui.prosper.journey import (
 )
 
 MAX_SPREAD = LOOKBACK_SECONDS  # conv_times of one read differ by at most this
+FIRST_PAGE = 86_400  # seconds a by-user sweep's first page spans; later pages adapt
 ROW_CAP = 10_000  # rows per read (a few hundred kB of Touch objects)
 
 Key = tuple[int, int, int]  # (user_id, campaign_id, conv_time): all a conversion's candidates need
@@ -56,11 +57,12 @@ GroupBy = Literal["campaign", "user"]
 class Span:
     """Conversions of one user read together: distinct (campaign_id, conv_time), by conv_time.
 
-    By campaign every member has the same campaign_id.
+    By campaign every member has the same campaign_id; by user the span is swept (sweep_page).
     """
 
     user_id: int
     conversions: tuple[Member, ...]
+    by: GroupBy = "campaign"
 
     @property
     def campaigns(self) -> list[int]:
@@ -85,10 +87,10 @@ def plan(keys: Iterable[Key], max_spread: int = MAX_SPREAD, by: GroupBy = "campa
         chunk: list[Member] = []
         for m in sorted(members, key=lambda m: (m[1], m[0])):
             if chunk and m[1] - chunk[0][1] > max_spread:
-                spans.append(Span(user, tuple(chunk)))
+                spans.append(Span(user, tuple(chunk), by))
                 chunk = []
             chunk.append(m)
-        spans.append(Span(user, tuple(chunk)))
+        spans.append(Span(user, tuple(chunk), by))
     return sorted(spans, key=lambda s: min(first[k] for k in s.members()))
 
 
@@ -128,4 +130,33 @@ def settle(prefix: Mapping[int, Sequence[Touch]], complete: bool, oldest: int | 
         start, _ = candidate_window(conv_time)
         if complete or len(run) == MAX_TOUCHES or (oldest is not None and oldest < start):
             settled[(campaign, conv_time)] = select_candidates(run, conv_time)
+    return settled
+
+
+def sweep_page(page: Mapping[int, Sequence[Touch]], lo: int, hi: int,
+               runs: dict[Member, list[Touch]], members: Iterable[Member]
+               ) -> dict[Member, list[Touch]]:
+    """One page of a by-user sweep: page holds, by campaign in the candidate order, every click
+    in [lo, hi] (complete: a cut page is trimmed to the seconds it read whole). runs holds each
+    member's candidates found in the pages above hi; each member reached (conv_time >= lo) gets
+    its campaign's rows up to its conv_time, down to 25. Returns the members settled: 25
+    candidates, or the page reached their window start.
+    """
+    settled: dict[Member, list[Touch]] = {}
+    negated: dict[int, list[int]] = {}
+    for campaign, conv_time in members:
+        if conv_time < lo:
+            continue  # the sweep has not reached it
+        rows = page.get(campaign, ())
+        if campaign not in negated:
+            negated[campaign] = [-t.click_time for t in rows]
+        start, _ = candidate_window(conv_time)
+        run = runs.setdefault((campaign, conv_time), [])
+        for touch in rows[bisect_left(negated[campaign], -conv_time):]:
+            if len(run) == MAX_TOUCHES or touch.click_time < start:
+                break
+            run.append(touch)
+        if len(run) == MAX_TOUCHES or lo <= start:
+            settled[(campaign, conv_time)] = select_candidates(runs.pop((campaign, conv_time)),
+                                                               conv_time)
     return settled

@@ -24,6 +24,7 @@ from attribtui.prosper import tables as pt
 from attribtui.prosper.journey import MAX_TOUCHES, Touch
 from attribtui.queries.clicks import candidate_clicks, candidate_index, clicks_between
 from attribtui.services.journeys.groups import (
+    FIRST_PAGE,
     MAX_SPREAD,
     ROW_CAP,
     GroupBy,
@@ -33,6 +34,7 @@ from attribtui.services.journeys.groups import (
     plan,
     settle,
     split,
+    sweep_page,
     window,
 )
 
@@ -61,15 +63,16 @@ def read_span(read: Read, span: Span, cap: int = ROW_CAP) -> dict[Member, list[T
 
     A span's window is up to twice one conversion's, so where the per-conversion query runs
     close to the statement timeout the span's read can exceed it: then the conversions not yet
-    settled fall back to the per-conversion query, which costs what it always did. A read of
-    several campaigns that settles nothing (the others filled its cap) hands the rest to reads
-    of one campaign each, which always settle their newest conversion.
+    settled fall back to the per-conversion query, which costs what it always did. A by-user
+    span of several conversions is swept instead (read_sweep).
     """
     if cap < MAX_TOUCHES:
         raise ValueError(f"a read's cap must be at least {MAX_TOUCHES}, or reads may not end")
     if len(span.conversions) == 1:  # upstream's own query: the same scan, 25 rows back
         campaign, conv_time = span.conversions[0]
         return {span.conversions[0]: candidate_clicks(read, span.user_id, campaign, conv_time)}
+    if span.by == "user":
+        return read_sweep(read, span, cap)
     pending = list(span.conversions)
     found: dict[Member, list[Touch]] = {}
     while pending:
@@ -81,15 +84,65 @@ def read_span(read: Read, span: Span, cap: int = ROW_CAP) -> dict[Member, list[T
             for c, t in pending:
                 found[(c, t)] = candidate_clicks(read, span.user_id, c, t)
             return found
-        settled = settle(split(rows), len(rows) < cap, rows[-1][1].click_time if rows else None,
-                         pending)
-        if not settled:  # only with several campaigns: read each on its own
-            for c in campaigns:
-                found.update(read_span(read, Span(span.user_id, tuple(
-                    m for m in pending if m[0] == c)), cap))
+        settled = settle(split(rows), len(rows) < cap,
+                         rows[-1][1].click_time if rows else None, pending)
+        if not settled:  # several campaigns, the others filled the cap: one campaign a span
+            found.update(by_campaign(read, span.user_id, pending, cap))
             return found
         found.update(settled)
         pending = [m for m in pending if m not in found]
+    return found
+
+
+def by_campaign(read: Read, user_id: int, pending: list[Member], cap: int
+                ) -> dict[Member, list[Touch]]:
+    """pending read per (user, campaign) span: the sweep's way out when it cannot progress."""
+    found: dict[Member, list[Touch]] = {}
+    for campaign in sorted({c for c, _ in pending}):
+        found.update(read_span(read, Span(user_id, tuple(m for m in pending if m[0] == campaign)),
+                               cap))
+    return found
+
+
+def read_sweep(read: Read, span: Span, cap: int = ROW_CAP, first_page: int = FIRST_PAGE
+               ) -> dict[Member, list[Touch]]:
+    """A by-user span swept newest first in pages of time that never overlap (groups.py
+    sweep_page): under a plan that scans the user's clicks in the BETWEEN bounds, the user's
+    clicks are scanned about once, whatever the number of campaigns and pages.
+
+    A page aims at half the cap: it widens (up to 8 times) after a sparse page and, cut at the
+    cap, is trimmed to the seconds it holds whole; should one second hold more than cap rows,
+    the rest is read per (user, campaign) span. A page past the statement timeout hands the
+    unsettled conversions to the per-conversion query.
+    """
+    pending = list(span.conversions)
+    found: dict[Member, list[Touch]] = {}
+    runs: dict[Member, list[Touch]] = {}
+    hi = max(t for _, t in pending)
+    width = max(1, first_page)
+    while pending:
+        lo = max(window(t for _, t in pending)[0], hi - width + 1)
+        campaigns = sorted({c for c, t in pending if t >= lo})
+        try:
+            rows = clicks_between(read, span.user_id, campaigns, lo, hi, cap)
+        except QueryTimeout:
+            for c, t in pending:
+                found[(c, t)] = candidate_clicks(read, span.user_id, c, t)
+            return found
+        if len(rows) >= cap:
+            oldest = rows[-1][1].click_time
+            if oldest >= hi:  # one second holds more than cap rows
+                found.update(by_campaign(read, span.user_id, pending, cap))
+                return found
+            rows = [r for r in rows if r[1].click_time > oldest]
+            lo = oldest + 1
+            width = max(1, (hi - oldest) // 2)
+        else:
+            width = max(1, int(width * min(8.0, cap / 2 / max(1, len(rows)))))
+        found.update(sweep_page(split(rows), lo, hi, runs, pending))
+        pending = [m for m in pending if m not in found]
+        if pending:
+            hi = min(lo - 1, max(t for _, t in pending))
     return found
 
 
