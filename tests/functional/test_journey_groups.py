@@ -220,10 +220,12 @@ def test_mariadb_explains_the_candidate_query(clicks_db: Database) -> None:
     assert group_by(clicks_db.reader(), [(1, 1, T)], sqlite=False) in ("campaign", "user")
 
 
+@pytest.mark.parametrize("by", ["campaign", "user"])
 def test_a_span_whose_read_times_out_falls_back_to_the_per_conversion_query(
-        clicks_db: Database) -> None:
+        clicks_db: Database, by: GroupBy) -> None:
     """The server stops reads wider than one lookback (as a statement timeout would stop the
-    span's wider scan): the real rows still arrive, through upstream's own query."""
+    span's wider scan, or a sweep's page once its width has grown past the lookback): the real
+    rows still arrive, through upstream's own query."""
     clicks = [(1, 1, i, T + DAY * i) for i in range(40)] + [(1, 1, 7, T + DAY * 7)]
     convs = [(1, 1, T + DAY * i + 5) for i in range(0, 40, 3)]
     _replace_clicks(clicks_db, clicks)
@@ -237,7 +239,7 @@ def test_a_span_whose_read_times_out_falls_back_to_the_per_conversion_query(
             raise QueryTimeout("query exceeded 5000 ms (db.statement_timeout_ms)")
         return real(sql, params)
 
-    found = read_span(strict, Span(1, tuple((1, c[2]) for c in convs)))
+    found = read_span(strict, Span(1, tuple((1, c[2]) for c in convs), by))
     assert found == {(1, c[2]): candidate_clicks(real, *c) for c in convs}
     assert len(stopped) == 1
     assert any(len(v) == MAX_TOUCHES for v in found.values())
