@@ -118,7 +118,7 @@ def bench_set(db: Database, conn: pymysql.connections.Connection, url: str, labe
             for r in reports if r.conversion is not None]
     by = group_by(db.reader(), keys, sqlite=db.is_sqlite)
     print(f"  {label}: {len(keys)} conversions, {len({k[:2] for k in keys})} (user, campaign) "
-          f"groups in {len({k[0] for k in keys})} users; the server's plan says group by {by}: "
+          f"groups of {len({k[0] for k in keys})} user(s); the server's plan says group by {by}: "
           f"{len(plan(keys, by=by))} spans")
     reference: list[JourneyReport] = []
     results: dict[int, list[JourneyReport]] = {}
