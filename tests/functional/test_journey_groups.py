@@ -130,6 +130,8 @@ def _note_coverage(convs: list[Conv], clicks: list[Click], reference: dict[Conv,
             event("a repeated click id among the candidates")
         if len({t.click_time for t in rows}) < len(rows):
             event("candidates tied on click_time")
+    if any(len({c for u, c, _ in convs if u == user}) > 1 for user in {c[0] for c in convs}):
+        event("one user's conversions on several campaigns (one read by user)")
     for user, campaign in {c[:2] for c in convs}:
         times = sorted(t for u, c, t in convs if (u, c) == (user, campaign))
         mine = [t for u, c, _, t in clicks if (u, c) == (user, campaign)]
