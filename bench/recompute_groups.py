@@ -3,10 +3,13 @@
 For each set, under the optimizer's own plan and under the issue's plan (the campaign key
 ignored, so each candidate query scans the user's month of clicks, about 0.9 s): the
 per-conversion path (`journeys.enrich` per report: upstream's candidate query per conversion),
-the grouped path (`journeys.enrich_many`: one read per group
-span, journeys.recompute_workers at 1 and 2), the grouped candidate reads alone, and the raw
-floors with plain PyMySQL (one capped scan per group, sequentially; the per-conversion queries,
-summed). The two paths' reports are compared; any difference is printed.
+the grouped path (`journeys.enrich_many`: one read per span, grouped as the server's plan says,
+journeys.recompute_workers at 1 and 2), the grouped candidate reads alone, and the raw floors
+with plain PyMySQL (one capped scan per (user, campaign) group span, sequentially; the
+per-conversion queries, summed). The two paths' reports are compared; any difference is
+printed. A summary ends the run: per plan and set, ours beside the floors, and the issue's two
+goals (5 groups: ours <= 1.5 x the group floor + 2 s; random: ours <= 0.5 x the per-conversion
+floor sum; ours = enrich_many with the default 2 workers), each PASS or FAIL.
 BENCH_JOURNEY_CONVERSIONS sets the database size (default 1,000,000: the scale sandbox);
 BENCH_RECOMPUTE_PLANS (optimizer,issue) and BENCH_RECOMPUTE_SETS (5 groups,random) narrow a run.
 """
@@ -29,7 +32,7 @@ from attribtui.infra.db import Database
 from attribtui.queries.clicks import CANDIDATES_SQL
 from attribtui.services import journeys
 from attribtui.services.journeys.groups import ROW_CAP, plan, window
-from attribtui.services.journeys.prefetch import prefetch_all
+from attribtui.services.journeys.prefetch import group_by, prefetch_all
 from attribtui.services.journeys.report import JourneyReport
 
 CONVERSIONS = int(os.environ.get("BENCH_JOURNEY_CONVERSIONS", "1000000"))
@@ -39,6 +42,10 @@ STATEMENT_TIMEOUT_MS = 60_000
 PLANS = os.environ.get("BENCH_RECOMPUTE_PLANS", "optimizer,issue").split(",")
 SETS = os.environ.get("BENCH_RECOMPUTE_SETS", "5 groups,random").split(",")
 Key = tuple[int, int, int]
+GROUP_FLOOR = "raw floor: one capped scan per (user, campaign) group span"
+CONV_FLOOR = "raw floor: the per-conversion query, summed"
+OURS_1 = "grouped path: enrich_many, 1 worker"
+OURS_2 = "grouped path: enrich_many, 2 workers"
 
 
 def once_s(fn: Callable[[], object]) -> float:
@@ -71,8 +78,9 @@ def raw_group_floor(conn: pymysql.connections.Connection, keys: list[Key]) -> fl
 
     def go() -> None:
         with conn.cursor() as cur:
-            for span in plan(keys):
-                cur.execute(sql, (span.user_id, span.campaign_id, *window(span.conv_times)))
+            for span in plan(keys, by="campaign"):
+                cur.execute(sql, (span.user_id, span.campaigns[0],
+                                  *window(t for _, t in span.conversions)))
                 cur.fetchall()
 
     return once_s(go)
@@ -103,12 +111,15 @@ def timed(fn: Callable[[], object], runs: int) -> float:
 
 
 def bench_set(db: Database, conn: pymysql.connections.Connection, url: str, label: str,
-              ids: list[int], runs: int) -> None:
+              ids: list[int], runs: int) -> dict[str, float]:
+    """Prints each timing; returns them by name for the summary."""
     reports = journeys.lookup(db, ids)
     keys = [(r.conversion.user_id, r.conversion.campaign_id, r.conversion.conv_time)
             for r in reports if r.conversion is not None]
-    print(f"  {label}: {len(keys)} conversions, {len({k[:2] for k in keys})} groups, "
-          f"{len(plan(keys))} spans")
+    by = group_by(db.reader(), keys, sqlite=db.is_sqlite)
+    print(f"  {label}: {len(keys)} conversions, {len({k[:2] for k in keys})} (user, campaign) "
+          f"groups of {len({k[0] for k in keys})} user(s); the server's plan says group by {by}: "
+          f"{len(plan(keys, by=by))} spans")
     reference: list[JourneyReport] = []
     results: dict[int, list[JourneyReport]] = {}
 
@@ -130,20 +141,21 @@ def bench_set(db: Database, conn: pymysql.connections.Connection, url: str, labe
         return lambda: prefetch_all(db, keys, workers=workers) and None
 
     timings = [
-        ("raw floor: one capped scan per group span (sequential)",
-         lambda: raw_group_floor(conn, keys)),
-        ("raw floor: the per-conversion query, summed", lambda: raw_per_conversion_floor(conn, keys)),
+        (GROUP_FLOOR, lambda: raw_group_floor(conn, keys)),
+        (CONV_FLOOR, lambda: raw_per_conversion_floor(conn, keys)),
         ("grouped candidate reads only, 1 worker", candidates(1)),
         ("grouped candidate reads only, 2 workers", candidates(2)),
-        ("grouped path: enrich_many, 1 worker", grouped(1)),
-        ("grouped path: enrich_many, 2 workers", grouped(2)),
+        (OURS_1, grouped(1)),
+        (OURS_2, grouped(2)),
         ("per-conversion path: enrich per report", per_conversion),
     ]
     if runs > 1:
         for _, fn in timings:  # warm the buffer pool and the connection pools alike
             fn()
+    found: dict[str, float] = {}
     for name, fn in timings:
-        row(name, f"{timed(fn, runs):8.2f} s")
+        found[name] = timed(fn, runs)
+        row(name, f"{found[name]:8.2f} s")
     for workers, rs in results.items():
         differ = [a.conv_id for a, b in zip(reference, rs, strict=True)
                   if (a.recomputed, a.findings, a.credits, a.error)
@@ -152,6 +164,26 @@ def bench_set(db: Database, conn: pymysql.connections.Connection, url: str, labe
         row(f"reports that differ between the paths ({workers} worker(s))",
             f"{len(differ)}" + (f" {differ[:10]}" if differ else "")
             + (f" ({errors} with a read error)" if errors else ""))
+        found[f"differ {workers}"] = len(differ)
+    return found
+
+
+def summary(results: dict[tuple[str, str], dict[str, float]]) -> None:
+    """Ours (workers 1 and 2) beside the floors, and each set's goal, PASS or FAIL."""
+    print(" summary (seconds; ours = enrich_many; the goals judge the default 2 workers)")
+    print(f"  {'plan':10} {'set':9} {'ours w1':>8} {'ours w2':>8} {'group fl':>9} "
+          f"{'per-conv fl':>11}  goal")
+    for (plan_name, label), t in results.items():
+        ours, group, conv = t[OURS_2], t[GROUP_FLOOR], t[CONV_FLOOR]
+        if label == "5 groups":
+            bound = 1.5 * group + 2
+            goal = f"ours <= 1.5 x group floor + 2 s = {bound:.2f}: {ours:.2f}"
+        else:
+            bound = 0.5 * conv
+            goal = f"ours <= 0.5 x per-conv floor = {bound:.2f}: {ours / conv:.2f} x"
+        same = "" if not (t.get("differ 1") or t.get("differ 2")) else " (REPORTS DIFFER)"
+        print(f"  {plan_name:10} {label:9} {t[OURS_1]:8.2f} {ours:8.2f} {group:9.2f} "
+              f"{conv:11.2f}  {goal} {'PASS' if ours <= bound else 'FAIL'}{same}")
 
 
 @contextlib.contextmanager
@@ -177,17 +209,19 @@ def main() -> None:
     print(f"recompute by group on {make_url(url).database} ({CONVERSIONS} conversions), seconds, "
           f"statement timeout {STATEMENT_TIMEOUT_MS // 1000} s")
     sets = {k: v for k, v in sets.items() if k in SETS}
+    results: dict[tuple[str, str], dict[str, float]] = {}
     if "optimizer" in PLANS:
         print(f" the optimizer's plan (KEY aff_campaign_id: a campaign's clicks), median of {RUNS} "
               "after a warm-up")
         for label, ids in sets.items():
-            bench_set(db, conn, url, label, ids, RUNS)
+            results[("optimizer", label)] = bench_set(db, conn, url, label, ids, RUNS)
     if "issue" in PLANS:
         print(" the issue's plan (aff_campaign_id IGNORED: the user's clicks on user_click_time), "
               "one run each, no warm-up")
         with campaign_key_ignored(conn):
             for label, ids in sets.items():
-                bench_set(db, conn, url, label, ids, 1)
+                results[("issue", label)] = bench_set(db, conn, url, label, ids, 1)
+    summary(results)
     db.close()
     conn.close()
 

@@ -3,7 +3,7 @@
 Type conv_ids (spaces, commas or a pasted column) or `click:ID` for a reverse lookup. The stored
 journeys arrive first (two indexed reads); the recomputation, credits and cache probe follow from
 the same thread worker in batches, so input never waits for the candidate-click queries (read once per
-(user, campaign) group, services/journeys/prefetch.py).
+user or (user, campaign) group, services/journeys/prefetch.py).
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ class JourneysScreen(ConsoleScreen):
             return
         self.post_message(JourneysFound(reports, note))
         # The list opens on the first conversion, so the natural order fills in first what the
-        # operator looks at. The candidate clicks are read once per (user, campaign) group, the
+        # operator looks at. The candidate clicks are read once per user or (user, campaign) group, the
         # first conversion's group first, journeys.recompute_workers groups at a time.
         batch: list[JourneyReport] = []
         flushed = time.monotonic()

@@ -29,16 +29,21 @@ from attribtui.queries.clicks import candidate_clicks
 from attribtui.sandbox.schema import create_schema
 from attribtui.sandbox.seed import seed
 from attribtui.services import journeys
-from attribtui.services.journeys.groups import MAX_SPREAD, ROW_CAP, Span
-from attribtui.services.journeys.prefetch import prefetch_all, read_span
+from attribtui.services.journeys.groups import MAX_SPREAD, ROW_CAP, GroupBy, Span
+from attribtui.services.journeys.prefetch import group_by, prefetch_all, read_span
 from tests.support import NOW, create_database, drop_database
 
 pytestmark = pytest.mark.mariadb
 
 DAY = 86400
-GROUPS = [(1, 1), (1, 2), (2, 1)]  # (user_id, campaign_id); (1, 2) and (2, 1) share one axis each
-# (cap, max_spread): the defaults, then cuts at the smallest cap, spans split, both at once.
-CONFIGS = [(ROW_CAP, MAX_SPREAD), (MAX_TOUCHES, MAX_SPREAD), (27, DAY), (40, 0)]
+# (user_id, campaign_id); (1, 2) and (2, 1) share one axis each; user 1 reads three campaigns
+GROUPS = [(1, 1), (1, 2), (2, 1), (1, 3)]
+# (cap, max_spread): the defaults, then cuts at the smallest cap, spans split, both at once;
+# each grouped by campaign and by user (several campaigns a read, rows split in Python).
+CONFIGS: list[tuple[int, int, GroupBy]] = [
+    (cap, spread, by) for cap, spread in [(ROW_CAP, MAX_SPREAD), (MAX_TOUCHES, MAX_SPREAD),
+                                          (27, DAY), (40, 0)]
+    for by in ("campaign", "user")]
 Conv = tuple[int, int, int]  # user_id, campaign_id, conv_time
 Click = tuple[int, int, int, int]  # user_id, campaign_id, click_id, click_time
 
@@ -107,10 +112,12 @@ def _assert_same(db: Database, convs: list[Conv], clicks: list[Click], drawn_cap
     _replace_clicks(db, clicks)
     read = db.reader()
     reference = {c: candidate_clicks(read, *c) for c in convs}
-    for cap, spread in [*CONFIGS, (drawn_cap, DAY)]:
-        grouped = prefetch_all(db, convs, workers=2, cap=cap, max_spread=spread)
+    drawn: list[tuple[int, int, GroupBy]] = [(drawn_cap, DAY, "campaign"),
+                                             (drawn_cap, DAY, "user")]
+    for cap, spread, by in [*CONFIGS, *drawn]:
+        grouped = prefetch_all(db, convs, workers=2, cap=cap, max_spread=spread, by=by)
         for conv in convs:
-            assert grouped[conv] == reference[conv], (conv, cap, spread)
+            assert grouped[conv] == reference[conv], (conv, cap, spread, by)
     return reference
 
 
@@ -123,6 +130,8 @@ def _note_coverage(convs: list[Conv], clicks: list[Click], reference: dict[Conv,
             event("a repeated click id among the candidates")
         if len({t.click_time for t in rows}) < len(rows):
             event("candidates tied on click_time")
+    if any(len({c for u, c, _ in convs if u == user}) > 1 for user in {c[0] for c in convs}):
+        event("one user's conversions on several campaigns (one read by user)")
     for user, campaign in {c[:2] for c in convs}:
         times = sorted(t for u, c, t in convs if (u, c) == (user, campaign))
         mine = [t for u, c, _, t in clicks if (u, c) == (user, campaign)]
@@ -161,14 +170,64 @@ def test_a_read_cut_at_its_cap_resumes_below_the_conversions_it_settled(
     clicks = [(1, 1, i, T + 60 * i) for i in range(200)]
     convs = [(1, 1, T + 60 * i) for i in range(5, 200, 20)]
     _assert_same(clicks_db, convs, clicks)
-    grouped = prefetch_all(clicks_db, convs, workers=1, cap=30)
-    assert all(len(grouped[c]) == min(MAX_TOUCHES, (c[2] - T) // 60 + 1) for c in convs)
+    for by in ("campaign", "user"):
+        grouped = prefetch_all(clicks_db, convs, workers=1, cap=30, by=by)
+        assert all(len(grouped[c]) == min(MAX_TOUCHES, (c[2] - T) // 60 + 1) for c in convs)
 
 
-def test_a_span_whose_read_times_out_falls_back_to_the_per_conversion_query(
+def test_a_sweep_by_user_trims_cut_pages_and_ends_on_a_crowded_second(
         clicks_db: Database) -> None:
+    """Campaign 2's 100 newer clicks crowd a 30-row page of both campaigns, and 40 clicks share
+    one second: pages cut at the cap are trimmed to whole seconds, and the crowded second is
+    read per campaign; every conversion still gets exactly the per-conversion query's rows."""
+    clicks = [(1, 2, 1000 + i, T + 10_000 + i) for i in range(100)]
+    clicks += [(1, 1, i, T + 60 * i) for i in range(40)]
+    clicks += [(1, 3, 500 + i, T + 5_000) for i in range(40)]
+    convs = [(1, 1, T + 60 * 30), (1, 1, T + 60 * 39), (1, 2, T + 10_050), (1, 3, T + 5_000),
+             (1, 3, T + 5_001)]
+    _assert_same(clicks_db, convs, clicks, 30)
+    reads: list[str] = []
+    real = clicks_db.reader()
+
+    def counted(sql: str, params: Params | None = None, /) -> Sequence[RawRow]:
+        reads.append(sql)
+        return real(sql, params)
+
+    for by in ("user", "campaign"):
+        reads.clear()
+        span = Span(1, tuple(sorted(((c, t) for _, c, t in convs), key=lambda m: m[1])), by)
+        assert read_span(counted, span, 30) == {(c, t): candidate_clicks(real, 1, c, t)
+                                                 for c, t in span.conversions}
+        assert "IN (1, 2, 3)" in reads[0]
+        assert by == "campaign" or any("IN (3)" in r for r in reads)  # the crowded second
+
+
+@pytest.mark.parametrize(("key", "expected"), [
+    ("user_click_time", "user"), ("overview_index", "user"), (None, "user"),
+    ("aff_campaign_id", "campaign"), ("an_operators_own_index", "campaign")])
+def test_the_servers_plan_decides_the_grouping(key: str | None, expected: str) -> None:
+    """An index leading with user_id (or a table scan) reads the user's clicks: group by user."""
+    def explain(sql: str, params: Params | None = None, /) -> Sequence[RawRow]:
+        assert sql.startswith("EXPLAIN SELECT")
+        row = type("Row", (), {"_mapping": {"key": key}})()
+        return [row]  # type: ignore[list-item]
+
+    assert group_by(explain, [(1, 1, T)], sqlite=False) == expected
+    assert group_by(explain, [(1, 1, T)], sqlite=True) == "campaign"  # no EXPLAIN of that shape
+
+
+def test_mariadb_explains_the_candidate_query(clicks_db: Database) -> None:
+    if clicks_db.is_sqlite:
+        pytest.skip("MariaDB's EXPLAIN")
+    assert group_by(clicks_db.reader(), [(1, 1, T)], sqlite=False) in ("campaign", "user")
+
+
+@pytest.mark.parametrize("by", ["campaign", "user"])
+def test_a_span_whose_read_times_out_falls_back_to_the_per_conversion_query(
+        clicks_db: Database, by: GroupBy) -> None:
     """The server stops reads wider than one lookback (as a statement timeout would stop the
-    span's wider scan): the real rows still arrive, through upstream's own query."""
+    span's wider scan, or a sweep's page once its width has grown past the lookback): the real
+    rows still arrive, through upstream's own query."""
     clicks = [(1, 1, i, T + DAY * i) for i in range(40)] + [(1, 1, 7, T + DAY * 7)]
     convs = [(1, 1, T + DAY * i + 5) for i in range(0, 40, 3)]
     _replace_clicks(clicks_db, clicks)
@@ -182,8 +241,8 @@ def test_a_span_whose_read_times_out_falls_back_to_the_per_conversion_query(
             raise QueryTimeout("query exceeded 5000 ms (db.statement_timeout_ms)")
         return real(sql, params)
 
-    found = read_span(strict, Span(1, 1, tuple(c[2] for c in convs)))
-    assert found == {c[2]: candidate_clicks(real, *c) for c in convs}
+    found = read_span(strict, Span(1, tuple((1, c[2]) for c in convs), by))
+    assert found == {(1, c[2]): candidate_clicks(real, *c) for c in convs}
     assert len(stopped) == 1
     assert any(len(v) == MAX_TOUCHES for v in found.values())
 

@@ -177,8 +177,9 @@ class ChecksConfig:
 class JourneysConfig:
     recompute_workers: int = setting(
         2, "candidate-click reads run at once when recomputing many journeys\nThe Journeys "
-        "screen, `attribtui journey` and the rollback's verify read each (user, campaign) "
-        "group's clicks once, this many groups at a time, on the read replica when there is one "
+        "screen, `attribtui journey` and the rollback's verify read each group's "
+        "clicks once (a user's, or a (user, campaign)'s: as the server's plan reads them), this "
+        "many groups at a time, on the read replica when there is one "
         "(verify reads the primary). At most 8, the read pool's size.", example=2, maximum=8)
 
 

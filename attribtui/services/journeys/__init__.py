@@ -5,7 +5,7 @@ ids.py        parse conv_ids / click_id (one-line errors)
 lookup.py     the stored journey, validated (two indexed reads), and the reverse lookup
 recompute.py  the journey a backfill would write today, the diff, the deciding scope
 groups.py     which conversions share one candidate-click read, and what a capped read settles
-prefetch.py   those reads, once per (user, campaign) span, on a bounded thread pool
+prefetch.py   those reads, once per user or (user, campaign) span, on a bounded thread pool
 credits.py    each model's stored credits against its strategy
 cache.py      the journey cache keys in memcached: probe and (confirmed) evict
 json.py       the JSON of a report
@@ -68,7 +68,7 @@ def enrich_each(db: Database, profile: Profile, reports: Sequence[JourneyReport]
                 memo: Memo | None = None, *, primary: bool = False) -> Generator[JourneyReport, None, None]:
     """Enrich reports in order, yielding each one when done.
 
-    The candidate clicks of all of them are read first thing, once per (user, campaign) span,
+    The candidate clicks of all of them are read first thing, once per user or (user, campaign) span,
     `journeys.recompute_workers` spans at a time (on the primary when primary: verification);
     each report waits only for its own span. Stopping early drops the reads not yet started.
     """

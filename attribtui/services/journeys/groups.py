@@ -1,18 +1,30 @@
 """Which conversions share one candidate-click read, and which of them a capped read settles.
 
 A conversion's candidates depend only on (user_id, campaign_id, conv_time) (queries/clicks.py),
-so the conversions of one (user, campaign) can share a read of the union of their windows,
-[min(conv_time) - LOOKBACK, max(conv_time)], and apply the rule (prosper/journey.py) in Python.
-Two bounds keep that read no worse than the per-conversion query:
+so conversions can share a read of the union of their windows, [min(conv_time) - LOOKBACK,
+max(conv_time)], and apply the rule (prosper/journey.py) in Python. What shares a read depends
+on what the candidate query scans (prefetch.py asks the server's plan):
+
+- by campaign: when the query reads the campaign's clicks (KEY aff_campaign_id), the
+  conversions of one (user, campaign) share a read of that campaign's clicks;
+- by user: when it reads the user's clicks (KEY user_click_time, no campaign key, or a
+  campaign too large for the optimizer to prefer), every query scans the user's clicks in its
+  window whatever the campaign, so all of one user's conversions share one read,
+  `aff_campaign_id IN (...)`, and the rows are split by campaign here.
+
+Two bounds keep a read no worse than the per-conversion query:
 
 - time: a group's conversions, by conv_time, are cut into spans whose conv_times differ by at
   most MAX_SPREAD (the lookback), so one read's window is at most twice a conversion's window
   (a read that still exceeds the statement timeout falls back to the per-conversion query);
-- memory: a read returns at most ROW_CAP rows, newest first, which is always a prefix of the
-  candidate query's order. A conversion is settled by the prefix when the prefix is all the
-  window held, when it gives the conversion 25 candidates, or when it reaches below the
-  conversion's window start. The others are read again, up to the newest unsettled conv_time;
-  that one always settles (ROW_CAP >= 25), so the reads end, usually after the first.
+- memory: a read returns at most ROW_CAP rows in the candidate query's order (newest first,
+  then click_id): a prefix of the rows with click_time > the prefix's oldest, and each
+  campaign's rows a prefix of that campaign's order. A conversion is settled by the prefix when
+  the prefix is all the window held, when it gives the conversion 25 candidates, or when the
+  prefix reaches below the conversion's window start. The others are read again, up to the
+  newest unsettled conv_time; by campaign that one always settles (ROW_CAP >= 25), by user a
+  read that settles nothing (other campaigns filled the cap first) hands the rest to reads by
+  campaign, so the reads end.
 
 Pure: the reads are in prefetch.py.
 """
@@ -20,8 +32,9 @@ Pure: the reads are in prefetch.py.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from attribtui.prosper.journey import (
     LOOKBACK_SECONDS,
@@ -32,63 +45,118 @@ from attribtui.prosper.journey import (
 )
 
 MAX_SPREAD = LOOKBACK_SECONDS  # conv_times of one read differ by at most this
+FIRST_PAGE = 86_400  # seconds a by-user sweep's first page spans; later pages adapt
 ROW_CAP = 10_000  # rows per read (a few hundred kB of Touch objects)
 
 Key = tuple[int, int, int]  # (user_id, campaign_id, conv_time): all a conversion's candidates need
+Member = tuple[int, int]  # (campaign_id, conv_time): a conversion within its user's span
+GroupBy = Literal["campaign", "user"]
 
 
 @dataclass(frozen=True)
 class Span:
-    """Conversions of one (user, campaign) read together: their distinct conv_times, ascending."""
+    """Conversions of one user read together: distinct (campaign_id, conv_time), by conv_time.
+
+    By campaign every member has the same campaign_id; by user the span is swept (sweep_page).
+    """
 
     user_id: int
-    campaign_id: int
-    conv_times: tuple[int, ...]
+    conversions: tuple[Member, ...]
+    by: GroupBy = "campaign"
+
+    @property
+    def campaigns(self) -> list[int]:
+        return sorted({c for c, _ in self.conversions})
 
     def members(self) -> list[Key]:
-        return [(self.user_id, self.campaign_id, t) for t in self.conv_times]
+        return [(self.user_id, c, t) for c, t in self.conversions]
 
 
-def plan(keys: Iterable[Key], max_spread: int = MAX_SPREAD) -> list[Span]:
+def plan(keys: Iterable[Key], max_spread: int = MAX_SPREAD, by: GroupBy = "campaign"
+         ) -> list[Span]:
     """The spans that cover keys, in the order the keys first appear (the first conversion a
     screen shows is read first)."""
     first: dict[Key, int] = {}
-    groups: dict[tuple[int, int], set[int]] = {}
+    groups: dict[tuple[int, int], set[Member]] = {}
     for i, (user, campaign, conv_time) in enumerate(keys):
         first.setdefault((user, campaign, conv_time), i)
-        groups.setdefault((user, campaign), set()).add(conv_time)
+        group = (user, campaign if by == "campaign" else 0)
+        groups.setdefault(group, set()).add((campaign, conv_time))
     spans: list[Span] = []
-    for (user, campaign), times in groups.items():
-        chunk: list[int] = []
-        for t in sorted(times):
-            if chunk and t - chunk[0] > max_spread:
-                spans.append(Span(user, campaign, tuple(chunk)))
+    for (user, _), members in groups.items():
+        chunk: list[Member] = []
+        for m in sorted(members, key=lambda m: (m[1], m[0])):
+            if chunk and m[1] - chunk[0][1] > max_spread:
+                spans.append(Span(user, tuple(chunk), by))
                 chunk = []
-            chunk.append(t)
-        spans.append(Span(user, campaign, tuple(chunk)))
+            chunk.append(m)
+        spans.append(Span(user, tuple(chunk), by))
     return sorted(spans, key=lambda s: min(first[k] for k in s.members()))
 
 
-def window(conv_times: Sequence[int]) -> tuple[int, int]:
-    """The union of the windows of ascending conv_times: one read's BETWEEN bounds."""
-    return candidate_window(conv_times[0])[0], conv_times[-1]
+def window(conv_times: Iterable[int]) -> tuple[int, int]:
+    """The union of the windows of conv_times: one read's BETWEEN bounds."""
+    times = list(conv_times)
+    return candidate_window(min(times))[0], max(times)
 
 
-def settle(prefix: Sequence[Touch], complete: bool, conv_times: Iterable[int]
-           ) -> dict[int, list[Touch]]:
-    """conv_time -> its candidates, for each conv_time the prefix settles (see the module doc).
+def split(rows: Iterable[tuple[int, Touch]]) -> dict[int, list[Touch]]:
+    """A read's (campaign_id, touch) rows by campaign, each in the read's order."""
+    by_campaign: dict[int, list[Touch]] = {}
+    for campaign, touch in rows:
+        by_campaign.setdefault(campaign, []).append(touch)
+    return by_campaign
 
-    prefix is a read's rows in the candidate query's order; complete says the read was not cut
-    at its cap. A conversion's window rows are one contiguous run of the prefix: its first 25
-    rows at or below conv_time are all select_candidates needs.
+
+def settle(prefix: Mapping[int, Sequence[Touch]], complete: bool, oldest: int | None,
+           members: Iterable[Member]) -> dict[Member, list[Touch]]:
+    """(campaign_id, conv_time) -> its candidates, for each member the prefix settles (see the
+    module doc).
+
+    prefix holds a read's rows by campaign, each in the candidate query's order; complete says
+    the read was not cut at its cap; oldest is the click_time of the read's last row (every row
+    newer than it, of every campaign read, is in the prefix). A conversion's window rows are one
+    contiguous run of its campaign's rows: the first 25 at or below conv_time are all
+    select_candidates needs.
     """
-    negated = [-t.click_time for t in prefix]  # ascending, for bisect
-    oldest = prefix[-1].click_time if prefix else None
-    settled: dict[int, list[Touch]] = {}
-    for conv_time in conv_times:
-        lo = bisect_left(negated, -conv_time)  # the first row with click_time <= conv_time
-        run = prefix[lo:lo + MAX_TOUCHES]
+    settled: dict[Member, list[Touch]] = {}
+    negated: dict[int, list[int]] = {}  # per campaign, -click_time ascending, for bisect
+    for campaign, conv_time in members:
+        rows = prefix.get(campaign, ())
+        if campaign not in negated:
+            negated[campaign] = [-t.click_time for t in rows]
+        lo = bisect_left(negated[campaign], -conv_time)  # the first row with time <= conv_time
+        run = rows[lo:lo + MAX_TOUCHES]
         start, _ = candidate_window(conv_time)
         if complete or len(run) == MAX_TOUCHES or (oldest is not None and oldest < start):
-            settled[conv_time] = select_candidates(run, conv_time)
+            settled[(campaign, conv_time)] = select_candidates(run, conv_time)
+    return settled
+
+
+def sweep_page(page: Mapping[int, Sequence[Touch]], lo: int, hi: int,
+               runs: dict[Member, list[Touch]], members: Iterable[Member]
+               ) -> dict[Member, list[Touch]]:
+    """One page of a by-user sweep: page holds, by campaign in the candidate order, every click
+    in [lo, hi] (complete: a cut page is trimmed to the seconds it read whole). runs holds each
+    member's candidates found in the pages above hi; each member reached (conv_time >= lo) gets
+    its campaign's rows up to its conv_time, down to 25. Returns the members settled: 25
+    candidates, or the page reached their window start.
+    """
+    settled: dict[Member, list[Touch]] = {}
+    negated: dict[int, list[int]] = {}
+    for campaign, conv_time in members:
+        if conv_time < lo:
+            continue  # the sweep has not reached it
+        rows = page.get(campaign, ())
+        if campaign not in negated:
+            negated[campaign] = [-t.click_time for t in rows]
+        start, _ = candidate_window(conv_time)
+        run = runs.setdefault((campaign, conv_time), [])
+        for touch in rows[bisect_left(negated[campaign], -conv_time):]:
+            if len(run) == MAX_TOUCHES or touch.click_time < start:
+                break
+            run.append(touch)
+        if len(run) == MAX_TOUCHES or lo <= start:
+            settled[(campaign, conv_time)] = select_candidates(runs.pop((campaign, conv_time)),
+                                                               conv_time)
     return settled

@@ -1,10 +1,13 @@
-"""The candidate clicks of many conversions, read once per (user, campaign) span, a few at a time.
+"""The candidate clicks of many conversions, read once per span (groups.py), a few at a time.
 
 Upstream's candidate query has no index leading with (user, campaign, time): on a large
-202_clicks each run scans the user's month of clicks (about 0.9 s at a million conversions), so
-recomputing 100 conversions of one campaign read the same clicks 100 times. Here each span
-(groups.py) is read once, capped, and the rule is applied per conversion in Python; the result
-is exactly the per-conversion query's (tests/functional/test_journey_groups.py).
+202_clicks each run reads either the campaign's clicks (KEY aff_campaign_id) or the user's
+clicks in the window (KEY user_click_time; about 0.9 s at a million conversions). Here each span
+is read once, capped, and the rule is applied per conversion in Python; the result is exactly
+the per-conversion query's (tests/functional/test_journey_groups.py). Which conversions share a
+span follows the server's own plan for the candidate query (one EXPLAIN per batch): by
+(user, campaign) when it reads the campaign, by user when it reads the user's clicks, so one
+scan of a user's clicks serves all of that user's campaigns.
 
 Spans run on a ThreadPoolExecutor of `journeys.recompute_workers` threads. Database is safe to
 share between threads: engines are created under a lock, each read checks its own connection out
@@ -16,62 +19,149 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 
-from attribtui.infra.db import Database, QueryTimeout, Read
+from attribtui.infra.db import Database, DbError, QueryTimeout, Read
+from attribtui.prosper import tables as pt
 from attribtui.prosper.journey import MAX_TOUCHES, Touch
-from attribtui.queries.clicks import candidate_clicks, clicks_between
+from attribtui.queries.clicks import candidate_clicks, candidate_index, clicks_between
 from attribtui.services.journeys.groups import (
+    FIRST_PAGE,
     MAX_SPREAD,
     ROW_CAP,
+    GroupBy,
     Key,
+    Member,
     Span,
     plan,
     settle,
+    split,
+    sweep_page,
     window,
 )
 
 
-def read_span(read: Read, span: Span, cap: int = ROW_CAP) -> dict[int, list[Touch]]:
-    """conv_time -> candidates for every conversion of the span, in as few capped reads as the
-    rows allow (one, unless the span's window holds more than cap clicks); a span of one
-    conversion is read with the per-conversion query itself.
+def group_by(read: Read, keys: list[Key], *, sqlite: bool) -> GroupBy:
+    """"user" when the server reads the candidate query through an index leading with user_id
+    (or a table scan): every query then scans the user's clicks, whatever the campaign. Else
+    "campaign" (KEY aff_campaign_id, an unknown index, SQLite, or EXPLAIN refused)."""
+    if sqlite or not keys:
+        return "campaign"
+    try:
+        key = candidate_index(read, *keys[0])
+    except DbError:
+        return "campaign"
+    if key is None:
+        return "user"
+    index = next((i for i in pt.clicks.indexes if i.name == key), None)
+    first = next(iter(index.columns), None) if index is not None else None
+    return "user" if first is not None and first.name == "user_id" else "campaign"
+
+
+def read_span(read: Read, span: Span, cap: int = ROW_CAP) -> dict[Member, list[Touch]]:
+    """(campaign_id, conv_time) -> candidates for every conversion of the span, in as few capped
+    reads as the rows allow (one, unless the span's window holds more than cap clicks); a span
+    of one conversion is read with the per-conversion query itself.
 
     A span's window is up to twice one conversion's, so where the per-conversion query runs
     close to the statement timeout the span's read can exceed it: then the conversions not yet
-    settled fall back to the per-conversion query, which costs what it always did.
+    settled fall back to the per-conversion query, which costs what it always did. A by-user
+    span of several conversions is swept instead (read_sweep).
     """
     if cap < MAX_TOUCHES:
         raise ValueError(f"a read's cap must be at least {MAX_TOUCHES}, or reads may not end")
-    if len(span.conv_times) == 1:  # upstream's own query: the same scan, 25 rows back
-        conv_time = span.conv_times[0]
-        return {conv_time: candidate_clicks(read, span.user_id, span.campaign_id, conv_time)}
-    pending = list(span.conv_times)
-    found: dict[int, list[Touch]] = {}
+    if len(span.conversions) == 1:  # upstream's own query: the same scan, 25 rows back
+        campaign, conv_time = span.conversions[0]
+        return {span.conversions[0]: candidate_clicks(read, span.user_id, campaign, conv_time)}
+    if span.by == "user":
+        return read_sweep(read, span, cap)
+    pending = list(span.conversions)
+    found: dict[Member, list[Touch]] = {}
     while pending:
-        start, end = window(pending)
+        campaigns = sorted({c for c, _ in pending})
+        start, end = window(t for _, t in pending)
         try:
-            rows = clicks_between(read, span.user_id, span.campaign_id, start, end, cap)
+            rows = clicks_between(read, span.user_id, campaigns, start, end, cap)
         except QueryTimeout:
-            for t in pending:
-                found[t] = candidate_clicks(read, span.user_id, span.campaign_id, t)
+            for c, t in pending:
+                found[(c, t)] = candidate_clicks(read, span.user_id, c, t)
             return found
-        found.update(settle(rows, len(rows) < cap, pending))
-        pending = [t for t in pending if t not in found]
+        settled = settle(split(rows), len(rows) < cap,
+                         rows[-1][1].click_time if rows else None, pending)
+        if not settled:  # several campaigns, the others filled the cap: one campaign a span
+            found.update(by_campaign(read, span.user_id, pending, cap))
+            return found
+        found.update(settled)
+        pending = [m for m in pending if m not in found]
+    return found
+
+
+def by_campaign(read: Read, user_id: int, pending: list[Member], cap: int
+                ) -> dict[Member, list[Touch]]:
+    """pending read per (user, campaign) span: the sweep's way out when it cannot progress."""
+    found: dict[Member, list[Touch]] = {}
+    for campaign in sorted({c for c, _ in pending}):
+        found.update(read_span(read, Span(user_id, tuple(m for m in pending if m[0] == campaign)),
+                               cap))
+    return found
+
+
+def read_sweep(read: Read, span: Span, cap: int = ROW_CAP, first_page: int = FIRST_PAGE
+               ) -> dict[Member, list[Touch]]:
+    """A by-user span swept newest first in pages of time that never overlap (groups.py
+    sweep_page): under a plan that scans the user's clicks in the BETWEEN bounds, the user's
+    clicks are scanned about once, whatever the number of campaigns and pages.
+
+    A page aims at half the cap: it widens (up to 8 times) after a sparse page and, cut at the
+    cap, is trimmed to the seconds it holds whole; should one second hold more than cap rows,
+    the rest is read per (user, campaign) span. A page past the statement timeout hands the
+    unsettled conversions to the per-conversion query.
+    """
+    pending = list(span.conversions)
+    found: dict[Member, list[Touch]] = {}
+    runs: dict[Member, list[Touch]] = {}
+    hi = max(t for _, t in pending)
+    width = max(1, first_page)
+    while pending:
+        lo = max(window(t for _, t in pending)[0], hi - width + 1)
+        campaigns = sorted({c for c, t in pending if t >= lo})
+        try:
+            rows = clicks_between(read, span.user_id, campaigns, lo, hi, cap)
+        except QueryTimeout:
+            for c, t in pending:
+                found[(c, t)] = candidate_clicks(read, span.user_id, c, t)
+            return found
+        if len(rows) >= cap:
+            oldest = rows[-1][1].click_time
+            if oldest >= hi:  # one second holds more than cap rows
+                found.update(by_campaign(read, span.user_id, pending, cap))
+                return found
+            rows = [r for r in rows if r[1].click_time > oldest]
+            lo = oldest + 1
+            width = max(1, (hi - oldest) // 2)
+        else:
+            width = max(1, int(width * min(8.0, cap / 2 / max(1, len(rows)))))
+        found.update(sweep_page(split(rows), lo, hi, runs, pending))
+        pending = [m for m in pending if m not in found]
+        if pending:
+            hi = min(lo - 1, max(t for _, t in pending))
     return found
 
 
 class Prefetch:
     """Every span's read submitted at once to a bounded pool; `candidates` waits for one.
 
+    by: how conversions share reads; None asks the server's plan (group_by).
     Use as a context manager: leaving it early (a cancelled screen) drops the reads not started.
     """
 
     def __init__(self, db: Database, keys: list[Key], *, workers: int, primary: bool = False,
-                 cap: int = ROW_CAP, max_spread: int = MAX_SPREAD) -> None:
+                 cap: int = ROW_CAP, max_spread: int = MAX_SPREAD, by: GroupBy | None = None
+                 ) -> None:
         read = db.reader(primary=primary)
-        spans = plan(keys, max_spread)
+        self.by: GroupBy = by or group_by(read, keys, sqlite=db.is_sqlite)
+        spans = plan(keys, max_spread, self.by)
         self._pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(spans) or 1)),
                                         thread_name_prefix="journey-candidates")
-        self._futures: dict[Key, Future[dict[int, list[Touch]]]] = {}
+        self._futures: dict[Key, Future[dict[Member, list[Touch]]]] = {}
         for span in spans:
             future = self._pool.submit(read_span, read, span, cap)
             for key in span.members():
@@ -79,7 +169,7 @@ class Prefetch:
 
     def candidates(self, key: Key) -> list[Touch]:
         """The candidates of (user_id, campaign_id, conv_time); re-raises its span's DbError."""
-        return self._futures[key].result()[key[2]]
+        return self._futures[key].result()[(key[1], key[2])]
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -93,8 +183,9 @@ class Prefetch:
 
 
 def prefetch_all(db: Database, keys: list[Key], *, workers: int, primary: bool = False,
-                 cap: int = ROW_CAP, max_spread: int = MAX_SPREAD) -> dict[Key, list[Touch]]:
+                 cap: int = ROW_CAP, max_spread: int = MAX_SPREAD, by: GroupBy | None = None
+                 ) -> dict[Key, list[Touch]]:
     """Every key's candidates at once (tests and the bench; callers stream with Prefetch)."""
-    with Prefetch(db, keys, workers=workers, primary=primary, cap=cap,
-                  max_spread=max_spread) as pre:
+    with Prefetch(db, keys, workers=workers, primary=primary, cap=cap, max_spread=max_spread,
+                  by=by) as pre:
         return {key: pre.candidates(key) for key in keys}
