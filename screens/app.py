@@ -26,7 +26,6 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerFailed
 
 from attribtui.infra.config import ConfigError, Profile, load_profile, profile_names
-from attribtui.infra.memory import limit_arenas
 from attribtui.infra.redact import describe_db_url, redact_text, redact_urls_in
 from attribtui.services import status as status_mod
 from attribtui.services.status import HeaderStatus, StatusProvider
@@ -556,6 +555,5 @@ def run_console(profile: Profile | None, *, prepare: Prepare | None = None,
         from screens.noconfig import no_config_app  # only this notice is needed then
 
         return int(no_config_app().run() or 0)
-    limit_arenas()  # before any thread starts
     app = ConsoleApp(profile, prepare=prepare, start=start)
     return int(app.run() or 0)

@@ -6,6 +6,7 @@ Exit codes: 0 all ok or info, 1 warn or skipped, 2 fail, 3 could not tell, 64 us
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -52,9 +53,12 @@ def register(sub: Sub) -> None:
                        epilog=EXIT_CODES_HELP.replace("done / ", ""),
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     common_args(p, fmt=False)
-    p.add_argument("--format", choices=("table", "json", "prometheus"), default="table",
-                   help="table (default), json, or prometheus: the text exposition format for "
-                   "node_exporter's textfile collector (one gauge per check and status)")
+    p.add_argument("--format", choices=("table", "json", "jsonl", "prometheus"),
+                   default="table",
+                   help="table (default), json, jsonl (one line per profile as each finishes, "
+                   "then the fleet summary: for streaming a fleet), or prometheus: the text "
+                   "exposition format for node_exporter's textfile collector (one gauge per "
+                   "check and status)")
     p.add_argument("--json", dest="format", action="store_const", const="json",
                    help="alias of --format json (JSON on stdout, messages on stderr)")
     p.add_argument("--window", default="48h", metavar="DURATION",
@@ -136,6 +140,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             "not finish are skipped (raise --deadline or checks.deadline_s)")
     if args.format == "json":
         print_json(run.report)
+    elif args.format == "jsonl":
+        print(json.dumps(run.report, separators=(",", ":")))
     elif args.format == "prometheus":
         sys.stdout.write(render(run.report))
     else:
@@ -163,7 +169,7 @@ def _cmd_fleet(args: argparse.Namespace, specs: Sequence[CheckSpec]) -> int:
         err(f"warning: {o} applies to every profile of this fleet; unset it to check each "
             "profile as configured")
     shown = _fleet_progress(len(selected)) if args.format == "table" and sys.stderr.isatty() \
-        else None
+        else _print_line if args.format == "jsonl" else None
     t0 = time.monotonic()
     runs = fleet.check_fleet(selected, parallel=args.parallel or FLEET_PARALLEL,
                              window_s=args.window, deadline_s=args.deadline,
@@ -176,6 +182,8 @@ def _cmd_fleet(args: argparse.Namespace, specs: Sequence[CheckSpec]) -> int:
     if args.format == "json":
         print_json({"fleet": fleet.fleet_summary(runs, elapsed_s=elapsed),
                     "profiles": [r.to_json() for r in runs]})
+    elif args.format == "jsonl":  # the profiles' lines went out as each finished
+        print(json.dumps({"fleet": fleet.fleet_summary(runs, elapsed_s=elapsed)}))
     elif args.format == "prometheus":
         sys.stdout.write(render_many([r.report for r in runs if r.report is not None],
                                      exit_codes={r.name: int(r.exit_code) for r in runs},
@@ -183,6 +191,11 @@ def _cmd_fleet(args: argparse.Namespace, specs: Sequence[CheckSpec]) -> int:
     else:
         print(render_fleet_table(runs, elapsed_s=elapsed))
     return code
+
+
+def _print_line(run: ProfileRun) -> None:
+    """`--format jsonl`: a profile's section on one line, the moment it is final."""
+    print(json.dumps(run.to_json(), separators=(",", ":")), flush=True)
 
 
 def _fleet_progress(total: int) -> Callable[[ProfileRun], None]:

@@ -28,22 +28,3 @@ def trim() -> None:
     if fn is not None:
         fn(0)  # type: ignore[operator]
 
-
-M_ARENA_MAX = -8  # glibc's mallopt parameter
-
-
-def limit_arenas(arenas: int = 2) -> None:
-    """Cap glibc's malloc arenas (called before the console starts threads).
-
-    glibc gives each thread that allocates its own arena, up to 8 per core; the fleet checks
-    twenty deployments from twenty threads, and freed pages then sit in a dozen arenas (the
-    console measured 146 MB with 20 profiles refreshing, 131 MB capped). Python allocates
-    under the GIL anyway, so fewer arenas cost no speed. A no-op without glibc's mallopt.
-    """
-    name = ctypes.util.find_library("c")
-    try:
-        fn = getattr(ctypes.CDLL(name), "mallopt", None) if name else None
-    except OSError:
-        return
-    if fn is not None:
-        fn(M_ARENA_MAX, arenas)

@@ -22,8 +22,12 @@ written is each profile's saved run under the local data dir, as `attribtui chec
 
 from __future__ import annotations
 
+import json
 import os
 import queue
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -99,6 +103,16 @@ class ProfileRun:
                 "counts": dict(self.counts), "worst_check": self.worst_check,
                 "elapsed_s": round(self.elapsed_s, 3), "error": self.error,
                 "saved": str(self.saved) if self.saved else None, "report": self.report}
+
+    @classmethod
+    def from_json(cls, doc: JsonDict) -> ProfileRun:
+        """A row read back from `to_json` (the console reads a child's `--format jsonl`)."""
+        return cls(str(doc["profile"]), str(doc["environment"]), tuple(doc["groups"]),
+                   bool(doc["read_only"]), Status(doc["status"]),
+                   {str(k): int(v) for k, v in doc["counts"].items()}, doc["worst_check"],
+                   float(doc["elapsed_s"]), doc["error"], doc["report"],
+                   ExitCode(int(doc["exit_code"])),
+                   Path(doc["saved"]) if doc.get("saved") else None)
 
 
 @dataclass(frozen=True)
@@ -409,6 +423,47 @@ def check_fleet(profiles: Sequence[Selected], *, parallel: int = FLEET_PARALLEL,
         elif run is not None:
             finish(job, run)
     return [r for r in results if r is not None]
+
+
+def check_fleet_apart(config_path: str | os.PathLike[str], *,
+                      on_result: Callable[[ProfileRun], None],
+                      cancel: threading.Event) -> str | None:
+    """`check_fleet` over every profile of the config, in a child process
+    (`attribtui check --all-profiles --format jsonl --no-save`), its rows handed to on_result
+    as each arrives; returns why it failed (None when it did not).
+
+    For a console refreshing the fleet for days: twenty concurrent runs leave their memory
+    (thread stacks, allocator pages) in the process that ran them, and the child takes it
+    away when it exits (bench/fleet_console.py). `cancel` kills the child.
+    """
+    argv = [sys.executable, "-m", "attribtui.cli", "check", "--all-profiles", "--format",
+            "jsonl", "--no-save", "--config", os.fspath(config_path)]
+    with tempfile.TemporaryFile("w+") as errors, subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.DEVNULL,
+            text=True) as child:
+        threading.Thread(target=_kill_on, args=(cancel, child), daemon=True).start()
+        assert child.stdout is not None
+        doc: JsonDict = {}
+        for line in child.stdout:
+            try:
+                doc = json.loads(line)
+            except ValueError:  # not ours: the child writes its messages to stderr
+                continue
+            if "profile" in doc:
+                on_result(ProfileRun.from_json(doc))
+        code = child.wait()
+        if cancel.is_set() or code in (0, 1, 2, 3) and "fleet" in doc:
+            return None
+        errors.seek(0)
+        lines = [ln.strip() for ln in errors.read().splitlines() if ln.strip()]
+        return lines[-1] if lines else f"the fleet check exited {code}"
+
+
+def _kill_on(cancel: threading.Event, child: subprocess.Popen[str]) -> None:
+    while not cancel.wait(0.2):
+        if child.poll() is not None:
+            return
+    child.kill()
 
 
 def fleet_exit_code(runs: Sequence[ProfileRun]) -> ExitCode:

@@ -275,3 +275,37 @@ def test_an_override_that_retargets_every_profile_is_named(
     assert "applies to every profile of this fleet" in out.err
     assert out.err.count("applies to every profile") == 1
     assert "pw-NOT-SHOWN" not in out.err + out.out
+
+
+def test_jsonl_streams_a_line_per_profile_then_the_fleet(config: Path) -> None:
+    out, _ = attribtui("check", "--all-profiles", "--format", "jsonl", "--no-save",
+                       config=config)
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert out.returncode == 2 and len(lines) == len(PROFILES) + 1
+    assert sorted(d["profile"] for d in lines[:-1]) == sorted(PROFILES)
+    assert lines[-1]["fleet"]["exit_code"] == 2 and saved_runs() == {}
+    rows = {d["profile"]: fleet.ProfileRun.from_json(d) for d in lines[:-1]}
+    assert rows["defects"].to_json() == next(d for d in lines if d.get("profile") == "defects")
+
+
+def test_the_console_refresh_runs_apart_and_streams_rows(config: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Fleet screen's refresh: a child `attribtui check --format jsonl`, rows as they come;
+    the stalled deployment's row arrives last, at its deadline, and cancel kills the child."""
+    import threading
+
+    monkeypatch.setenv("ATTRIBTUI_NOW", str(NOW))
+    rows: list[fleet.ProfileRun] = []
+    t0 = time.monotonic()
+    error = fleet.check_fleet_apart(config, on_result=rows.append, cancel=threading.Event())
+    assert error is None and time.monotonic() - t0 < bound_s()
+    assert sorted(r.name for r in rows) == sorted(PROFILES) and rows[-1].name == "stalled"
+    assert {r.name: r.exit_code for r in rows}["defects"] == 2
+    cancel = threading.Event()
+    cancel.set()  # the child is killed at once: no rows, no error
+    assert fleet.check_fleet_apart(config, on_result=rows.append, cancel=cancel) is None
+    bad = config.with_name("bad.toml")
+    bad.write_text("[profiles.x]\nenvironment = 3\n")
+    bad.chmod(0o600)
+    error = fleet.check_fleet_apart(bad, on_result=rows.append, cancel=threading.Event())
+    assert error is not None and "environment" in error

@@ -18,10 +18,17 @@ from screens.fleet import FleetScreen
 from screens.fleet.render import change_text, columns_for, counts_text
 from screens.health import HealthScreen
 from screens.registry import discover
+from tests.support import NOW
 from tests.ui.conftest import make_app, settle
 
 pytestmark = pytest.mark.anyio
 UNREACHABLE = "mysql+pymysql://root@127.0.0.1:1/p202"
+
+
+@pytest.fixture(autouse=True)
+def child_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fleet refresh runs `attribtui check` in a child: it reads the frozen time here."""
+    monkeypatch.setenv("ATTRIBTUI_NOW", str(NOW))
 
 
 def fleet_config(tmp_path: Path, clean_url: str, seeded_url: str) -> Path:

@@ -137,12 +137,13 @@ def test_drill_briefing_120x40(snap_compare, clean_url, deterministic_db_checks)
     assert snap_compare(app, terminal_size=(120, 40), run_before=_until_briefing)
 
 
-def test_fleet_120x40(snap_compare, tmp_path, clean_url, seeded_url,
-                      deterministic_db_checks) -> None:
+def test_fleet_120x40(snap_compare, tmp_path, clean_url, seeded_url, monkeypatch) -> None:
     """Three deployments: a clean one (the console's), production with the planted defects,
     and one that cannot be reached; the highlighted row's findings below."""
+    from tests.support import NOW
     from tests.ui.test_fleet import fleet_app, fleet_config
 
+    monkeypatch.setenv("ATTRIBTUI_NOW", str(NOW))  # the refresh's child process
     app = fleet_app(fleet_config(tmp_path, clean_url, seeded_url))
     app.status_provider = lambda: FIXED_STATUS
 
@@ -155,10 +156,12 @@ def test_fleet_120x40(snap_compare, tmp_path, clean_url, seeded_url,
 
 
 def test_fleet_80x24_no_color(snap_compare, tmp_path, clean_url, seeded_url,
-                              deterministic_db_checks, monkeypatch) -> None:
+                              monkeypatch) -> None:
+    from tests.support import NOW
     from tests.ui.test_fleet import fleet_app, fleet_config
 
     monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("ATTRIBTUI_NOW", str(NOW))
     app = fleet_app(fleet_config(tmp_path, clean_url, seeded_url))
     app.status_provider = lambda: FIXED_STATUS
 
