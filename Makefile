@@ -4,16 +4,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-unit test-functional test-ui lint bench services mariadb memcached clean
+.PHONY: bytecode demo test test-unit test-functional test-ui lint bench services mariadb memcached clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(MAKE) --no-print-directory bytecode
 	touch $(STAMP)
 
+## Compile our modules ahead: an editable install leaves them to be compiled at every start when
+## PYTHONDONTWRITEBYTECODE is set (about 0.15 s of the console's first paint). Quick when current.
+bytecode:
+	$(BIN)/python -m compileall -q attribtui screens
+
 ## Open the console on the embedded demo (SQLite sandbox with planted defects).
-demo: $(STAMP)
+demo: $(STAMP) bytecode
 	$(BIN)/attribtui demo
 
 ## Set up and run the whole test suite against the real MariaDB and memcached.
@@ -35,7 +41,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: $(STAMP) services
+bench: $(STAMP) services bytecode
 	$(BIN)/python bench/run_all.py
 
 services: mariadb memcached

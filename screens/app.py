@@ -91,7 +91,6 @@ class FollowsProfile(Protocol):
 @dataclass
 class ScreensFound(Message, bubble=False):
     specs: list[ScreenSpec]
-    first: bool = False  # the screen the console opens on, loaded before the others
 
 
 @dataclass
@@ -167,22 +166,24 @@ class ConsoleApp(GuardedApp):
     # -- start-up --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        """Painted first, while the screens (and SQLAlchemy, httpx...) load in a worker."""
+        """Shown only while the screens load in a worker (a start screen that is no module)."""
         yield ShellHeader(self.profile, self.db_label)
         yield Static("Loading…", id="loading")
 
     async def on_mount(self) -> None:
         if self._given_specs is not None:
             await self._install_screens(self._given_specs)
-        else:
-            self._discover_first(self.start.screen or START_SCREEN)
-
-    @work(thread=True, group="startup", name="load the first screen")
-    def _discover_first(self, name: str) -> None:
-        """Import the screen the console opens on, off the event loop, before the others: it
-        paints (a saved run, say) while they load. All at once if it is not a module's name."""
-        first = discover(only=name)
-        self.post_message(ScreensFound(first, first=True) if first else ScreensFound(discover()))
+            return
+        # The screen the console opens on is imported here, alone (its modules stay light:
+        # tests/unit/test_layers.py), so it paints with the header; the others load after it
+        # has shown its findings. All at once, in a worker, when the name is not a module's.
+        first = discover(only=self.start.screen or START_SCREEN)
+        if not first:
+            self._discover_rest()
+            return
+        await self._install_screens(first, poll=False)
+        self._rest_pending = True
+        self.set_timer(REST_AFTER_S, self.first_content_shown)
 
     @work(thread=True, group="startup", name="load screens")
     def _discover_rest(self) -> None:
@@ -197,10 +198,7 @@ class ConsoleApp(GuardedApp):
             if self.prepare is None:
                 self._started()
             return
-        await self._install_screens(message.specs, poll=not message.first)
-        if message.first:
-            self._rest_pending = True
-            self.set_timer(REST_AFTER_S, self.first_content_shown)
+        await self._install_screens(message.specs)
 
     def first_content_shown(self) -> None:
         """The first screen has its findings on screen (or REST_AFTER_S passed): load the others

@@ -38,7 +38,7 @@ def test_headless_check_does_not_load_textual() -> None:
 def test_the_first_screen_paints_before_sqlalchemy_loads() -> None:
     """Findings at first paint (issue "Speed"): the shell and the health screen, which paints the
     saved run, import no database layer; the checks worker loads it afterwards."""
-    code = ("import sys, screens.app, screens.health, attribtui.checks;"
+    code = ("import sys, screens.app, screens.health, screens.fleet, attribtui.checks;"
             "print(sorted(m for m in ('sqlalchemy', 'pymysql', 'httpx', 'pymemcache',"
             " 'attribtui.checks.framework', 'screens.journeys') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
