@@ -111,7 +111,10 @@ class ReportWritten(Message, bubble=False):
 
 
 class ConsoleApp(GuardedApp):
-    CSS_PATH = "app.tcss"
+    # Every screen's stylesheet, parsed once at start: a screen bringing its own would have
+    # Textual parse every source again the first time it is shown.
+    CSS_PATH = ["app.tcss", "health.tcss", "journeys.tcss", "models.tcss", "jobs.tcss",
+                "rollback.tcss", "fleet.tcss"]
     TITLE = "attribtui"
     COMMANDS = GuardedApp.COMMANDS | {ShellCommands}
     BINDINGS = [

@@ -18,7 +18,7 @@ from attribtui.infra.config import Profile
 from attribtui.infra.redact import redact_text
 from screens.app import ConsoleApp
 from screens.components.header import ShellHeader
-from screens.textual_private import FooterKey
+from screens.textual_private import FooterKey, styled_now
 
 if TYPE_CHECKING:  # first paint: SQLAlchemy loads in the workers that use it
     from attribtui.infra.db import Database
@@ -72,6 +72,10 @@ class ConsoleScreen(Screen[None]):
     """A screen of the console: `compose_body()` goes between the header and the footer."""
 
     SCREEN_TITLE: ClassVar[str] = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        styled_now(self)  # the console's stylesheets are all loaded at start (app.py CSS_PATH)
 
     @property
     def console(self) -> ConsoleApp:

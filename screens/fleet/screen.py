@@ -39,7 +39,6 @@ MIN_REFRESH_S = 5.0  # a shorter interval would only queue refreshes behind each
 
 class FleetScreen(ConsoleScreen):
     SCREEN_TITLE = "Fleet"
-    CSS_PATH = "../fleet.tcss"  # stylesheets live in screens/, which ships *.tcss
     BINDINGS = [
         Binding("enter", "open_profile", "Open profile", priority=True),
         Binding("r", "refresh", "Refresh now"),

@@ -17,7 +17,6 @@ from screens.health.fixes import Fix, row_dict
 class RowScreen(ModalScreen[Fix | None]):
     """Enter goes to the highlighted fix; Esc closes."""
 
-    CSS_PATH = "../health.tcss"
     BINDINGS = [Binding("escape", "close", "Close")]
 
     def __init__(self, result: CheckResult, index: int, fixes: list[Fix]) -> None:

@@ -54,7 +54,6 @@ STEP_INTERVAL_S = 0.05  # at most ~20 progress updates a second reach the UI
 
 class HealthScreen(ConsoleScreen):
     SCREEN_TITLE = "Schema Health"
-    CSS_PATH = "../health.tcss"  # stylesheets live in screens/, which ships *.tcss
     BINDINGS = [
         Binding("r", "rerun", "Rerun"),
         Binding("x", "cancel", "Cancel run"),

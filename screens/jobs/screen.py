@@ -61,7 +61,6 @@ VERIFIED = ("succeeded", "skipped", "suspicious", "failed", "cancelled")  # rebu
 
 class JobsScreen(ConsoleScreen):
     SCREEN_TITLE = "Jobs"
-    CSS_PATH = "../jobs.tcss"  # stylesheets live in screens/, which ships *.tcss
     BINDINGS = [
         Binding("p", "preflight", "Pre-flight"),
         Binding("L", "launch", "Launch"),

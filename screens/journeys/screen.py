@@ -41,7 +41,6 @@ HINT = ("Enter conv_ids (spaces, commas or a pasted column) and press Enter, "
 
 class JourneysScreen(ConsoleScreen):
     SCREEN_TITLE = "Journeys"
-    CSS_PATH = "../journeys.tcss"  # stylesheets live in screens/, which ships *.tcss
     BINDINGS = [
         # Digits here start the next conv_id (on_key), never a screen: the shell's ctrl+g is the
         # keyboard's way out, so the footer shows it.

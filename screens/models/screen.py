@@ -40,7 +40,6 @@ MUTATING = ("activate", "deactivate", "make_default", "edit", "new", "delete")
 
 class ModelsScreen(ConsoleScreen):
     SCREEN_TITLE = "Models"
-    CSS_PATH = "../models.tcss"  # stylesheets live in screens/, which ships *.tcss
     BINDINGS = [
         Binding("r", "reload", "Reload", show=False),
         Binding("a", "activate", "Activate"),

@@ -21,7 +21,6 @@ def _text(value: int | None) -> str:
 class NewWalkthroughScreen(ModalScreen[rb.Incident | None]):
     """The incident: user, bad model, mitigation, and the conversions (ids or a window)."""
 
-    CSS_PATH = "../rollback.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, user_id: int | None, suggestion: rb.Suggestion | None = None) -> None:
@@ -139,7 +138,6 @@ class NewWalkthroughScreen(ModalScreen[rb.Incident | None]):
 class SkipScreen(ModalScreen[str | None]):
     """Skip a step: the reason is required (it goes in the incident report)."""
 
-    CSS_PATH = "../rollback.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, step: rb.Step, title: str | None = None, *, yes: str = "Skip",

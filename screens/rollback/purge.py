@@ -79,7 +79,6 @@ def result_lines(r: purge.PurgeResult, profile: Profile) -> list[str]:
 class PurgeScreen(ModalScreen[None]):
     """A standalone purge: dry run, confirm, purge, and the backfill to run afterwards."""
 
-    CSS_PATH = "../rollback.tcss"
     BINDINGS = [
         Binding("escape", "close", "Close"),
         Binding("f5", "dry_run", "Dry run"),

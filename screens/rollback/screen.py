@@ -48,7 +48,6 @@ from screens.rollback.purge import PurgeScreen
 
 class RollbackScreen(ConsoleScreen):
     SCREEN_TITLE = "Rollback"
-    CSS_PATH = "../rollback.tcss"  # stylesheets live in screens/, which ships *.tcss
     BINDINGS = [
         Binding("n", "new", "New"),
         Binding("g", "run_step", "Run step"),
