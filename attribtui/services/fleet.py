@@ -57,9 +57,10 @@ from attribtui.vocab import (
 )
 
 # How long past its deadline the fleet still waits for a profile: the run stops between checks
-# at its deadline, and this covers handing the report back (a query in flight at the deadline
-# is cut by the statement timeout, but waiting for that is what a stalled host must not cost).
-GRACE_S = 2.0
+# at its deadline, and this covers handing the report back (milliseconds). A query in flight at
+# the deadline is cut by the statement timeout, but waiting for that is what a stalled host must
+# not cost (issue "Fleet": a stalled profile adds nothing beyond its own deadline).
+GRACE_S = 0.5
 # A profile whose own deadline is unset (no checks.deadline_s): the fleet still stops waiting.
 FALLBACK_DEADLINE_S = 30.0
 
