@@ -182,6 +182,7 @@ class FleetScreen(ConsoleScreen):
                 current=name == self.profile.name, saved=name in self.saved,
                 change=self.changes.get(name, ""), now=now), columns))
         table.show_rows(columns, cells, keys=names)
+        keep = keep or self.profile.name  # first shown: on the console's own profile
         if keep in names:
             table.move_cursor(row=names.index(keep))
         self._show_summary()
