@@ -34,13 +34,20 @@ from screens.fleet.render import change_text, columns_for, detail_text, narrow, 
 if TYPE_CHECKING:
     from attribtui.services.fleet import ProfileRun, Selected
 
+class FleetTable(RowTable):
+    """The profiles. Enter is the table's own (select_cursor, then RowSelected), named in the
+    footer: handled in order after the arrows typed before it, a quick "down, Enter" opens the
+    row it reached (a screen binding ran before the table had moved)."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Open profile")]
+
+
 MIN_REFRESH_S = 5.0  # a shorter interval would only queue refreshes behind each other
 
 
 class FleetScreen(ConsoleScreen):
     SCREEN_TITLE = "Fleet"
     BINDINGS = [
-        Binding("enter", "open_profile", "Open profile", priority=True),
         Binding("r", "refresh", "Refresh now"),
     ]
 
@@ -61,7 +68,7 @@ class FleetScreen(ConsoleScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("Reading the fleet…", id="fleet-summary")
-        yield RowTable(id="fleet-table", keep_cursor=True)
+        yield FleetTable(id="fleet-table", keep_cursor=True)
         with VerticalScroll(id="fleet-detail-box"):
             yield Static("", id="fleet-detail")
 
@@ -238,10 +245,10 @@ class FleetScreen(ConsoleScreen):
 
     # -- opening a profile -------------------------------------------------------------------
 
-    def action_open_profile(self) -> None:
-        name = self.highlighted()
-        if name is not None:
-            self.console.switch_profile(name)
+    @on(DataTable.RowSelected, "#fleet-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.console.switch_profile(event.row_key.value)
 
     def profile_switched(self) -> None:
         """The console now acts on another profile: the ▶ mark moves."""
