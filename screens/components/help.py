@@ -33,6 +33,12 @@ def _action(b: Binding | tuple[str, ...]) -> str:
     return b.action if isinstance(b, Binding) else b[1]
 
 
+def _screens_in_order(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The screens' number keys last and in number order (the screen the console opened on is
+    bound first, the others when they have loaded)."""
+    return [r for r in rows if not r[0].isdigit()] + sorted(r for r in rows if r[0].isdigit())
+
+
 def _table(rows: list[tuple[str, str]]) -> str:
     width = max((len(k) for k, _ in rows), default=0)
     return "\n".join(f"  {k:>{width}}  {d}" for k, d in rows)
@@ -53,7 +59,7 @@ class HelpScreen(ModalScreen[None]):
             if rows["screen"]:
                 yield Static(_table(rows["screen"]), classes="help-keys")
             yield Label("Everywhere", classes="help-heading")
-            yield Static(_table(rows["shell"]), classes="help-keys")
+            yield Static(_table(_screens_in_order(rows["shell"])), classes="help-keys")
             if rows["widget"]:
                 yield Label("Moving around (the focused pane)", classes="help-heading")
                 yield Static(_table(rows["widget"]), classes="help-keys")
