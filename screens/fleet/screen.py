@@ -5,9 +5,9 @@ the background refresh: every checks.fleet_refresh_s a child process runs `attri
 --all-profiles --format jsonl --no-save` (services.fleet.check_fleet_apart: bounded, reading
 only, rows streamed as each profile finishes). Apart, twenty runs' memory leaves with the child
 (the console stays near 80 MB with 20 profiles refreshing); unsaved, a console left open does
-not fill the data dir. A row whose status
-moved since the previous refresh says which way. Enter switches the console to the profile
-(the shell asks first when work is running); every other screen then acts on it.
+not fill the data dir. A row whose status moved since the previous refresh says which way.
+Enter switches the console to the profile (the shell asks first when work is running); every
+other screen then acts on it.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from screens.fleet.render import change_text, columns_for, detail_text, narrow, 
 if TYPE_CHECKING:
     from attribtui.services.fleet import ProfileRun, Selected
 
+
 class FleetTable(RowTable):
     """The profiles. Enter is the table's own (select_cursor, then RowSelected), named in the
     footer: handled in order after the arrows typed before it, a quick "down, Enter" opens the
@@ -47,9 +48,7 @@ MIN_REFRESH_S = 5.0  # a shorter interval would only queue refreshes behind each
 
 class FleetScreen(ConsoleScreen):
     SCREEN_TITLE = "Fleet"
-    BINDINGS = [
-        Binding("r", "refresh", "Refresh now"),
-    ]
+    BINDINGS = [Binding("r", "refresh", "Refresh now")]
 
     refreshing: var[bool] = var(False, bindings=True)
 
