@@ -25,9 +25,10 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerFailed
 
-from attribtui.infra.config import ConfigError, Profile, load_profile, profile_names
+from attribtui.infra.config import ConfigError, Profile, load_profile
 from attribtui.infra.redact import describe_db_url, redact_text, redact_urls_in
 from attribtui.services import status as status_mod
+from attribtui.services.profiles import describe_profiles
 from attribtui.services.status import HeaderStatus, StatusProvider
 from screens.components.briefing import BriefingScreen
 from screens.components.confirm import ConfirmScreen
@@ -418,17 +419,12 @@ class ConsoleApp(GuardedApp):
         path = self.profile.config_path
         if path is None:
             return []
-        out = []
         try:
-            for name in profile_names(path):
-                if name != self.profile.name:
-                    try:
-                        out.append((name, load_profile(name, config_path=path).display_env))
-                    except ConfigError:
-                        out.append((name, "cannot load"))
+            infos = describe_profiles(path)
         except ConfigError:
             return []
-        return out
+        return [(i.name, "cannot load" if i.error else i.environment) for i in infos
+                if i.name != self.profile.name]
 
     def switch_profile(self, name: str) -> None:
         """Act on another profile from now on: every screen about one profile is made anew for

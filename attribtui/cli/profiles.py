@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from attribtui.cli.common import Sub, common_args, err, print_json
+from attribtui.services.profiles import describe_profiles
 from attribtui.vocab import ExitCode
 
 EPILOG = """exit codes:
@@ -29,7 +30,6 @@ def register(sub: Sub) -> None:
 
 
 def cmd_profiles(args: argparse.Namespace) -> int:
-    from attribtui.services.fleet import describe_profiles  # per command: --help stays fast
 
     infos = describe_profiles(getattr(args, "config", None))
     code = ExitCode.UNKNOWN if any(i.error for i in infos) else ExitCode.OK

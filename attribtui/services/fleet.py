@@ -2,8 +2,9 @@
 
 `select_profiles` turns `--all-profiles` / `--profiles a,b` / `--group NAME` into profiles;
 `check_fleet` checks each in its own daemon thread and hands back one `ProfileRun` per profile
-(streamed through `on_result` as each finishes, for the console); `check_profile` is the same
-for one. `describe_profiles` is what `attribtui profiles` lists.
+(streamed through `on_result` as each finishes); `check_profile` is the same for one;
+`check_fleet_apart` runs `check --all-profiles --format jsonl` in a child process and streams
+its rows (the Fleet screen's refresh: the runs' memory leaves with the child).
 
 Bounds (docs/architecture.md, "Promise 11"): every profile connects at once under its own
 connect timeout (connecting only waits, so a host that is down or hung takes no turn), then at
@@ -12,8 +13,8 @@ waiting for a profile at its deadline plus `GRACE_S`, connecting or running: a s
 deployment becomes a could-not-tell row then, its slot goes to the next profile, and its thread
 (a daemon, its checks cancelled) cannot delay the report or the process's exit. Its sockets
 are released by the driver's own timeouts (the handshake's at the connect timeout, a query's at
-the statement timeout plus slack, infra/engines.py). Threads, not processes: a check run is
-mostly waiting on MariaDB (0.1 s of CPU in a 0.25 s run on the bench's sandbox), and
+the statement timeout plus slack, infra/engines.py). Threads within one command: a check run
+is mostly waiting on MariaDB (0.1 s of CPU in a 0.25 s run on the bench's sandbox), and
 bench/fleet_check.py meets its goals with them.
 
 Nothing here writes to a deployment: the checks run in READ ONLY sessions, and the only thing
@@ -36,16 +37,10 @@ from pathlib import Path
 
 from attribtui.checks import CheckContext, CheckSpec, run_checks_and_save, select, store
 from attribtui.infra import clock
-from attribtui.infra.config import (
-    ConfigError,
-    Profile,
-    default_profile_name,
-    load_profile,
-    profile_groups,
-    profile_names,
-)
+from attribtui.infra.config import ConfigError, Profile, profile_groups, profile_names
 from attribtui.infra.db import Database, DbError, DbUnreachable
 from attribtui.infra.redact import describe_db_url, redact_text, redact_urls_in
+from attribtui.services.profiles import BrokenProfile, ConfigPath, Selected, load_selected
 from attribtui.vocab import (
     FLEET_PARALLEL,
     FLEET_PARALLEL_MAX,
@@ -64,18 +59,6 @@ GRACE_S = 0.5
 # A profile whose own deadline is unset (no checks.deadline_s): the fleet still stops waiting.
 FALLBACK_DEADLINE_S = 30.0
 
-ConfigPath = str | os.PathLike[str] | None
-
-
-@dataclass(frozen=True)
-class BrokenProfile:
-    """A selected profile whose config could not be loaded: a row with its error, not a crash."""
-
-    name: str
-    error: str
-
-
-Selected = Profile | BrokenProfile
 
 
 @dataclass(frozen=True)
@@ -116,35 +99,7 @@ class ProfileRun:
                    Path(doc["saved"]) if doc.get("saved") else None)
 
 
-@dataclass(frozen=True)
-class ProfileInfo:
-    """A profile as `attribtui profiles` lists it: what it targets, never a secret."""
-
-    name: str
-    environment: str
-    groups: tuple[str, ...]
-    read_only: bool
-    db_configured: bool
-    api_configured: bool
-    default: bool
-    error: str | None = None  # its config could not be loaded
-
-    def to_json(self) -> JsonDict:
-        """One entry of `attribtui profiles --json`."""
-        return {"name": self.name, "environment": self.environment, "groups": list(self.groups),
-                "read_only": self.read_only, "db_configured": self.db_configured,
-                "api_configured": self.api_configured, "default": self.default,
-                "error": self.error}
-
-
 # -- selecting -------------------------------------------------------------------------------------
-
-
-def _load(name: str, config_path: ConfigPath) -> Selected:
-    try:
-        return load_profile(name, config_path=config_path)
-    except ConfigError as e:
-        return BrokenProfile(name, str(e))
 
 
 def select_profiles(*, all_profiles: bool = False, names: Sequence[str] = (),
@@ -167,30 +122,16 @@ def select_profiles(*, all_profiles: bool = False, names: Sequence[str] = (),
         if unknown:
             raise UsageError(f"unknown profile {', '.join(unknown)}; known profiles: "
                              f"{', '.join(known)} (see `attribtui profiles`)")
-        return [_load(n, config_path) for n in wanted]
+        return [load_selected(n, config_path) for n in wanted]
     if all_profiles:
-        return [_load(n, config_path) for n in profile_names(config_path)]
+        return [load_selected(n, config_path) for n in profile_names(config_path)]
     groups = profile_groups(config_path)
     members = [n for n, gs in groups.items() if group in gs]
     if not members:
         every = sorted({g for gs in groups.values() for g in gs})
         raise UsageError(f"no profile is in group {group!r}; groups: "
                          f"{', '.join(every) or 'none (add groups = [...] to a profile)'}")
-    return [_load(n, config_path) for n in members]
-
-
-def describe_profiles(config_path: ConfigPath = None) -> list[ProfileInfo]:
-    """Every profile of the config (or the implicit one) for `attribtui profiles`."""
-    default = default_profile_name(config_path)
-    out: list[ProfileInfo] = []
-    for name in profile_names(config_path):
-        p = _load(name, config_path)
-        if isinstance(p, BrokenProfile):
-            out.append(ProfileInfo(name, "?", (), False, False, False, name == default, p.error))
-        else:
-            out.append(ProfileInfo(name, p.environment, tuple(p.groups), p.read_only,
-                                   bool(p.db.url), bool(p.api.base_url), name == default))
-    return out
+    return [load_selected(n, config_path) for n in members]
 
 
 # -- one profile -----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from functools import partial
 from typing import Protocol, cast
@@ -33,6 +34,12 @@ class PaletteHost(Protocol):
 
 
 class ShellCommands(Provider):
+    _profiles: list[tuple[str, str]] = []  # read once per opening, off the event loop
+
+    async def startup(self) -> None:
+        host = cast(PaletteHost, self.app)
+        self._profiles = await asyncio.to_thread(host.profile_choices)  # reads the config file
+
     def _commands(self) -> list[tuple[str, str, IgnoreReturnCallbackType]]:
         host = cast(PaletteHost, self.app)
         out: list[tuple[str, str, IgnoreReturnCallbackType]] = []
@@ -42,7 +49,7 @@ class ShellCommands(Provider):
             for cmd in spec.commands:
                 out.append((cmd.title, f"{spec.title}: {cmd.help}",
                             partial(host.run_screen_command, spec.name, cmd.action)))
-        for name, env in host.profile_choices():
+        for name, env in self._profiles:
             out.append((f"Switch to profile {name}", f"{env}: every screen then acts on it",
                         partial(host.switch_profile, name)))
         out.append(("Backend status details", "DB, API and memcached status in full",

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:  # first paint: the fleet service (and SQLAlchemy) load in the worker
-    from attribtui.services.fleet import ProfileRun, Selected
+    from attribtui.services.fleet import ProfileRun
+    from attribtui.services.profiles import Selected
 
 
 @dataclass

@@ -32,7 +32,8 @@ from screens.fleet.messages import FleetListed, FleetRefreshed, FleetRowDone
 from screens.fleet.render import change_text, columns_for, detail_text, narrow, row_cells
 
 if TYPE_CHECKING:
-    from attribtui.services.fleet import ProfileRun, Selected
+    from attribtui.services.fleet import ProfileRun
+    from attribtui.services.profiles import Selected
 
 
 class FleetTable(RowTable):

@@ -24,6 +24,7 @@ from attribtui.checks import select
 from attribtui.infra.config import load_profile
 from attribtui.sandbox.seed import seed
 from attribtui.services import fleet
+from attribtui.services.profiles import BrokenProfile
 from tests.faults import FaultProxy
 from tests.support import NOW, create_database, drop_database
 
@@ -190,7 +191,7 @@ def test_select_by_names_keeps_their_order_and_a_broken_row_is_not_a_crash(
         config: Path, clean_url: str) -> None:
     picked = fleet.select_profiles(names=["healthy2", "healthy1"], config_path=config)
     assert [p.name for p in picked] == ["healthy2", "healthy1"]
-    broken = fleet.BrokenProfile("gone", "config error: profiles.gone: example")
+    broken = BrokenProfile("gone", "config error: profiles.gone: example")
     seen: list[str] = []
     runs = fleet.check_fleet([*picked, broken], parallel=2, window_s=48 * 3600,
                              specs=select(["db.connection"]), save=False,

@@ -16,7 +16,8 @@ from attribtui.infra.config import (
     load_profile,
     profile_groups,
 )
-from attribtui.services.fleet import BrokenProfile, describe_profiles, select_profiles
+from attribtui.services.fleet import select_profiles
+from attribtui.services.profiles import BrokenProfile, describe_profiles
 from attribtui.vocab import UsageError
 
 FLEET = """
