@@ -103,6 +103,7 @@ class Prepared(Message, bubble=False):
 @dataclass
 class StatusProbed(Message, bubble=False):
     status: HeaderStatus
+    provider: StatusProvider  # who probed: an answer about the profile before a switch is dropped
 
 
 @dataclass
@@ -294,16 +295,18 @@ class ConsoleApp(GuardedApp):
 
     @work(thread=True, group="status", name="status probe", exit_on_error=False)
     def _probe_status(self) -> None:
+        provider = self.status_provider
         try:
-            result = self.status_provider()
+            result = provider()
         except Exception as e:  # a bug in a probe must not take the console down
             self.log.error(f"status probe failed: {e!r}")
             return
-        self.post_message(StatusProbed(result))
+        self.post_message(StatusProbed(result, provider))
 
     @on(StatusProbed)
     def _status_probed(self, message: StatusProbed) -> None:
-        self.status = message.status
+        if message.provider is self.status_provider:
+            self.status = message.status
 
     def action_status_details(self) -> None:
         st = self.status
@@ -481,7 +484,7 @@ class ConsoleApp(GuardedApp):
         names = [s.name for s in self.screen_specs]
         await self.switch_mode(START_SCREEN if START_SCREEN in names else names[0])
         await self.remove_mode(SWITCHING)
-        self.poll_status()
+        self._probe_status()  # the old profile's probe, if still out, is dropped when it answers
         self.notify(f"Now on profile {profile.name} ({profile.display_env})"
                     + (", read-only" if profile.read_only else "") + ".", title="Profile")
 

@@ -117,11 +117,10 @@ class LiveLog(Vertical):
                    if self.query_one(f"#show-{s}", Checkbox).value}
         noise = self.query_one("#show-noise", Checkbox).value
         needle = self.query_one("#filter", Input).value.lower()
-        known_noise, noise_kind = parse.is_known_noise, parse.NOISE
 
         def visible(ev: parse.LineEvent) -> bool:
             return (ev.stream in streams
-                    and (noise or ev.kind != noise_kind or not known_noise(ev.kind, ev.text))
+                    and (noise or not parse.is_known_noise(ev.kind, ev.text))
                     and (not needle or needle in ev.text.lower()))
 
         return visible

@@ -352,9 +352,8 @@ class JobsScreen(ConsoleScreen):
             return  # the output of a job no longer shown
         self.ring.extend(message.lines)
         self.lines_seen += message.count
-        noise, known = parse.NOISE, parse.is_known_noise
         self.noise_folded += sum(1 for ev in message.lines
-                                 if ev.kind == noise and known(ev.kind, ev.text))
+                                 if parse.is_known_noise(ev.kind, ev.text))
         self.live.add(message.lines, dropped=message.count - len(message.lines))
         self.live.show_folded(self.noise_folded)
         self.live.show_status(self.job, message.snapshot)

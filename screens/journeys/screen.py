@@ -281,6 +281,12 @@ class JourneysScreen(ConsoleScreen):
         if self._db is not None and self.running:
             self.kill_query(self._db)
 
+    def on_unmount(self) -> None:
+        """The screen goes (a profile switch makes it anew): its database's pool goes with it."""
+        self.cancel_work()
+        if self._db is not None:
+            self._db.close()
+
     def action_evict(self) -> None:
         profile = self.profile
         refusal = refused_in_read_only(profile, "cache eviction")

@@ -183,8 +183,7 @@ class StepDetail(VerticalScroll):
     @on(JobOutput)
     def _log_batch(self, message: JobOutput) -> None:
         message.poster.taken(message)
-        noise, known = parse.NOISE, parse.is_known_noise
-        lines = [e for e in message.lines if e.kind != noise or not known(e.kind, e.text)]
+        lines = [e for e in message.lines if not parse.is_known_noise(e.kind, e.text)]
         self._folded += len(message.lines) - len(lines)
         log = self.query_one("#rb-log", TailLog)
         if self._folded:  # the job's full output is on the Jobs screen and in its log files

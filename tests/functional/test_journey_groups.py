@@ -21,7 +21,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 
 from attribtui.infra.config import DbConfig, JourneysConfig, Profile
-from attribtui.infra.db import Database, Params, QueryTimeout, RawRow
+from attribtui.infra.db import Database, Params, QueryCancelled, QueryTimeout, RawRow
 from attribtui.prosper import tables as pt
 from attribtui.prosper.journey import LOOKBACK_SECONDS as LB
 from attribtui.prosper.journey import MAX_TOUCHES, Touch
@@ -30,7 +30,7 @@ from attribtui.sandbox.schema import create_schema
 from attribtui.sandbox.seed import seed
 from attribtui.services import journeys
 from attribtui.services.journeys.groups import MAX_SPREAD, ROW_CAP, GroupBy, Span
-from attribtui.services.journeys.prefetch import group_by, prefetch_all, read_span
+from attribtui.services.journeys.prefetch import Prefetch, group_by, prefetch_all, read_span
 from tests.support import NOW, create_database, drop_database
 
 pytestmark = pytest.mark.mariadb
@@ -303,3 +303,12 @@ def test_group_reads_go_to_the_replica_and_verification_to_the_primary(tmp_path:
         assert [t.click_id for t in prefetch_all(db, [key], workers=2, primary=True)[key]] == [1]
     finally:
         db.close()
+
+
+def test_a_left_prefetch_issues_no_more_reads(clicks_db: Database) -> None:
+    """Leaving a lookup (a cancelled screen, a profile switch) stops its spans between two
+    reads: a read after close is refused at once instead of running to the statement timeout."""
+    with Prefetch(clicks_db, [(1, 1, T)], workers=1) as pre:
+        assert pre.candidates((1, 1, T)) == candidate_clicks(clicks_db.reader(), 1, 1, T)
+    with pytest.raises(QueryCancelled):
+        pre._stoppable(clicks_db.reader())(f"SELECT COUNT(*) FROM `{pt.clicks.name}`")

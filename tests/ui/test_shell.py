@@ -167,3 +167,21 @@ async def test_the_console_opens_on_its_first_screen_then_loads_the_others() -> 
         await pilot.press("3")
         await pilot.pause()
         assert app.current_mode == "models"
+
+
+async def test_a_status_answer_about_the_profile_before_a_switch_is_dropped() -> None:
+    """A probe still out when the console switches profile answers for the old one: dropped."""
+    from screens.app import StatusProbed
+
+    old = HeaderStatus(Component("DB", "fail", "down"), Component("API", "ok", ""),
+                       Component("memcached", "ok", ""))
+    app = make_app(make_profile(NO_DB))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        shown = app.status
+        app.post_message(StatusProbed(old, lambda: old))  # another prober than the app's
+        await pilot.pause()
+        assert app.status is shown
+        app.post_message(StatusProbed(old, app.status_provider))
+        await pilot.pause()
+        assert app.status is old

@@ -72,11 +72,11 @@ def enrich_each(db: Database, profile: Profile, reports: Sequence[JourneyReport]
     `journeys.recompute_workers` spans at a time (on the primary when primary: verification);
     each report waits only for its own span. Stopping early drops the reads not yet started.
     """
-    memo = memo or Memo()
+    memo = memo or Memo(primary=primary)
     keys = [(r.conversion.user_id, r.conversion.campaign_id, r.conversion.conv_time)
             for r in reports if r.conversion is not None]
     with Prefetch(db, keys, workers=profile.journeys.recompute_workers,
-                  primary=primary) as prefetch:
+                  primary=memo.primary) as prefetch:
         for report in reports:
             enrich(db, profile, report, memo, prefetch)
             yield report
@@ -84,7 +84,7 @@ def enrich_each(db: Database, profile: Profile, reports: Sequence[JourneyReport]
 
 def enrich_many(db: Database, profile: Profile, reports: Sequence[JourneyReport],
                 memo: Memo | None = None, *, primary: bool = False) -> None:
-    """enrich_each, all at once (headless callers)."""
+    """enrich_each, all at once (the benches and tests compare it with the per-conversion path)."""
     for _ in enrich_each(db, profile, reports, memo, primary=primary):
         pass
 

@@ -54,7 +54,7 @@ def credits(db: Database, report: JourneyReport, memo: Memo | None = None) -> li
     assert conv is not None
     memo = memo or Memo()
     if conv.user_id not in memo.models:
-        memo.models[conv.user_id] = user_models(db.reader(), conv.user_id, MODELS_LIMIT,
+        memo.models[conv.user_id] = user_models(memo.read(db), conv.user_id, MODELS_LIMIT,
                                                 newest_first=False)
     models = memo.models[conv.user_id]
     if not models:

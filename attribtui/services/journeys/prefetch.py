@@ -16,10 +16,20 @@ of the pool, and the running-query registry that cancel() uses is keyed by threa
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 
-from attribtui.infra.db import Database, DbError, QueryTimeout, Read
+from attribtui.infra.db import (
+    Database,
+    DbError,
+    Params,
+    QueryCancelled,
+    QueryTimeout,
+    RawRow,
+    Read,
+)
 from attribtui.prosper import tables as pt
 from attribtui.prosper.journey import MAX_TOUCHES, Touch
 from attribtui.queries.clicks import candidate_clicks, candidate_index, clicks_between
@@ -86,7 +96,7 @@ def read_span(read: Read, span: Span, cap: int = ROW_CAP) -> dict[Member, list[T
             return found
         settled = settle(split(rows), len(rows) < cap,
                          rows[-1][1].click_time if rows else None, pending)
-        if not settled:  # several campaigns, the others filled the cap: one campaign a span
+        if not settled:  # a guard: with one campaign a span the newest conversion settles
             found.update(by_campaign(read, span.user_id, pending, cap))
             return found
         found.update(settled)
@@ -156,7 +166,8 @@ class Prefetch:
     def __init__(self, db: Database, keys: list[Key], *, workers: int, primary: bool = False,
                  cap: int = ROW_CAP, max_spread: int = MAX_SPREAD, by: GroupBy | None = None
                  ) -> None:
-        read = db.reader(primary=primary)
+        self._stop = threading.Event()
+        read = self._stoppable(db.reader(primary=primary))
         self.by: GroupBy = by or group_by(read, keys, sqlite=db.is_sqlite)
         spans = plan(keys, max_spread, self.by)
         self._pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(spans) or 1)),
@@ -171,7 +182,18 @@ class Prefetch:
         """The candidates of (user_id, campaign_id, conv_time); re-raises its span's DbError."""
         return self._futures[key].result()[(key[1], key[2])]
 
+    def _stoppable(self, read: Read) -> Read:
+        """read, refusing once closed: a span between two of its reads stops there, rather than
+        issue reads nobody waits for (each up to the statement timeout) after a cancel."""
+        def stoppable(sql: str, params: Params | None = None, /) -> Sequence[RawRow]:
+            if self._stop.is_set():
+                raise QueryCancelled("the lookup was left")
+            return read(sql, params)
+
+        return stoppable
+
     def close(self) -> None:
+        self._stop.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> Prefetch:

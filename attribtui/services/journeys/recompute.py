@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from attribtui.infra.config import Profile
-from attribtui.infra.db import Database, DbError
+from attribtui.infra.db import Database, DbError, Read
 from attribtui.prosper import scripts
 from attribtui.prosper.journey import (
     JourneyDiff,
@@ -60,21 +60,27 @@ SETTINGS_ERROR = "error: "  # prefix of Recomputed.scope when the settings canno
 
 
 class Memo:
-    """Per-run cache of the small reads shared by many conversions (settings, campaigns, models)."""
+    """Per-run cache of the small reads shared by many conversions (settings, campaigns, models),
+    and where they read: the primary when `primary` (verification, Promise 6), else the replica
+    when one is configured. Every read of a recompute goes through `read(db)`."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, primary: bool = False) -> None:
+        self.primary = primary
         self.settings: dict[int, list[SettingRow] | str] = {}
         self.toggles: bool | None = None  # the settings layout, probed once (None: not yet)
         self.networks: dict[int, int | None] = {}
         self.models: dict[int, list[ModelRow]] = {}
+
+    def read(self, db: Database) -> Read:
+        return db.reader(primary=self.primary)
 
 
 def _settings(db: Database, user_id: int, memo: Memo) -> list[SettingRow] | str:
     if user_id not in memo.settings:
         try:
             if memo.toggles is None:
-                memo.toggles = has_toggles(db.reader())
-            memo.settings[user_id] = settings_rows(db.reader(), [user_id])[user_id]
+                memo.toggles = has_toggles(memo.read(db))
+            memo.settings[user_id] = settings_rows(memo.read(db), [user_id])[user_id]
         except DbError as e:  # e.g. the table is missing
             memo.settings[user_id] = str(e)
     return memo.settings[user_id]
@@ -82,7 +88,7 @@ def _settings(db: Database, user_id: int, memo: Memo) -> list[SettingRow] | str:
 
 def _network(db: Database, campaign_id: int, memo: Memo) -> int | None:
     if campaign_id not in memo.networks:
-        memo.networks.update(campaign_networks(db.reader(), [campaign_id]))
+        memo.networks.update(campaign_networks(memo.read(db), [campaign_id]))
     return memo.networks[campaign_id]
 
 
@@ -111,7 +117,7 @@ def recompute(db: Database, profile: Profile, report: JourneyReport, memo: Memo 
     if old_layout and not enabled and not failed:
         scope = f"{scope} (its row reads as disabled: {OLD_LAYOUT_SHORT})"
     if rows is None:
-        rows = candidate_clicks(db.reader(), conv.user_id, conv.campaign_id, conv.conv_time)
+        rows = candidate_clicks(memo.read(db), conv.user_id, conv.campaign_id, conv.conv_time)
     candidates = select_candidates(rows, conv.conv_time)
     expected = build_journey(candidates, conv.converting)
     diff = diff_journeys(report.touches, expected)
