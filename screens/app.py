@@ -52,6 +52,7 @@ Prepare = Callable[[Progress], str | None]  # returns a briefing to show, or Non
 _HOUSEKEEPING = frozenset({"status", "cancel", "startup", "fleet"})
 IDLE_TRIM_S = 7.0
 QUIT_KILL_WAIT_S = 10.0  # at most this long for the running queries to be killed on quit
+SCREENS_DIR = Path(__file__).parent
 REST_AFTER_S = 1.5  # the other screens load at the latest this long after the first is up
 SWITCHING = "_switching"  # a blank mode shown while the screens are made anew for a profile
 START_SCREEN = "health"  # the key-1 screen, where the console opens unless told otherwise
@@ -112,11 +113,15 @@ class ReportWritten(Message, bubble=False):
     text: str
 
 
+def stylesheets(names: list[str]) -> list[Path]:
+    """The stylesheets of these screens: screens/<name>.tcss, where one exists."""
+    return [p for p in (SCREENS_DIR / f"{name}.tcss" for name in names) if p.is_file()]
+
+
 class ConsoleApp(GuardedApp):
-    # Every screen's stylesheet, parsed once at start: a screen bringing its own would have
-    # Textual parse every source again the first time it is shown.
-    CSS_PATH = ["app.tcss", "health.tcss", "journeys.tcss", "models.tcss", "jobs.tcss",
-                "rollback.tcss", "fleet.tcss"]
+    # The shell's stylesheet; each screen's own, screens/<name>.tcss, is read as the screen joins
+    # the console (_read_stylesheets), the first screen's with this one.
+    CSS_PATH = "app.tcss"
     TITLE = "attribtui"
     COMMANDS = GuardedApp.COMMANDS | {ShellCommands}
     BINDINGS = [
@@ -148,8 +153,10 @@ class ConsoleApp(GuardedApp):
         screens: list[ScreenSpec] | None = None,
         start: Start | None = None,
     ) -> None:
-        super().__init__()
         self.start = start or Start()
+        first = [s.name for s in screens] if screens is not None else [
+            self.start.screen or START_SCREEN]
+        super().__init__(css_path=[SCREENS_DIR / "app.tcss", *stylesheets(first)])
         self.profile = profile
         self.db_label = _db_label(profile)
         self._owned_prober: status_mod.StatusProber | None = None
@@ -213,11 +220,25 @@ class ConsoleApp(GuardedApp):
             self._discover_rest()
 
     def _add_screens(self, specs: list[ScreenSpec]) -> None:
+        self._read_stylesheets(specs)
         for spec in specs:
             self.add_mode(spec.name, spec.factory)
             self.bind(spec.key, f"show('{spec.name}')", description=spec.title, show=False)
         self.screen_specs = sorted([*self.screen_specs, *specs], key=lambda s: s.key)
         self.refresh_bindings()
+
+    def _read_stylesheets(self, specs: list[ScreenSpec]) -> None:
+        """The screens' own stylesheets, parsed once, when the screens join (the first screen's
+        at start, the others with their screens). Parsing them all at start took ~30 ms of the
+        first paint. A sheet's rules name its screen's own ids (tests/unit/test_stylesheets.py),
+        so the widgets already styled need no restyle. Reading them through a screen's CSS_PATH
+        instead would have Textual re-parse every source (all widgets' DEFAULT_CSS too)."""
+        new = [p for p in stylesheets([s.name for s in specs])
+               if not self.stylesheet.has_source(str(p))]
+        for path in new:
+            self.stylesheet.read(path)
+        if new:
+            self.stylesheet.parse()  # the new sheets alone: the others' rules are cached
 
     async def _install_screens(self, specs: list[ScreenSpec], *, poll: bool = True) -> None:
         """Open the first screen; the header's probes start now unless poll is False (the other

@@ -45,9 +45,28 @@ def _key_width(key: FooterKey) -> int:
 
 class ShellFooter(Footer):
     """Textual's footer, except that the shell's own keys (Help, Quit) never fall off its right
-    edge: when the keys do not fit, the screen's last ones go first (help, F1, lists them all)."""
+    edge: when the keys do not fit, the screen's last ones go first (help, F1, lists them all);
+    and that it is rebuilt only when the keys it shows change.
+
+    Textual rebuilds the footer (every key a new widget, styled anew) whenever any binding may
+    have changed: every reactive declared with bindings=True, every focus move. While checks
+    stream in or a job starts, that was most of the frame for nothing.
+    """
+
+    _shown: tuple[object, ...] | None = None  # the keys of the last rebuild
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        if self._shown is None or self._keys_shown(screen) != self._shown:
+            super().bindings_changed(screen)
+
+    def _keys_shown(self, screen: Screen[object]) -> tuple[object, ...]:
+        palette = screen.app.COMMAND_PALETTE_BINDING
+        return tuple((key, b.action, b.description, b.key_display, enabled, tooltip)
+                     for key, (_node, b, enabled, tooltip) in screen.active_bindings.items()
+                     if b.show or key == palette)
 
     def compose(self) -> ComposeResult:
+        self._shown = self._keys_shown(self.screen) if self._bindings_ready else None
         widgets = list(super().compose())
         shell = {a.binding.action for a in self.screen.active_bindings.values()
                  if a.node is self.app}
@@ -65,7 +84,7 @@ class ShellFooter(Footer):
         yield from widgets
 
     def on_resize(self) -> None:
-        self.refresh(recompose=True)
+        self.refresh(recompose=True)  # which keys fit changed
 
 
 class ConsoleScreen(Screen[None]):

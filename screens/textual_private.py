@@ -7,6 +7,7 @@ upgrade, check each one here first. Nothing else in `screens/` may touch a priva
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -38,6 +39,32 @@ class GuardedApp(App[int]):
     """
 
     _crash: BaseException | None = None
+    _after_paint: list[Callable[[], object]] | None = None
+    AFTER_PAINT_MAX_S = 0.5  # the callbacks run by then even when no frame came
+
+    def after_paint(self, callback: Callable[[], object]) -> None:
+        """Run callback once the next frame has gone to the terminal.
+
+        Textual's call_after_refresh runs its callbacks after the next refresh even when that
+        refresh drew nothing: while the app is still inside its start-up batch update, the first
+        screen's content is not on the terminal yet. Work started then (imports in a thread)
+        delayed the first frame by 0.2-0.3 s.
+        """
+        if self._after_paint is None:
+            self._after_paint = []
+            self.set_timer(self.AFTER_PAINT_MAX_S, self._run_after_paint)
+        self._after_paint.append(callback)
+
+    def _run_after_paint(self) -> None:
+        callbacks, self._after_paint = self._after_paint or [], None
+        for callback in callbacks:
+            self.call_next(callback)
+
+    # Private: App._display, where a frame goes to the driver (it returns early in a batch).
+    def _display(self, screen: Screen[Any], renderable: Any) -> None:
+        super()._display(screen, renderable)
+        if self._after_paint and renderable is not None and not self._batch_count:
+            self._run_after_paint()
 
     def worker_failed(self, error: BaseException) -> None:
         """A worker raised: say so; the app keeps running."""

@@ -112,7 +112,7 @@ class FleetScreen(ConsoleScreen):
                 self.checked_at[name] = int((row.report or {}).get("generated_at") or 0)
         self._show()
         if message.initial:
-            self.call_after_refresh(self.console.first_content_shown)
+            self.console.after_paint(self.console.first_content_shown)
             self.action_refresh()
 
     def action_refresh(self) -> None:

@@ -81,6 +81,8 @@ class HealthScreen(ConsoleScreen):
         self.saved: dict[str, CheckResult] = {}
         self.saved_at: int | None = None
         self._auto_pick: str | None = None  # the selection made for the operator, not by them
+        self._refill_due = False  # results arrived that the list does not show yet
+        self._running_id: str | None = None
 
     # -- layout ----------------------------------------------------------------------------------
 
@@ -119,8 +121,9 @@ class HealthScreen(ConsoleScreen):
     def _saved_run_read(self, message: SavedRunRead) -> None:
         if message.report is not None:
             self._show_saved_run(message.report)
-            self.call_after_refresh(self.console.first_content_shown)
-        self.call_after_refresh(self.console.when_ready, self.start_run)
+            self.console.after_paint(self.console.first_content_shown)
+        # Once that is on the terminal: the checks' imports would slow its frame.
+        self.console.after_paint(lambda: self.console.when_ready(self.start_run))
 
     def _show_saved_run(self, report: JsonDict) -> None:
         if self.report is not None or self.results:  # a fresh run got here first
@@ -294,10 +297,18 @@ class HealthScreen(ConsoleScreen):
     @on(CheckDone)
     def _on_result(self, message: CheckDone) -> None:
         self.results.append(message.result)
-        if len(self.results) == 1:
-            self.call_after_refresh(self.console.first_content_shown)
+        self._running_id = message.next_id
+        if not self._refill_due:  # once for results that arrive together
+            self._refill_due = True
+            self.call_later(self._show_results)
+
+    def _show_results(self) -> None:
+        self._refill_due = False
+        self.console.after_paint(self.console.first_content_shown)
+        if not self.running:  # the run has finished meanwhile: its own summary stands
+            return
         self._fill_list()
-        self._show_progress(len(self.results), message.next_id)
+        self._show_progress(len(self.results), self._running_id)
 
     @on(ChecksFinished)
     def _on_finished(self, message: ChecksFinished) -> None:
