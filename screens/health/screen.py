@@ -93,15 +93,13 @@ class HealthScreen(ConsoleScreen):
         with Horizontal(id="runbar"):
             yield Label("", id="run-label")
             yield ProgressBar(id="run-progress", show_eta=False)
-        yield Static("Waiting to start…", id="summary")
+        yield Static("", id="summary")
         with Horizontal(id="body"):
             yield OptionList(id="check-list")
             yield CheckDetail(id="detail")
 
     def on_mount(self) -> None:
-        self.query_one("#banner").display = False
-        self.query_one("#emptiness").display = False
-        self.query_one("#runbar").display = False
+        self._show_starting()  # a run starts at once: its first frame shows it coming
         self.query_one(CheckDetail).show(None)
         self.query_one("#check-list", OptionList).focus()
         self._read_saved_run()  # then the fresh run starts: nothing competes with its paint
@@ -136,8 +134,9 @@ class HealthScreen(ConsoleScreen):
         self.saved_at = int(report.get("generated_at") or 0)
         self._fill_list()
         self._auto_pick = pick_initial(results)
-        self.highlight(self._auto_pick)
         self._show_progress(0, None)
+        # The list first; the picked check's detail (its evidence table) in the next frame.
+        self.console.after_paint(lambda: self.highlight(self._auto_pick))
 
     # -- running ---------------------------------------------------------------------------------
 
@@ -165,17 +164,23 @@ class HealthScreen(ConsoleScreen):
     def start_run(self) -> None:
         if self.running:
             return
-        self._set_banner(None)
         self._cancel = threading.Event()
         self.running = True
         self.results = []
         self.report = None
+        self._show_starting()
+        self._run_checks(clock.parse_duration(self.window), self._cancel)
+
+    def _show_starting(self) -> None:
+        """A run starting: its bar and the coverage line shown, no banner. The console's first
+        frame shows it too, so that the run starting changes no layout: redrawing the whole
+        screen then slowed the checks' imports in their worker."""
+        self._set_banner(None)
         self.query_one("#emptiness").display = False
         self._show_progress(0, None)
         self.query_one("#runbar").display = True
         self.query_one("#coverage", Static).update(
             Text(f"Window {self.window}: reading coverage…"))
-        self._run_checks(clock.parse_duration(self.window), self._cancel)
 
     @work(thread=True, exclusive=True, group="checks", name="schema health checks")
     def _run_checks(self, window_s: int, cancel: threading.Event) -> None:

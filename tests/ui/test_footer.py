@@ -47,3 +47,22 @@ async def test_help_and_quit_always_fit(size: tuple[int, int]) -> None:
         (palette,) = [k for k in app.screen.query(FooterKey) if k.has_class("-command-palette")]
         quit_key = [k for k in app.screen.query(FooterKey) if k.description == "Quit"][0]
         assert quit_key.region.width > 0 and quit_key.region.right <= palette.region.x
+
+
+async def test_the_footer_is_rebuilt_only_when_its_keys_change() -> None:
+    """A binding refresh that changes no key keeps the footer's widgets (Textual rebuilt them all
+    on every refresh); a change of keys rebuilds it."""
+    app = make_app(Profile(name="t", environment="dev"),
+                   screens=[ScreenSpec("1", "crowded", "Crowded", Crowded)])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        before = list(app.screen.query(FooterKey))
+        app.screen.refresh_bindings()
+        await pilot.pause()
+        await pilot.pause()
+        assert list(app.screen.query(FooterKey)) == before
+        app.bind("z", "bell", description="Zed")
+        app.screen.refresh_bindings()
+        await pilot.pause()
+        await pilot.pause()
+        assert "Zed" in shown(app)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from textual.widgets import Label, Static
 
@@ -156,6 +158,8 @@ async def test_the_console_opens_on_its_first_screen_then_loads_the_others() -> 
     """Without given screens the shell imports the start screen alone, opens it, and loads the
     others once it has shown its findings (here: the checks refused, no database)."""
     app = make_app(make_profile(NO_DB))
+    sheets = {Path(p).name for p in app.css_path}
+    assert sheets == {"app.tcss", "health.tcss"}  # the others are read with their screens
     async with app.run_test(size=(80, 24)) as pilot:
         for _ in range(200):
             if len(app.screen_specs) == 6:
@@ -167,6 +171,28 @@ async def test_the_console_opens_on_its_first_screen_then_loads_the_others() -> 
         await pilot.press("3")
         await pilot.pause()
         assert app.current_mode == "models"
+        # models.tcss, read when the screen joined, styles it: a bold summary of at most 2 rows
+        summary = app.screen.query_one("#models-summary")
+        assert summary.styles.max_height is not None and summary.styles.max_height.value == 2
+        assert summary.styles.text_style.bold
+
+
+async def test_after_paint_waits_for_a_frame_or_its_deadline() -> None:
+    """after_paint runs its callback once a frame has gone out (call_after_refresh may run before
+    the first one, inside the start-up batch); by AFTER_PAINT_MAX_S when no frame comes."""
+    app = make_app(make_profile(NO_DB))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        ran: list[str] = []
+        app.after_paint(lambda: ran.append("painted"))
+        assert ran == []
+        app.screen.query_one("#summary", Static).update("something new")  # a frame follows
+        await pilot.pause()
+        await pilot.pause()
+        assert ran == ["painted"]
+        app.after_paint(lambda: ran.append("deadline"))  # nothing changes: no frame
+        await pilot.pause(app.AFTER_PAINT_MAX_S + 0.2)
+        assert ran == ["painted", "deadline"]
 
 
 async def test_a_status_answer_about_the_profile_before_a_switch_is_dropped() -> None:

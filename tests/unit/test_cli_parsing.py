@@ -7,6 +7,8 @@ Everything here fails while parsing, before a command touches a profile or a bac
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -145,3 +147,26 @@ def test_help_and_version_still_exit_0(capsys: pytest.CaptureFixture[str]) -> No
     assert main(["--version"]) == 0
     assert main(["check", "--help"]) == 0
     assert "--deadline DURATION" in capsys.readouterr().out
+
+
+def test_the_console_is_parsed_without_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    """`attribtui [--profile X] [--config P]` opens the console without building every command's
+    parser; anything else goes to the full parser, which names the error."""
+    for argv, profile, config in (([], None, None), (["--profile", "x"], "x", None),
+                                  (["--config=/c.toml", "--profile=y"], "y", "/c.toml")):
+        args = parse(argv)
+        assert args.func.__name__ == "cmd_console"
+        assert (args.profile, args.config) == (profile, config)
+    assert parse(["check", "--profile", "x"]).func.__name__ != "cmd_console"
+    line = one_line_usage_error(["--profile"], capsys)
+    assert "--profile: expected one argument" in line
+    line = one_line_usage_error(["--prof", "x"], capsys)
+    assert "invalid choice: 'x'" in line
+
+
+def test_the_console_imports_no_command_module() -> None:
+    code = ("import sys; from attribtui.cli.main import parse; parse([]);"
+            "print(sorted(m for m in sys.modules if m.startswith('attribtui.cli.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(["attribtui.cli.common", "attribtui.cli.console",
+                                      "attribtui.cli.main"])
