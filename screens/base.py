@@ -53,11 +53,16 @@ class ShellFooter(Footer):
     stream in or a job starts, that was most of the frame for nothing.
     """
 
-    _shown: tuple[object, ...] | None = None  # the keys of the last rebuild
+    _shown: tuple[object, ...] | None = None  # the keys of the last (or the due) rebuild
+    _width = 0  # the console's width then
 
     def bindings_changed(self, screen: Screen[object]) -> None:
-        if self._shown is None or self._keys_shown(screen) != self._shown:
-            super().bindings_changed(screen)
+        shown = self._keys_shown(screen)
+        if self._shown is not None and shown == self._shown:
+            return
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self._shown = shown  # a rebuild is due: the next signal with these keys needs none
+        super().bindings_changed(screen)
 
     def _keys_shown(self, screen: Screen[object]) -> tuple[object, ...]:
         palette = screen.app.COMMAND_PALETTE_BINDING
@@ -67,12 +72,18 @@ class ShellFooter(Footer):
 
     def compose(self) -> ComposeResult:
         self._shown = self._keys_shown(self.screen) if self._bindings_ready else None
+        self._width = self.app.size.width
         widgets = list(super().compose())
         shell = {a.binding.action for a in self.screen.active_bindings.values()
                  if a.node is self.app}
         keys = [w for w in widgets if isinstance(w, FooterKey)]
         palette = [k for k in keys if k.has_class("-command-palette")]  # docked right
         keys = [k for k in keys if k not in palette]
+        for key in keys:
+            # A new key starts compact (FooterKey's default) until its binding to the footer's
+            # value arrives: each key was restyled twice as it mounted. It starts as it ends.
+            # (Textual binds no value to the palette's key: it stays as it is.)
+            key.set_reactive(FooterKey.compact, self.compact)
         room = self.app.size.width - sum(_key_width(k) + 2 for k in palette)
         used = sum(_key_width(k) for k in keys)
         for key in reversed(keys):
@@ -84,7 +95,8 @@ class ShellFooter(Footer):
         yield from widgets
 
     def on_resize(self) -> None:
-        self.refresh(recompose=True)  # which keys fit changed
+        if self.app.size.width != self._width:  # which keys fit changed
+            self.refresh(recompose=True)
 
 
 class ConsoleScreen(Screen[None]):
