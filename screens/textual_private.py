@@ -51,20 +51,23 @@ class GuardedApp(App[int]):
         delayed the first frame by 0.2-0.3 s.
         """
         if self._after_paint is None:
-            self._after_paint = []
-            self.set_timer(self.AFTER_PAINT_MAX_S, self._run_after_paint)
+            pending: list[Callable[[], object]] = []
+            self._after_paint = pending
+            self.set_timer(self.AFTER_PAINT_MAX_S, lambda: self._run_after_paint(pending))
         self._after_paint.append(callback)
 
-    def _run_after_paint(self) -> None:
-        callbacks, self._after_paint = self._after_paint or [], None
-        for callback in callbacks:
+    def _run_after_paint(self, pending: list[Callable[[], object]]) -> None:
+        if pending is not self._after_paint:  # run already, by a frame
+            return
+        self._after_paint = None
+        for callback in pending:
             self.call_next(callback)
 
     # Private: App._display, where a frame goes to the driver (it returns early in a batch).
     def _display(self, screen: Screen[Any], renderable: Any) -> None:
         super()._display(screen, renderable)
         if self._after_paint and renderable is not None and not self._batch_count:
-            self._run_after_paint()
+            self._run_after_paint(self._after_paint)
 
     def worker_failed(self, error: BaseException) -> None:
         """A worker raised: say so; the app keeps running."""
