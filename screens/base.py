@@ -106,7 +106,7 @@ class ConsoleScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        styled_now(self)  # the console's stylesheets are all loaded at start (app.py CSS_PATH)
+        styled_now(self)  # styled with the sheets read so far (app.py _read_stylesheets)
 
     @property
     def console(self) -> ConsoleApp:

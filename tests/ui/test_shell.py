@@ -187,12 +187,20 @@ async def test_after_paint_waits_for_a_frame_or_its_deadline() -> None:
         app.after_paint(lambda: ran.append("painted"))
         assert ran == []
         app.screen.query_one("#summary", Static).update("something new")  # a frame follows
-        await pilot.pause()
-        await pilot.pause()
-        assert ran == ["painted"]
+        await until(pilot, lambda: ran == ["painted"])
+        app.AFTER_PAINT_MAX_S = 0.05
         app.after_paint(lambda: ran.append("deadline"))  # nothing changes: no frame
-        await pilot.pause(app.AFTER_PAINT_MAX_S + 0.2)
+        await until(pilot, lambda: len(ran) == 2)
         assert ran == ["painted", "deadline"]
+
+
+async def until(pilot, done, tries: int = 100) -> None:
+    """Let the app run until done() holds (at most tries short pauses)."""
+    for _ in range(tries):
+        if done():
+            return
+        await pilot.pause(0.02)
+    assert done()
 
 
 async def test_a_status_answer_about_the_profile_before_a_switch_is_dropped() -> None:
