@@ -12,7 +12,7 @@ import contextlib
 import gc
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from textual import events, on, work
@@ -119,9 +119,6 @@ def stylesheets(names: list[str]) -> list[Path]:
 
 
 class ConsoleApp(GuardedApp):
-    # The shell's stylesheet; each screen's own, screens/<name>.tcss, is read as the screen joins
-    # the console (_read_stylesheets), the first screen's with this one.
-    CSS_PATH = "app.tcss"
     TITLE = "attribtui"
     COMMANDS = GuardedApp.COMMANDS | {ShellCommands}
     BINDINGS = [
@@ -156,7 +153,10 @@ class ConsoleApp(GuardedApp):
         self.start = start or Start()
         first = [s.name for s in screens] if screens is not None else [
             self.start.screen or START_SCREEN]
-        super().__init__(css_path=[SCREENS_DIR / "app.tcss", *stylesheets(first)])
+        # The shell's stylesheet and the first screen's; each other screen's own, <name>.tcss, is
+        # read as the screen joins the console (_read_stylesheets).
+        sheets: list[str | PurePath] = [*stylesheets(["app", *first])]
+        super().__init__(css_path=sheets)
         self.profile = profile
         self.db_label = _db_label(profile)
         self._owned_prober: status_mod.StatusProber | None = None
