@@ -5,14 +5,15 @@ newest first, LIMIT 25 (docs/prosper202.md §Journeys); the backfill stand-in ca
 applies prosper/journey.py's rule, and it stays the reference the grouped read is tested against.
 The lookup's recompute reads a whole group at once with `clicks_between` (a user's campaign, or
 several of a user's campaigns; services/journeys/prefetch.py): one scan instead of one per
-conversion.
+conversion. When the conversions' campaigns hold a large share of the table, `candidates_scan`
+reads the table once for all of them, and the server ranks each conversion's candidates.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from attribtui.infra.db import Read
+from attribtui.infra.db import RawRow, Read
 from attribtui.prosper import tables as pt
 from attribtui.prosper.journey import MAX_TOUCHES, Touch, candidate_window
 
@@ -29,6 +30,24 @@ BETWEEN_SQL = (
     "AND aff_campaign_id IN ({campaigns}) AND click_time BETWEEN :start AND :end "
     "ORDER BY click_time DESC, click_id DESC LIMIT :cap"
 )
+
+# Every conversion's candidates in one pass over the table: the conversions are a derived table
+# (k: the conversion's position), joined to the clicks read without an index (`USE INDEX ()`: a
+# scan reads each page once, where a campaign's index reads a page per click), and ranked per
+# conversion in the candidate query's order. Needs window functions (MariaDB 10.2, MySQL 8).
+SCAN_SQL = (
+    "SELECT ranked.k, ranked.click_id, ranked.click_time FROM ("
+    " SELECT conv.k, cl.click_id, cl.click_time, ROW_NUMBER() OVER ("
+    "  PARTITION BY conv.k ORDER BY cl.click_time DESC, cl.click_id DESC) AS rn"
+    f" FROM ({{conversions}}) conv JOIN `{pt.clicks.name}` cl {{hint}}"
+    " ON cl.user_id = conv.u AND cl.aff_campaign_id = conv.c"
+    " AND cl.click_time BETWEEN conv.s AND conv.e"
+    f") ranked WHERE ranked.rn <= {MAX_TOUCHES} ORDER BY ranked.k, ranked.rn"
+)
+# How many rows the campaigns' index holds, and the whole table (EXPLAIN estimates).
+CAMPAIGN_ROWS_SQL = (
+    f"EXPLAIN SELECT click_time FROM `{pt.clicks.name}` WHERE aff_campaign_id IN ({{campaigns}})")
+TABLE_ROWS_SQL = f"EXPLAIN SELECT click_time FROM `{pt.clicks.name}`"
 
 
 def candidate_clicks(read: Read, user_id: int, campaign_id: int, conv_time: int) -> list[Touch]:
@@ -60,3 +79,38 @@ def clicks_between(read: Read, user_id: int, campaign_ids: Sequence[int], start:
     rows = read(BETWEEN_SQL.format(campaigns=ids), {"user": user_id, "start": start, "end": end,
                                                     "cap": cap})
     return [(int(r[0]), Touch(int(r[1]), int(r[2]))) for r in rows]
+
+
+def candidates_scan(read: Read, keys: Sequence[tuple[int, int, int]], *, sqlite: bool = False
+                    ) -> list[list[Touch]]:
+    """Each (user_id, campaign_id, conv_time)'s candidates, exactly candidate_clicks' rows in its
+    order, from one scan of the table (SCAN_SQL): one list per key, in keys' order."""
+    if not keys:
+        return []
+    params: dict[str, int] = {}
+    selects = []
+    for i, (user, campaign, conv_time) in enumerate(keys):
+        start, end = candidate_window(conv_time)
+        params |= {f"k{i}": i, f"u{i}": user, f"c{i}": campaign, f"s{i}": start, f"e{i}": end}
+        # the first SELECT names the derived table's columns
+        selects.append("SELECT " + ", ".join(f":{c}{i}" + (f" AS {c}" if i == 0 else "")
+                                             for c in "kucse"))
+    sql = SCAN_SQL.format(conversions=" UNION ALL ".join(selects),
+                          hint="" if sqlite else "USE INDEX ()")
+    found: list[list[Touch]] = [[] for _ in keys]
+    for k, click_id, click_time in read(sql, params):
+        found[int(k)].append(Touch(int(click_id), int(click_time)))
+    return found
+
+
+def campaign_share(read: Read, campaign_ids: Sequence[int]) -> float:
+    """The share of 202_clicks' rows the campaigns' index holds, by the server's estimates
+    (EXPLAIN: index dives, or the statistics past eq_range_index_dive_limit); 0 for no rows."""
+    ids = ", ".join(str(int(c)) for c in campaign_ids)
+    campaigns = _explained_rows(read(CAMPAIGN_ROWS_SQL.format(campaigns=ids)))
+    table = _explained_rows(read(TABLE_ROWS_SQL))
+    return min(1.0, campaigns / table) if table else 0.0
+
+
+def _explained_rows(rows: Sequence[RawRow]) -> int:
+    return int(rows[0]._mapping.get("rows") or 0) if rows else 0

@@ -4,7 +4,8 @@ query (queries/clicks.py candidate_clicks), on the real MariaDB and on SQLite (t
 Random clicks and conversions, including ties on click_time, repeated click ids, more than 25
 candidates, windows that barely overlap or just miss, clicks exactly at (and one second beyond)
 the window bounds, windows clamped at 0, and caps and spreads small enough that groups split into
-spans and reads are cut and resumed. Every conversion's candidates must be identical, row by row.
+spans and reads are cut and resumed; and one pass over the table for all of them (by scan).
+Every conversion's candidates must be identical, row by row.
 """
 
 from __future__ import annotations
@@ -30,7 +31,13 @@ from attribtui.sandbox.schema import create_schema
 from attribtui.sandbox.seed import seed
 from attribtui.services import journeys
 from attribtui.services.journeys.groups import MAX_SPREAD, ROW_CAP, GroupBy, Span
-from attribtui.services.journeys.prefetch import Prefetch, group_by, prefetch_all, read_span
+from attribtui.services.journeys.prefetch import (
+    Prefetch,
+    group_by,
+    prefetch_all,
+    read_scan,
+    read_span,
+)
 from tests.support import NOW, create_database, drop_database
 
 pytestmark = pytest.mark.mariadb
@@ -113,7 +120,7 @@ def _assert_same(db: Database, convs: list[Conv], clicks: list[Click], drawn_cap
     read = db.reader()
     reference = {c: candidate_clicks(read, *c) for c in convs}
     drawn: list[tuple[int, int, GroupBy]] = [(drawn_cap, DAY, "campaign"),
-                                             (drawn_cap, DAY, "user")]
+                                             (drawn_cap, DAY, "user"), (drawn_cap, DAY, "scan")]
     for cap, spread, by in [*CONFIGS, *drawn]:
         grouped = prefetch_all(db, convs, workers=2, cap=cap, max_spread=spread, by=by)
         for conv in convs:
@@ -216,10 +223,49 @@ def test_the_servers_plan_decides_the_grouping(key: str | None, expected: str) -
     assert group_by(explain, [(1, 1, T)], sqlite=True) == "campaign"  # no EXPLAIN of that shape
 
 
+@pytest.mark.parametrize(("campaign_rows", "expected"), [
+    (10, "campaign"), (49, "campaign"), (50, "scan"), (900, "scan")])
+def test_campaigns_holding_a_large_share_of_the_table_are_read_in_one_scan(
+        campaign_rows: int, expected: str) -> None:
+    """Under the campaign key, several campaigns whose index rows reach SCAN_SHARE (5 %) of the
+    table's (EXPLAIN's estimates) are read in one pass; one campaign never is."""
+    def explain(sql: str, params: Params | None = None, /) -> Sequence[RawRow]:
+        rows = campaign_rows if "IN (1, 2)" in sql else 1000
+        row = type("Row", (), {"_mapping": {"key": "aff_campaign_id", "rows": rows}})()
+        return [row]  # type: ignore[list-item]
+
+    assert group_by(explain, [(1, 1, T), (1, 2, T)], sqlite=False) == expected
+    assert group_by(explain, [(1, 1, T), (1, 1, T + 1)], sqlite=False) == "campaign"
+
+
 def test_mariadb_explains_the_candidate_query(clicks_db: Database) -> None:
     if clicks_db.is_sqlite:
         pytest.skip("MariaDB's EXPLAIN")
     assert group_by(clicks_db.reader(), [(1, 1, T)], sqlite=False) in ("campaign", "user")
+    _replace_clicks(clicks_db, [(1, c, c, T) for c in range(1, 21)])
+    assert group_by(clicks_db.reader(), [(1, 1, T), (1, 2, T)], sqlite=False) in ("scan", "user")
+
+
+def test_a_scan_past_the_statement_timeout_falls_back_to_the_reads_by_span(
+        clicks_db: Database) -> None:
+    """The server stops the pass over the table (a statement timeout, or no window functions):
+    the reads by span still bring the per-conversion query's rows."""
+    clicks = [(1, 1 + i % 3, i, T + DAY * i) for i in range(40)]
+    convs = [(1, 1 + i % 3, T + DAY * i + 5) for i in range(0, 40, 3)]
+    _replace_clicks(clicks_db, clicks)
+    real = clicks_db.reader()
+    stopped = []
+
+    def strict(sql: str, params: Params | None = None, /) -> Sequence[RawRow]:
+        if "ROW_NUMBER" in sql:
+            stopped.append(sql)
+            raise QueryTimeout("query exceeded 5000 ms (db.statement_timeout_ms)")
+        return real(sql, params)
+
+    found = read_scan(strict, convs, sqlite=clicks_db.is_sqlite)
+    assert found == {c: candidate_clicks(real, *c) for c in convs}
+    assert len(stopped) == 1
+    assert read_scan(real, convs, sqlite=clicks_db.is_sqlite) == found
 
 
 @pytest.mark.parametrize("by", ["campaign", "user"])

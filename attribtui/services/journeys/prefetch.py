@@ -7,7 +7,9 @@ is read once, capped, and the rule is applied per conversion in Python; the resu
 the per-conversion query's (tests/functional/test_journey_groups.py). Which conversions share a
 span follows the server's own plan for the candidate query (one EXPLAIN per batch): by
 (user, campaign) when it reads the campaign, by user when it reads the user's clicks, so one
-scan of a user's clicks serves all of that user's campaigns.
+scan of a user's clicks serves all of that user's campaigns; when the campaigns' index holds a
+large share of the table (SCAN_SHARE), one pass over the table serves every conversion, while
+the first span is read by its index so the first conversion still shows at once.
 
 Spans run on a ThreadPoolExecutor of `journeys.recompute_workers` threads. Database is safe to
 share between threads: engines are created under a lock, each read checks its own connection out
@@ -17,13 +19,17 @@ of the pool, and the running-query registry that cancel() uses is keyed by threa
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from types import TracebackType
 
 from attribtui.infra.db import (
     Database,
+    DbDenied,
     DbError,
+    DbUnreachable,
+    MissingTable,
     Params,
     QueryCancelled,
     QueryTimeout,
@@ -32,11 +38,19 @@ from attribtui.infra.db import (
 )
 from attribtui.prosper import tables as pt
 from attribtui.prosper.journey import MAX_TOUCHES, Touch
-from attribtui.queries.clicks import candidate_clicks, candidate_index, clicks_between
+from attribtui.queries.clicks import (
+    campaign_share,
+    candidate_clicks,
+    candidate_index,
+    candidates_scan,
+    clicks_between,
+)
 from attribtui.services.journeys.groups import (
     FIRST_PAGE,
     MAX_SPREAD,
     ROW_CAP,
+    SCAN_BATCH,
+    SCAN_SHARE,
     GroupBy,
     Key,
     Member,
@@ -52,6 +66,7 @@ from attribtui.services.journeys.groups import (
 def group_by(read: Read, keys: list[Key], *, sqlite: bool) -> GroupBy:
     """"user" when the server reads the candidate query through an index leading with user_id
     (or a table scan): every query then scans the user's clicks, whatever the campaign. Else
+    "scan" when the keys' campaigns hold SCAN_SHARE of the table or more (groups.py), else
     "campaign" (KEY aff_campaign_id, an unknown index, SQLite, or EXPLAIN refused)."""
     if sqlite or not keys:
         return "campaign"
@@ -63,7 +78,14 @@ def group_by(read: Read, keys: list[Key], *, sqlite: bool) -> GroupBy:
         return "user"
     index = next((i for i in pt.clicks.indexes if i.name == key), None)
     first = next(iter(index.columns), None) if index is not None else None
-    return "user" if first is not None and first.name == "user_id" else "campaign"
+    if first is not None and first.name == "user_id":
+        return "user"
+    campaigns = sorted({c for _, c, _ in keys})
+    try:
+        scan = len(campaigns) > 1 and campaign_share(read, campaigns) >= SCAN_SHARE
+    except DbError:
+        return "campaign"
+    return "scan" if scan else "campaign"
 
 
 def read_span(read: Read, span: Span, cap: int = ROW_CAP) -> dict[Member, list[Touch]]:
@@ -112,6 +134,25 @@ def by_campaign(read: Read, user_id: int, pending: list[Member], cap: int
         found.update(read_span(read, Span(user_id, tuple(m for m in pending if m[0] == campaign)),
                                cap))
     return found
+
+
+def read_scan(read: Read, keys: list[Key], cap: int = ROW_CAP, *, sqlite: bool = False
+              ) -> dict[Key, list[Touch]]:
+    """keys' candidates from one pass over the table (queries/clicks.py candidates_scan). A
+    pass past the statement timeout, or refused (a server without window functions), hands the
+    keys to the reads by span, which cost what they always did."""
+    try:
+        return dict(zip(keys, candidates_scan(read, keys, sqlite=sqlite), strict=True))
+    except (QueryCancelled, DbUnreachable, DbDenied, MissingTable):
+        raise
+    except DbError:
+        return {key: touches for span in plan(keys) for key, touches in
+                read_keyed(read, span, cap).items()}
+
+
+def read_keyed(read: Read, span: Span, cap: int = ROW_CAP) -> dict[Key, list[Touch]]:
+    """read_span's candidates by the whole key."""
+    return {(span.user_id, c, t): touches for (c, t), touches in read_span(read, span, cap).items()}
 
 
 def read_sweep(read: Read, span: Span, cap: int = ROW_CAP, first_page: int = FIRST_PAGE
@@ -169,18 +210,25 @@ class Prefetch:
         self._stop = threading.Event()
         read = self._stoppable(db.reader(primary=primary))
         self.by: GroupBy = by or group_by(read, keys, sqlite=db.is_sqlite)
-        spans = plan(keys, max_spread, self.by)
-        self._pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(spans) or 1)),
+        spans = plan(keys, max_spread, "campaign" if self.by == "scan" else self.by)
+        reads: list[tuple[list[Key], Callable[[], dict[Key, list[Touch]]]]] = [
+            (span.members(), partial(read_keyed, read, span, cap)) for span in spans]
+        if self.by == "scan":  # the first span by its index, the others in passes
+            rest = [key for span in spans[1:] for key in span.members()]
+            batches = [rest[i:i + SCAN_BATCH] for i in range(0, len(rest), SCAN_BATCH)]
+            reads[1:] = [(batch, partial(read_scan, read, batch, cap, sqlite=db.is_sqlite))
+                         for batch in batches]
+        self._pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(reads) or 1)),
                                         thread_name_prefix="journey-candidates")
-        self._futures: dict[Key, Future[dict[Member, list[Touch]]]] = {}
-        for span in spans:
-            future = self._pool.submit(read_span, read, span, cap)
-            for key in span.members():
+        self._futures: dict[Key, Future[dict[Key, list[Touch]]]] = {}
+        for members, go in reads:
+            future = self._pool.submit(go)
+            for key in members:
                 self._futures[key] = future
 
     def candidates(self, key: Key) -> list[Touch]:
-        """The candidates of (user_id, campaign_id, conv_time); re-raises its span's DbError."""
-        return self._futures[key].result()[(key[1], key[2])]
+        """The candidates of (user_id, campaign_id, conv_time); re-raises its read's DbError."""
+        return self._futures[key].result()[key]
 
     def _stoppable(self, read: Read) -> Read:
         """read, refusing once closed: a span between two of its reads stops there, rather than
