@@ -40,6 +40,7 @@ class GuardedApp(App[int]):
 
     _crash: BaseException | None = None
     _after_paint: list[Callable[[], object]] | None = None
+    painted = False  # a frame has gone to the terminal
     AFTER_PAINT_MAX_S = 0.5  # the callbacks run by then even when no frame came
 
     def after_paint(self, callback: Callable[[], object]) -> None:
@@ -56,6 +57,13 @@ class GuardedApp(App[int]):
             self.set_timer(self.AFTER_PAINT_MAX_S, lambda: self._run_after_paint(pending))
         self._after_paint.append(callback)
 
+    def after_first_paint(self, callback: Callable[[], object]) -> None:
+        """Run callback now when a frame has gone to the terminal already, else after_paint."""
+        if self.painted:
+            callback()
+        else:
+            self.after_paint(callback)
+
     def _run_after_paint(self, pending: list[Callable[[], object]]) -> None:
         if pending is not self._after_paint:  # run already, by a frame
             return
@@ -66,8 +74,10 @@ class GuardedApp(App[int]):
     # Private: App._display, where a frame goes to the driver (it returns early in a batch).
     def _display(self, screen: Screen[Any], renderable: Any) -> None:
         super()._display(screen, renderable)
-        if self._after_paint and renderable is not None and not self._batch_count:
-            self._run_after_paint(self._after_paint)
+        if renderable is not None and not self._batch_count:
+            self.painted = True
+            if self._after_paint:
+                self._run_after_paint(self._after_paint)
 
     def worker_failed(self, error: BaseException) -> None:
         """A worker raised: say so; the app keeps running."""

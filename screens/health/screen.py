@@ -75,6 +75,7 @@ class HealthScreen(ConsoleScreen):
         self._cancel = threading.Event()
         self._db: Database | None = None
         self._total = 0
+        self._start_shown_for: str | None = None  # the window of a start shown, not yet run
         self._runs = 0
         self._last_step = 0.0
         # The last saved run, shown at once and replaced check by check by the fresh run.
@@ -117,11 +118,14 @@ class HealthScreen(ConsoleScreen):
 
     @on(SavedRunRead)
     def _saved_run_read(self, message: SavedRunRead) -> None:
-        if message.report is not None:
-            self._show_saved_run(message.report)
-            self.console.after_paint(self.console.first_content_shown)
+        start = lambda: self.console.when_ready(self.start_run)  # noqa: E731
+        if message.report is None:  # nothing new to show: start once the first frame is out
+            self.console.after_first_paint(start)
+            return
+        self._show_saved_run(message.report)
+        self.console.after_paint(self.console.first_content_shown)
         # Once that is on the terminal: the checks' imports would slow its frame.
-        self.console.after_paint(lambda: self.console.when_ready(self.start_run))
+        self.console.after_paint(start)
 
     def _show_saved_run(self, report: JsonDict) -> None:
         if self.report is not None or self.results:  # a fresh run got here first
@@ -141,12 +145,15 @@ class HealthScreen(ConsoleScreen):
     # -- running ---------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A run shown starting counts as running: its start then changes no key (a footer
+        # rebuild competed with the checks' imports).
+        busy = self.running or self._start_shown_for is not None
         if action == "cancel":
-            return self.running  # hidden when nothing runs
+            return busy  # hidden when nothing runs
         if action in ("rerun", "cycle_window", "set_window"):
-            return None if self.running else True
+            return None if busy else True
         if action == "export":
-            return None if self.running or self.report is None else True
+            return None if busy or self.report is None else True
         if action == "go_fix":
             r = self.current()
             return True if r is not None and check_fixes(r, clock.now()) else None
@@ -168,13 +175,16 @@ class HealthScreen(ConsoleScreen):
         self.running = True
         self.results = []
         self.report = None
-        self._show_starting()
+        if self._start_shown_for != self.window:  # else the first frame shows it: no relayout
+            self._show_starting()
+        self._start_shown_for = None
         self._run_checks(clock.parse_duration(self.window), self._cancel)
 
     def _show_starting(self) -> None:
         """A run starting: its bar and the coverage line shown, no banner. The console's first
         frame shows it too, so that the run starting changes no layout: redrawing the whole
         screen then slowed the checks' imports in their worker."""
+        self._start_shown_for = self.window
         self._set_banner(None)
         self.query_one("#emptiness").display = False
         self._show_progress(0, None)

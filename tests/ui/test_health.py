@@ -585,3 +585,47 @@ async def test_the_saved_run_shows_at_once_then_the_fresh_run_replaces_it(clean_
         assert health.report is not None and not health.saved
         assert "Saved run" not in str(health.query_one("#summary").render())
         assert "·saved" not in str(health.query_one("#check-list").get_option_at_index(1).prompt)
+
+
+async def test_the_first_frame_shows_the_run_starting_so_its_start_changes_nothing(
+        clean_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before the first run starts (here: held by a preparation) the screen already shows it
+    running: x to cancel, r and w dimmed. Its start then redraws nothing: no second
+    _show_starting (a relayout) and no footer rebuild; the run's end rebuilds the footer once."""
+    from screens.base import ShellFooter
+    from screens.textual_private import FooterKey
+
+    gate = threading.Event()
+    app = make_app(make_profile(clean_url), prepare=lambda progress: gate.wait(10) and None)
+    calls = {"starting": 0, "footer": 0}
+    show_starting, compose = HealthScreen._show_starting, ShellFooter.compose
+
+    def counted_starting(self: HealthScreen) -> None:
+        calls["starting"] += 1
+        show_starting(self)
+
+    def counted_compose(self: ShellFooter):  # noqa: ANN202
+        calls["footer"] += 1
+        return compose(self)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        health = None
+        for _ in range(200):
+            try:
+                health = app.get_screen_stack("health")[0]
+            except (KeyError, IndexError):
+                health = None
+            if isinstance(health, HealthScreen) and health.query(FooterKey):
+                break
+            await pilot.pause(0.05)
+        assert isinstance(health, HealthScreen) and not health.running and health.report is None
+        keys = {k.description: k for k in health.query(FooterKey)}
+        assert "Cancel run" in keys
+        assert keys["Rerun"].has_class("-disabled")
+        monkeypatch.setattr(HealthScreen, "_show_starting", counted_starting)
+        monkeypatch.setattr(ShellFooter, "compose", counted_compose)
+        gate.set()
+        await settle(pilot)
+        assert health.report is not None and not health.running
+        assert calls == {"starting": 0, "footer": 1}
+        assert "Cancel run" not in [k.description for k in health.query(FooterKey)]

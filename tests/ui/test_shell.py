@@ -179,7 +179,8 @@ async def test_the_console_opens_on_its_first_screen_then_loads_the_others() -> 
 
 async def test_after_paint_waits_for_a_frame_or_its_deadline() -> None:
     """after_paint runs its callback once a frame has gone out (call_after_refresh may run before
-    the first one, inside the start-up batch); by AFTER_PAINT_MAX_S when no frame comes."""
+    the first one, inside the start-up batch); by AFTER_PAINT_MAX_S when no frame comes;
+    after_first_paint at once when one has."""
     app = make_app(make_profile(NO_DB))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -192,6 +193,9 @@ async def test_after_paint_waits_for_a_frame_or_its_deadline() -> None:
         app.after_paint(lambda: ran.append("deadline"))  # nothing changes: no frame
         await until(pilot, lambda: len(ran) == 2)
         assert ran == ["painted", "deadline"]
+        assert app.painted
+        app.after_first_paint(lambda: ran.append("at once"))  # a frame has gone out already
+        assert ran[-1] == "at once"
 
 
 async def until(pilot, done, tries: int = 100) -> None:
