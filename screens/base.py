@@ -18,7 +18,7 @@ from attribtui.infra.config import Profile
 from attribtui.infra.redact import redact_text
 from screens.app import ConsoleApp
 from screens.components.header import ShellHeader
-from screens.textual_private import FooterKey, styled_now
+from screens.textual_private import FooterKey, set_key_enabled, styled_now
 
 if TYPE_CHECKING:  # first paint: SQLAlchemy loads in the workers that use it
     from attribtui.infra.db import Database
@@ -38,6 +38,15 @@ def describe_error(error: Exception, known: tuple[type[Exception], ...], profile
 ALWAYS_SHOWN = frozenset({"Help", "Quit"})
 
 
+# A footer key as shown: key, action, description, key_display, enabled, tooltip.
+Shown = tuple[tuple[str, str, str, str | None, bool, str], ...]
+
+
+def _undimmed(keys: Shown) -> tuple[object, ...]:
+    """The keys shown, whether enabled left out."""
+    return tuple((k[0], k[1], k[2], k[3], k[5]) for k in keys)
+
+
 def _key_width(key: FooterKey) -> int:
     """Cells a footer key takes: " k " then "description " (Textual's non-compact padding)."""
     return cell_len(key.key_display) + 2 + (cell_len(key.description) + 1 if key.description else 0)
@@ -53,18 +62,25 @@ class ShellFooter(Footer):
     stream in or a job starts, that was most of the frame for nothing.
     """
 
-    _shown: tuple[object, ...] | None = None  # the keys of the last (or the due) rebuild
+    _shown: Shown | None = None  # the keys of the last (or the due) rebuild
     _width = 0  # the console's width then
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         shown = self._keys_shown(screen)
         if self._shown is not None and shown == self._shown:
             return
+        if self._shown is not None and _undimmed(shown) == _undimmed(self._shown):
+            self._shown = shown  # the same keys, some dimmed or undimmed: done in place
+            enabled = {(k[0], k[1]): k[4] for k in shown}
+            for key in self.query(FooterKey):
+                if (key.key, key.action) in enabled:
+                    set_key_enabled(key, enabled[(key.key, key.action)])
+            return
         if screen.app.app_focus and self.is_attached and screen is self.screen:
             self._shown = shown  # a rebuild is due: the next signal with these keys needs none
         super().bindings_changed(screen)
 
-    def _keys_shown(self, screen: Screen[object]) -> tuple[object, ...]:
+    def _keys_shown(self, screen: Screen[object]) -> Shown:
         palette = screen.app.COMMAND_PALETTE_BINDING
         return tuple((key, b.action, b.description, b.key_display, enabled, tooltip)
                      for key, (_node, b, enabled, tooltip) in screen.active_bindings.items()

@@ -31,6 +31,17 @@ def styled_now(screen: Screen[Any]) -> None:
     screen._css_update_count = app._css_update_count
 
 
+def set_key_enabled(key: FooterKey, enabled: bool) -> None:
+    """Dim or undim a footer key in place (ShellFooter: a key only enabled or disabled needs no
+    rebuild of the footer).
+
+    Private: FooterKey._disabled, which its click handler reads; Textual sets it only when the
+    key is made. The look is the public "-disabled" class.
+    """
+    key._disabled = not enabled
+    key.set_class(not enabled, "-disabled")
+
+
 class GuardedApp(App[int]):
     """An App whose failed workers are reported instead of ending it, and whose crashes print a
     traceback without local variables, redacted.

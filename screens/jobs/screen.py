@@ -249,8 +249,9 @@ class JobsScreen(ConsoleScreen):
         read_only = self.profile.read_only
         if action == "delete_guard":
             return bool(self.pf and self.pf.guard_hours and not read_only)
-        if action == "cancel_job":
-            return bool(self.job is not None and self.job.exit is None and self.follower)
+        if action == "cancel_job":  # dimmed when idle: a job starting then changes no key
+            return True if self.job is not None and self.job.exit is None and self.follower \
+                else None
         return True
 
     def action_launch(self) -> None:

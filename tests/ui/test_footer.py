@@ -77,3 +77,54 @@ async def test_the_footer_is_rebuilt_only_when_its_keys_change(monkeypatch) -> N
         await pilot.pause()
         assert "Zed" in shown(app)
         assert rebuilds == 1
+
+
+class Toggling(ConsoleScreen):
+    """A key dimmed or not by a reactive, as Jobs' x (cancel) and Health's r (rerun) are."""
+
+    SCREEN_TITLE = "Toggling"
+    BINDINGS = [Binding("a", "act", "Act"), Binding("b", "noop", "Other")]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return None if action == "act" and not self.app.armed else True  # type: ignore[attr-defined]
+
+    def action_act(self) -> None:
+        self.app.acted = True  # type: ignore[attr-defined]
+
+    def action_noop(self) -> None:
+        """Nothing."""
+
+
+async def test_a_key_dimmed_or_undimmed_changes_in_place(monkeypatch) -> None:
+    """Only a key's enabled state changed: the same widgets, restyled, no rebuild; a click on
+    the key (FooterKey reads its own flag) follows the new state too."""
+    app = make_app(Profile(name="t", environment="dev"),
+                   screens=[ScreenSpec("1", "toggling", "Toggling", Toggling)])
+    app.armed, app.acted = False, False
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        before = list(app.screen.query(FooterKey))
+        act = next(k for k in before if k.description == "Act")
+        assert act.has_class("-disabled")
+        rebuilds = 0
+        compose = ShellFooter.compose
+
+        def counted(self):
+            nonlocal rebuilds
+            rebuilds += 1
+            return compose(self)
+
+        monkeypatch.setattr(ShellFooter, "compose", counted)
+        app.armed = True
+        app.screen.refresh_bindings()
+        await pilot.pause()
+        await pilot.pause()
+        assert list(app.screen.query(FooterKey)) == before and rebuilds == 0
+        assert not act.has_class("-disabled")
+        await pilot.click(act)
+        await pilot.pause()
+        assert app.acted
+        app.armed = False
+        app.screen.refresh_bindings()
+        await pilot.pause()
+        assert act.has_class("-disabled") and rebuilds == 0
