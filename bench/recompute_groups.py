@@ -117,7 +117,7 @@ def bench_set(db: Database, conn: pymysql.connections.Connection, url: str, labe
     reports = journeys.lookup(db, ids)
     keys = [(r.conversion.user_id, r.conversion.campaign_id, r.conversion.conv_time)
             for r in reports if r.conversion is not None]
-    by = group_by(db.reader(), keys, sqlite=db.is_sqlite)
+    by = group_by(db.reader(), keys, sqlite=db.is_sqlite, timeout_ms=db.statement_timeout_ms)
     reads = ("the first span by its index, the rest in one pass over the table" if by == "scan"
              else f"{len(plan(keys, by=by))} spans")
     print(f"  {label}: {len(keys)} conversions, {len({k[:2] for k in keys})} (user, campaign) "

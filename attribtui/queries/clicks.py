@@ -103,13 +103,12 @@ def candidates_scan(read: Read, keys: Sequence[tuple[int, int, int]], *, sqlite:
     return found
 
 
-def campaign_share(read: Read, campaign_ids: Sequence[int]) -> float:
-    """The share of 202_clicks' rows the campaigns' index holds, by the server's estimates
-    (EXPLAIN: index dives, or the statistics past eq_range_index_dive_limit); 0 for no rows."""
+def campaign_rows(read: Read, campaign_ids: Sequence[int]) -> tuple[int, int]:
+    """(rows the campaigns' index holds, rows of 202_clicks), the server's estimates (EXPLAIN:
+    index dives, or the statistics past eq_range_index_dive_limit)."""
     ids = ", ".join(str(int(c)) for c in campaign_ids)
-    campaigns = _explained_rows(read(CAMPAIGN_ROWS_SQL.format(campaigns=ids)))
-    table = _explained_rows(read(TABLE_ROWS_SQL))
-    return min(1.0, campaigns / table) if table else 0.0
+    return (_explained_rows(read(CAMPAIGN_ROWS_SQL.format(campaigns=ids))),
+            _explained_rows(read(TABLE_ROWS_SQL)))
 
 
 def _explained_rows(rows: Sequence[RawRow]) -> int:

@@ -223,18 +223,23 @@ def test_the_servers_plan_decides_the_grouping(key: str | None, expected: str) -
     assert group_by(explain, [(1, 1, T)], sqlite=True) == "campaign"  # no EXPLAIN of that shape
 
 
-@pytest.mark.parametrize(("campaign_rows", "expected"), [
-    (10, "campaign"), (49, "campaign"), (50, "scan"), (900, "scan")])
+@pytest.mark.parametrize(("campaign_rows", "table_rows", "timeout_ms", "expected"), [
+    (10, 1000, 5000, "campaign"), (49, 1000, 5000, "campaign"), (50, 1000, 5000, "scan"),
+    (900, 1000, 5000, "scan"), (0, 0, 5000, "campaign"),
+    # 5M rows: 2.5 s a pass; within half of 5 s, not of 4 s
+    (10**6, 5 * 10**6, 5000, "scan"), (10**6, 5 * 10**6, 4000, "campaign")])
 def test_campaigns_holding_a_large_share_of_the_table_are_read_in_one_scan(
-        campaign_rows: int, expected: str) -> None:
+        campaign_rows: int, table_rows: int, timeout_ms: int, expected: str) -> None:
     """Under the campaign key, several campaigns whose index rows reach SCAN_SHARE (5 %) of the
-    table's (EXPLAIN's estimates) are read in one pass; one campaign never is."""
+    table's (EXPLAIN's estimates) are read in one pass, when the pass fits in half the statement
+    timeout at SCAN_ROWS_PER_S; one campaign never is."""
     def explain(sql: str, params: Params | None = None, /) -> Sequence[RawRow]:
-        rows = campaign_rows if "IN (1, 2)" in sql else 1000
+        rows = campaign_rows if "IN (1, 2)" in sql else table_rows
         row = type("Row", (), {"_mapping": {"key": "aff_campaign_id", "rows": rows}})()
         return [row]  # type: ignore[list-item]
 
-    assert group_by(explain, [(1, 1, T), (1, 2, T)], sqlite=False) == expected
+    keys = [(1, 1, T), (1, 2, T)]
+    assert group_by(explain, keys, sqlite=False, timeout_ms=timeout_ms) == expected
     assert group_by(explain, [(1, 1, T), (1, 1, T + 1)], sqlite=False) == "campaign"
 
 

@@ -29,7 +29,8 @@ Two bounds keep a read no worse than the per-conversion query:
 by scan: when the conversions' campaigns hold at least SCAN_SHARE of the table (random
 conversions of a table with many small campaigns), each campaign read costs a page per click,
 and one pass over the table is cheaper than all of them: the server ranks every conversion's
-candidates in that pass (queries/clicks.py candidates_scan), SCAN_BATCH conversions a pass.
+candidates in that pass (queries/clicks.py candidates_scan), SCAN_BATCH conversions a pass; on
+a table small enough to pass over within half the statement timeout (SCAN_ROWS_PER_S).
 
 Pure: the reads are in prefetch.py.
 """
@@ -58,6 +59,9 @@ ROW_CAP = 10_000  # rows per read (a few hundred kB of Touch objects)
 # row. So a scan pays from 2-16 % of the table; 5 % keeps it to where it clearly does.
 SCAN_SHARE = 0.05
 SCAN_BATCH = 500  # conversions a scan serves (its derived table stays small; 25 rows each back)
+# Rows a pass reads a second (the scale sandbox: 2M rows in 1.0-1.2 s). A pass is tried only on a
+# table it reads within half the statement timeout: past it, the pass would be lost time.
+SCAN_ROWS_PER_S = 2_000_000
 
 Key = tuple[int, int, int]  # (user_id, campaign_id, conv_time): all a conversion's candidates need
 Member = tuple[int, int]  # (campaign_id, conv_time): a conversion within its user's span

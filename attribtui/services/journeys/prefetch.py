@@ -39,7 +39,7 @@ from attribtui.infra.db import (
 from attribtui.prosper import tables as pt
 from attribtui.prosper.journey import MAX_TOUCHES, Touch
 from attribtui.queries.clicks import (
-    campaign_share,
+    campaign_rows,
     candidate_clicks,
     candidate_index,
     candidates_scan,
@@ -50,6 +50,7 @@ from attribtui.services.journeys.groups import (
     MAX_SPREAD,
     ROW_CAP,
     SCAN_BATCH,
+    SCAN_ROWS_PER_S,
     SCAN_SHARE,
     GroupBy,
     Key,
@@ -63,11 +64,12 @@ from attribtui.services.journeys.groups import (
 )
 
 
-def group_by(read: Read, keys: list[Key], *, sqlite: bool) -> GroupBy:
+def group_by(read: Read, keys: list[Key], *, sqlite: bool, timeout_ms: int = 5000) -> GroupBy:
     """"user" when the server reads the candidate query through an index leading with user_id
     (or a table scan): every query then scans the user's clicks, whatever the campaign. Else
-    "scan" when the keys' campaigns hold SCAN_SHARE of the table or more (groups.py), else
-    "campaign" (KEY aff_campaign_id, an unknown index, SQLite, or EXPLAIN refused)."""
+    "scan" when the keys' campaigns hold SCAN_SHARE of the table or more and a pass over it
+    fits in half of timeout_ms (groups.py), else "campaign" (KEY aff_campaign_id, an unknown
+    index, SQLite, or EXPLAIN refused)."""
     if sqlite or not keys:
         return "campaign"
     try:
@@ -81,11 +83,14 @@ def group_by(read: Read, keys: list[Key], *, sqlite: bool) -> GroupBy:
     if first is not None and first.name == "user_id":
         return "user"
     campaigns = sorted({c for _, c, _ in keys})
+    if len(campaigns) < 2:
+        return "campaign"
     try:
-        scan = len(campaigns) > 1 and campaign_share(read, campaigns) >= SCAN_SHARE
+        index_rows, table_rows = campaign_rows(read, campaigns)
     except DbError:
         return "campaign"
-    return "scan" if scan else "campaign"
+    fits = table_rows <= SCAN_ROWS_PER_S * timeout_ms / 1000 / 2
+    return "scan" if fits and index_rows >= SCAN_SHARE * table_rows > 0 else "campaign"
 
 
 def read_span(read: Read, span: Span, cap: int = ROW_CAP) -> dict[Member, list[Touch]]:
@@ -209,7 +214,8 @@ class Prefetch:
                  ) -> None:
         self._stop = threading.Event()
         read = self._stoppable(db.reader(primary=primary))
-        self.by: GroupBy = by or group_by(read, keys, sqlite=db.is_sqlite)
+        self.by: GroupBy = by or group_by(read, keys, sqlite=db.is_sqlite,
+                                          timeout_ms=db.statement_timeout_ms)
         spans = plan(keys, max_spread, "campaign" if self.by == "scan" else self.by)
         reads: list[tuple[list[Key], Callable[[], dict[Key, list[Touch]]]]] = [
             (span.members(), partial(read_keyed, read, span, cap)) for span in spans]
