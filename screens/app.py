@@ -249,12 +249,18 @@ class ConsoleApp(GuardedApp):
             await self.switch_mode(self.start.screen if self.start.screen in names else names[0])
         self._mounted = True
         if self.prepare is not None:
-            screen = PrepareScreen()
-            self.push_screen(screen)
-            self._run_prepare(self.prepare, screen)
+            # Once the first screen is on the terminal: pushed in the same batch, the dialog was
+            # the first frame alone (its background not drawn yet) until the preparation ended.
+            self.after_first_paint(self._begin_prepare)
         elif poll:
             self._started()
         self._check_size()
+
+    def _begin_prepare(self) -> None:
+        if self.prepare is not None:
+            screen = PrepareScreen()
+            self.push_screen(screen)
+            self._run_prepare(self.prepare, screen)
 
     def when_ready(self, callback: Callable[[], object]) -> None:
         """Run callback now, or once the start-up preparation has finished."""

@@ -17,7 +17,7 @@ from pathlib import Path
 from attribtui.infra import clock, paths
 from attribtui.infra.config import ApiConfig, ConfigError, DbConfig, JobsConfig, Profile
 from attribtui.services.jobs import store
-from attribtui.services.rollback import latest_active
+from attribtui.services.rollback.state import latest_active
 from attribtui.vocab import JsonDict
 
 MAX_AGE_S = 6 * 3600

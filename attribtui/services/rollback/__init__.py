@@ -8,50 +8,106 @@ after confirmation by the caller, recorded, or skipped with a reason.
 state.py  the typed, persisted walkthrough and its bookkeeping (new, skip, abandon, resume)
 plans.py  what each step will do now (reads only)
 steps.py  running a planned step; following and settling its job
-suggest.py  what the new-walkthrough form starts from (broken conversions, the audit trail)
+suggestions.py  what the new-walkthrough form starts from (broken conversions, the audit trail)
+
+The names below load on first use (PEP 562): `attribtui demo` asks state.py whether a
+walkthrough is live before the console paints, and plans.py loads SQLAlchemy and httpx.
 """
 
-from attribtui.services.rollback.plans import (
-    StepPlan,
-    checks_before,
-    choose_rebuild_window,
-    got_worse,
-    plan,
-    rebuild_window,
-)
-from attribtui.services.rollback.state import (
-    FINISHED,
-    JOB_STEPS,
-    STEP_IDS,
-    STEPS,
-    Incident,
-    RebuildSpan,
-    RollbackError,
-    Step,
-    Walkthrough,
-    abandon,
-    accept,
-    job_of,
-    latest_active,
-    list_states,
-    load_state,
-    new,
-    resume,
-    rollbacks_dir,
-    save,
-    settle_job,
-    skip,
-)
-from attribtui.services.rollback.steps import (
-    delete_guard,
-    open_backends,
-    run,
-    wait_job,
-)
-from attribtui.services.rollback.suggest import Suggestion, suggest, suggest_conv_ids
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from attribtui.services.rollback.plans import (
+        StepPlan,
+        checks_before,
+        choose_rebuild_window,
+        got_worse,
+        plan,
+        rebuild_window,
+    )
+    from attribtui.services.rollback.state import (
+        FINISHED,
+        JOB_STEPS,
+        STEP_IDS,
+        STEPS,
+        Incident,
+        RebuildSpan,
+        RollbackError,
+        Step,
+        Walkthrough,
+        abandon,
+        accept,
+        job_of,
+        latest_active,
+        list_states,
+        load_state,
+        new,
+        resume,
+        rollbacks_dir,
+        save,
+        settle_job,
+        skip,
+    )
+    from attribtui.services.rollback.steps import (
+        delete_guard,
+        open_backends,
+        run,
+        wait_job,
+    )
+    from attribtui.services.rollback.suggestions import (
+        Suggestion,
+        suggest,
+        suggest_conv_ids,
+    )
+
+_HOME = {
+    "StepPlan": "plans",
+    "checks_before": "plans",
+    "choose_rebuild_window": "plans",
+    "got_worse": "plans",
+    "plan": "plans",
+    "rebuild_window": "plans",
+    "FINISHED": "state",
+    "JOB_STEPS": "state",
+    "STEP_IDS": "state",
+    "STEPS": "state",
+    "Incident": "state",
+    "RebuildSpan": "state",
+    "RollbackError": "state",
+    "Step": "state",
+    "Walkthrough": "state",
+    "abandon": "state",
+    "accept": "state",
+    "job_of": "state",
+    "latest_active": "state",
+    "list_states": "state",
+    "load_state": "state",
+    "new": "state",
+    "resume": "state",
+    "rollbacks_dir": "state",
+    "save": "state",
+    "settle_job": "state",
+    "skip": "state",
+    "delete_guard": "steps",
+    "open_backends": "steps",
+    "run": "steps",
+    "wait_job": "steps",
+    "Suggestion": "suggestions",
+    "suggest": "suggestions",
+    "suggest_conv_ids": "suggestions",
+}
 
 __all__ = ["FINISHED", "JOB_STEPS", "STEPS", "STEP_IDS", "Incident", "RebuildSpan",
            "RollbackError", "Step", "StepPlan", "Walkthrough", "abandon", "accept", "choose_rebuild_window",
            "checks_before", "delete_guard", "got_worse", "job_of", "latest_active", "list_states", "load_state", "new",
            "open_backends", "plan", "rebuild_window", "resume", "rollbacks_dir", "run", "save",
            "settle_job", "skip", "suggest", "suggest_conv_ids", "Suggestion", "wait_job"]
+
+
+def __getattr__(name: str) -> object:
+    if name not in _HOME:
+        raise AttributeError(f"module 'attribtui.services.rollback' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"attribtui.services.rollback.{_HOME[name]}"), name)
