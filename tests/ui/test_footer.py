@@ -30,6 +30,19 @@ def shown(app) -> list[str]:
     return [k.description for k in footer.query(FooterKey)]
 
 
+def count_rebuilds(monkeypatch) -> list[int]:
+    """From now on, [how many times the footer was rebuilt]."""
+    rebuilds = [0]
+    compose = ShellFooter.compose
+
+    def counted(self):
+        rebuilds[0] += 1
+        return compose(self)
+
+    monkeypatch.setattr(ShellFooter, "compose", counted)
+    return rebuilds
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 async def test_help_and_quit_always_fit(size: tuple[int, int]) -> None:
     app = make_app(Profile(name="t", environment="dev"),
@@ -52,20 +65,12 @@ async def test_help_and_quit_always_fit(size: tuple[int, int]) -> None:
 async def test_the_footer_is_rebuilt_only_when_its_keys_change(monkeypatch) -> None:
     """A binding refresh that changes no key keeps the footer's widgets (Textual rebuilt them all
     on every refresh); a change of keys rebuilds it, once."""
-    rebuilds = 0
-    compose = ShellFooter.compose
-
-    def counted(self):
-        nonlocal rebuilds
-        rebuilds += 1
-        return compose(self)
-
     app = make_app(Profile(name="t", environment="dev"),
                    screens=[ScreenSpec("1", "crowded", "Crowded", Crowded)])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         before = list(app.screen.query(FooterKey))
-        monkeypatch.setattr(ShellFooter, "compose", counted)
+        rebuilds = count_rebuilds(monkeypatch)
         app.screen.refresh_bindings()
         await pilot.pause()
         await pilot.pause()
@@ -76,7 +81,7 @@ async def test_the_footer_is_rebuilt_only_when_its_keys_change(monkeypatch) -> N
         await pilot.pause()
         await pilot.pause()
         assert "Zed" in shown(app)
-        assert rebuilds == 1
+        assert rebuilds == [1]
 
 
 class Toggling(ConsoleScreen):
@@ -106,20 +111,12 @@ async def test_a_key_dimmed_or_undimmed_changes_in_place(monkeypatch) -> None:
         before = list(app.screen.query(FooterKey))
         act = next(k for k in before if k.description == "Act")
         assert act.has_class("-disabled")
-        rebuilds = 0
-        compose = ShellFooter.compose
-
-        def counted(self):
-            nonlocal rebuilds
-            rebuilds += 1
-            return compose(self)
-
-        monkeypatch.setattr(ShellFooter, "compose", counted)
+        rebuilds = count_rebuilds(monkeypatch)
         app.armed = True
         app.screen.refresh_bindings()
         await pilot.pause()
         await pilot.pause()
-        assert list(app.screen.query(FooterKey)) == before and rebuilds == 0
+        assert list(app.screen.query(FooterKey)) == before and rebuilds == [0]
         assert not act.has_class("-disabled")
         await pilot.click(act)
         await pilot.pause()
@@ -127,4 +124,4 @@ async def test_a_key_dimmed_or_undimmed_changes_in_place(monkeypatch) -> None:
         app.armed = False
         app.screen.refresh_bindings()
         await pilot.pause()
-        assert act.has_class("-disabled") and rebuilds == 0
+        assert act.has_class("-disabled") and rebuilds == [0]
