@@ -156,12 +156,7 @@ def cmd_api(args: argparse.Namespace) -> int:
         for line in show_keys(args.url):
             print(f"  {line}")
     try:
-        # A wait that wakes every 0.2 s, where Python checks for Ctrl-C: under load the
-        # suite saw one SIGINT leave an endless wait blocked for 30 s (a signal can land on
-        # the server's thread, leaving this one asleep).
-        idle = threading.Event()
-        while not idle.wait(0.2):
-            pass
+        threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
