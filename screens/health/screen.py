@@ -118,14 +118,16 @@ class HealthScreen(ConsoleScreen):
 
     @on(SavedRunRead)
     def _saved_run_read(self, message: SavedRunRead) -> None:
-        start = lambda: self.console.when_ready(self.start_run)  # noqa: E731
         if message.report is None:  # nothing new to show: start once the first frame is out
-            self.console.after_first_paint(start)
+            self.console.after_first_paint(self._start_when_ready)
             return
         self._show_saved_run(message.report)
         self.console.after_paint(self.console.first_content_shown)
         # Once that is on the terminal: the checks' imports would slow its frame.
-        self.console.after_paint(start)
+        self.console.after_paint(self._start_when_ready)
+
+    def _start_when_ready(self) -> None:
+        self.console.when_ready(self.start_run)
 
     def _show_saved_run(self, report: JsonDict) -> None:
         if self.report is not None or self.results:  # a fresh run got here first

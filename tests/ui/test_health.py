@@ -303,9 +303,11 @@ async def test_prepare_runs_first_with_progress(clean_url: str) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         from screens.components.prepare import PrepareScreen
 
-        # screens are discovered in a worker: wait for it (and the prepare step) to show up
+        # screens are discovered in a worker, and the preparation starts after the first frame:
+        # wait for it, and for its progress message to reach the dialog
         for _ in range(200):
-            if isinstance(app.screen, PrepareScreen) and seen:
+            if isinstance(app.screen, PrepareScreen) and seen \
+                    and "seeding clicks" in screen_text(app):
                 break
             await pilot.pause(0.05)
         assert isinstance(app.screen, PrepareScreen)
